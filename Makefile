@@ -1,0 +1,52 @@
+# Everything a user or CI runs goes through here. `make help` lists the targets.
+STACK ?= local
+PYTHON ?= python3
+VENV := venv
+PY := $(VENV)/bin/python
+# A local file backend under the project unless you already use another one.
+PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
+export PULUMI_BACKEND_URL
+
+.PHONY: help venv test lint fmt plan bench up destroy
+
+help:
+	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
+	@echo "make destroy STACK=...          remove everything the stack created"
+	@echo "make plan STACK=...             offline: render and validate what up would create"
+	@echo "make test                       run the test suite"
+	@echo "make lint / make fmt            ruff check + format check / apply formatting"
+	@echo "make bench                      time an offline evaluation of each stack"
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+plan: venv
+	$(PY) -m kit plan --stack $(STACK)
+
+bench: venv
+	$(PY) -m kit.bench
+
+up destroy: venv
+	@command -v pulumi >/dev/null || { \
+	  echo "The Pulumi CLI is not installed. Install it with:"; \
+	  echo "  curl -fsSL https://get.pulumi.com | sh"; \
+	  echo "Without it, 'make plan STACK=$(STACK)' shows offline what would be created."; \
+	  exit 1; }
+	@mkdir -p .pulumi-state
+	pulumi stack select $(STACK) --create
+	pulumi $@ --stack $(STACK)

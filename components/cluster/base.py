@@ -1,0 +1,34 @@
+"""What every cluster builder hands to the rest of the program."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+
+class KitCluster(pulumi.ComponentResource):
+    """A cluster the kit can deploy into: a kube provider plus facts later components need.
+
+    Subclasses create (or, for local, only point at) the cluster, then call `_finish`.
+    """
+
+    provider: k8s.Provider
+    # Secret: the kubeconfig of a cluster the kit created; None on local, where the kit never
+    # copies a user's kubeconfig into its state.
+    kubeconfig: pulumi.Output[str] | None
+    cluster_name: pulumi.Output[str]
+    # Whether any pods run on EKS Fargate, where DaemonSets and hostPath do not exist.
+    has_fargate: bool = False
+
+    def _finish(
+        self, cluster_name: pulumi.Input[str], kubeconfig: pulumi.Input[str] | None
+    ) -> None:
+        self.cluster_name = pulumi.Output.from_input(cluster_name)
+        self.kubeconfig = None if kubeconfig is None else pulumi.Output.secret(kubeconfig)
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "kubeconfig": self.kubeconfig,
+                "has_fargate": self.has_fargate,
+            }
+        )

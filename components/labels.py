@@ -1,0 +1,14 @@
+"""Standard `app.kubernetes.io/*` labels, so `kubectl get -l app.kubernetes.io/part-of=o11y-kit`
+finds everything the kit created and nothing else."""
+
+PART_OF = "o11y-kit"
+
+
+def kit_labels(name: str, component: str) -> dict[str, str]:
+    """Labels for one object of the kit (recommended labels, Kubernetes docs)."""
+    return {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+    }

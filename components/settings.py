@@ -1,0 +1,354 @@
+"""Stack configuration, read once into frozen typed objects and validated as a whole.
+
+Pulumi.yaml's `config:` block is the single list of keys, types, defaults and descriptions; this
+module adds what a type cannot say (allowed values, ranges, formats, rules across keys) and
+reports every problem at once, before any resource is registered, naming the key, the bad value
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+
+from components import versions
+
+PROJECT = "o11y-kit"
+PULUMI_YAML = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
+
+Cloud = Literal["local", "aks", "eks"]
+Tier = Literal["front", "middle", "back"]
+CLOUDS: tuple[str, ...] = get_args(Cloud)
+TIERS: tuple[str, ...] = get_args(Tier)
+# The front end is the public tier: the in-tree LoadBalancer targets node ports, which Fargate
+# pods do not have, so only the inner tiers may run on Fargate.
+FARGATE_TIERS = ("middle", "back")
+MIN_MANAGED_NODES = 2  # the node-failure demo stops one node; monitoring must keep running
+MAX_MANAGED_NODES = 10  # a trial kit; more is a typo or a surprise bill
+MAX_LOAD_RPS = 50
+LOG_ANALYTICS_RETENTION = (30, 730)  # PerGB2018 workspace retention, days
+# The values the CloudWatch Logs PutRetentionPolicy API accepts.
+CLOUDWATCH_RETENTION = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+CLOUDWATCH_RETENTION += (2192, 2557, 2922, 3288, 3653)
+
+_AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+_AZURE_LOCATION = re.compile(r"^[a-z]+[a-z0-9]*$")
+_AZURE_VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
+_EC2_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_K8S_MINOR = re.compile(r"^1\.(\d+)$")
+
+
+class ConfigError(ValueError):
+    """Every problem found in the stack's configuration, one per line."""
+
+    def __init__(self, stack: str, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"stack {stack!r}: {len(problems)} configuration problem(s); nothing was created.\n"
+            f"{lines}\nFix them with `pulumi config set <key> <value>` (or edit "
+            f"stacks/Pulumi.{stack}.yaml) and run again."
+        )
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One key of Pulumi.yaml's `config:` block."""
+
+    key: str
+    type: str
+    default: Any
+    description: str
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Where the cluster comes from and how big it is."""
+
+    region: str
+    kubeconfig: str | None
+    context: str | None
+    kubernetes_version: str
+    node_count: int
+    vm_size: str  # the Azure VM size on aks, the EC2 instance type on eks
+    fargate_tiers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The traced sample app and who may reach its front end."""
+
+    enabled: bool
+    load_rps: int
+    frontend_allowed_cidrs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KitConfig:
+    """The whole stack's configuration; the only object components are built from."""
+
+    stack: str
+    cloud: Cloud
+    cluster: ClusterConfig
+    app: AppConfig
+    alert_emails: tuple[str, ...]
+    log_retention_days: int
+
+    @property
+    def name(self) -> str:
+        """Prefix of every cloud resource name, unique per stack."""
+        return f"{PROJECT}-{self.stack}"
+
+
+def load_declarations(path: Path = PULUMI_YAML) -> dict[str, Declaration]:
+    """The config keys Pulumi.yaml declares, in file order."""
+    project = yaml.safe_load(path.read_text())
+    return {
+        key: Declaration(key, spec["type"], spec["default"], spec["description"])
+        for key, spec in project["config"].items()
+    }
+
+
+def load_config() -> KitConfig:
+    """Read the running stack's config through Pulumi and validate it."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    declared = load_declarations()
+    cfg = pulumi.Config(PROJECT)
+    raw = {key: cfg.get(key) for key in declared}
+    present = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{PROJECT}:"
+    unknown = sorted(k[len(prefix) :] for k in present if k.startswith(prefix))
+    unknown = [k for k in unknown if k not in declared]
+    return parse_config(raw, pulumi.get_stack(), declared, unknown)
+
+
+def parse_config(
+    raw: Mapping[str, Any],
+    stack: str,
+    declared: Mapping[str, Declaration] | None = None,
+    unknown_keys: list[str] | tuple[str, ...] = (),
+) -> KitConfig:
+    """Turn raw config values (strings as Pulumi hands them over) into a KitConfig.
+
+    Missing keys take their Pulumi.yaml default. Raises ConfigError listing every problem.
+    """
+    declared = load_declarations() if declared is None else declared
+    problems: list[str] = []
+    for key in unknown_keys:
+        close = difflib.get_close_matches(key, list(declared), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(f"{key}: unknown key{hint} Known keys: {', '.join(declared)}.")
+    values = {key: _coerce(d, raw.get(key), problems) for key, d in declared.items()}
+    for key, check in _KEY_RULES.items():
+        if values.get(key) is not None:
+            check(values[key], problems)
+    if not problems:
+        _cross_key_rules(values, problems)
+    if problems:
+        raise ConfigError(stack, problems)
+    cloud = values["cloud"]
+    return KitConfig(
+        stack=stack,
+        cloud=cloud,
+        cluster=ClusterConfig(
+            region=values["region"],
+            kubeconfig=values["kubeconfig"] or None,
+            context=values["context"] or None,
+            kubernetes_version=values["kubernetesVersion"],
+            node_count=values["nodeCount"],
+            vm_size=values["eksInstanceType"] if cloud == "eks" else values["aksVmSize"],
+            fargate_tiers=tuple(values["fargateTiers"]),
+        ),
+        app=AppConfig(
+            enabled=values["sampleApp"],
+            load_rps=values["loadRps"],
+            frontend_allowed_cidrs=tuple(values["frontendAllowedCidrs"]),
+        ),
+        alert_emails=tuple(values["alertEmails"]),
+        log_retention_days=values["logRetentionDays"],
+    )
+
+
+def _coerce(decl: Declaration, value: Any, problems: list[str]) -> Any:
+    """Parse one raw value to its declared type; None (after a problem) if it cannot be."""
+    if value is None:
+        return decl.default
+    try:
+        if decl.type == "string":
+            return str(value)
+        if decl.type == "integer":
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if decl.type == "boolean":
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).lower()
+            if lowered not in ("true", "false"):
+                raise ValueError
+            return lowered == "true"
+        if decl.type == "array":
+            items = json.loads(value) if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError
+            return items
+    except (ValueError, TypeError):
+        problems.append(f"{decl.key} = {value!r}: not a valid {_type_name(decl.type)}.")
+        return None
+    raise AssertionError(f"Pulumi.yaml declares {decl.key} with unsupported type {decl.type}")
+
+
+def _type_name(type_: str) -> str:
+    return {
+        "integer": "integer",
+        "boolean": "boolean (true or false)",
+        "array": 'list of strings, e.g. ["a", "b"]',
+    }.get(type_, type_)
+
+
+def _one_of(key: str, allowed: tuple[str, ...]) -> Callable[[Any, list[str]], None]:
+    def check(value: str, problems: list[str]) -> None:
+        if value not in allowed:
+            problems.append(f"{key} = {value!r}: allowed values are {', '.join(allowed)}.")
+
+    return check
+
+
+def _int_range(key: str, low: int, high: int) -> Callable[[Any, list[str]], None]:
+    def check(value: int, problems: list[str]) -> None:
+        if not low <= value <= high:
+            problems.append(f"{key} = {value}: allowed range is {low}-{high}.")
+
+    return check
+
+
+def _matches(key: str, pattern: re.Pattern[str], what: str) -> Callable[[Any, list[str]], None]:
+    def check(value: str, problems: list[str]) -> None:
+        if value and not pattern.match(value):
+            problems.append(f"{key} = {value!r}: not {what}.")
+
+    return check
+
+
+def _each(key: str, valid: Callable[[str], bool], what: str) -> Callable[[Any, list[str]], None]:
+    def check(items: list[str], problems: list[str]) -> None:
+        bad = [i for i in items if not valid(i)]
+        if bad:
+            problems.append(f"{key} = {items!r}: {', '.join(map(repr, bad))} not {what}.")
+        if len(set(items)) != len(items):
+            problems.append(f"{key} = {items!r}: lists an entry more than once.")
+
+    return check
+
+
+def _is_cidr(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        return False
+    return "/" in text
+
+
+def _kubernetes_version(value: str, problems: list[str]) -> None:
+    if not _K8S_MINOR.match(value):
+        problems.append(f"kubernetesVersion = {value!r}: must be a minor version such as '1.35'.")
+
+
+_KEY_RULES: dict[str, Callable[[Any, list[str]], None]] = {
+    "cloud": _one_of("cloud", CLOUDS),
+    "kubernetesVersion": _kubernetes_version,
+    "nodeCount": _int_range("nodeCount", 1, MAX_MANAGED_NODES),
+    "aksVmSize": _matches("aksVmSize", _AZURE_VM_SIZE, "an Azure VM size such as Standard_D2s_v3"),
+    "eksInstanceType": _matches("eksInstanceType", _EC2_INSTANCE_TYPE, "an EC2 type like t3.large"),
+    "fargateTiers": _each("fargateTiers", lambda t: t in FARGATE_TIERS, "one of middle, back"),
+    "alertEmails": _each("alertEmails", lambda e: bool(_EMAIL.match(e)), "an e-mail address"),
+    "frontendAllowedCidrs": _each(
+        "frontendAllowedCidrs", _is_cidr, "a CIDR such as 203.0.113.7/32"
+    ),
+    "logRetentionDays": _int_range("logRetentionDays", 1, max(CLOUDWATCH_RETENTION)),
+    "loadRps": _int_range("loadRps", 0, MAX_LOAD_RPS),
+}
+
+
+def _cross_key_rules(v: dict[str, Any], problems: list[str]) -> None:
+    """Rules that depend on the cloud; run only once every value parsed."""
+    cloud = v["cloud"]
+    managed = cloud in ("aks", "eks")
+    if not managed:
+        for key in ("region", "alertEmails", "frontendAllowedCidrs"):
+            if v[key]:
+                problems.append(
+                    f"{key} = {v[key]!r}: only used on aks and eks; cloud is local "
+                    "(the local stack has no cloud region, action group or load balancer)."
+                )
+        if v["kubeconfig"] and not Path(v["kubeconfig"]).expanduser().is_file():
+            problems.append(f"kubeconfig = {v['kubeconfig']!r}: no such file.")
+    else:
+        for key in ("kubeconfig", "context"):
+            if v[key]:
+                problems.append(
+                    f"{key} = {v[key]!r}: only used on local; on {cloud} the kit builds the "
+                    "kubeconfig from the cluster it creates."
+                )
+        if not v["region"]:
+            problems.append(f"region = '': required on {cloud}; {_region_hint(cloud)}.")
+        elif not (_AWS_REGION if cloud == "eks" else _AZURE_LOCATION).match(v["region"]):
+            problems.append(f"region = {v['region']!r}: not {_region_hint(cloud)}.")
+        if v["nodeCount"] < MIN_MANAGED_NODES:
+            problems.append(
+                f"nodeCount = {v['nodeCount']}: {cloud} needs at least {MIN_MANAGED_NODES} nodes "
+                f"so monitoring keeps running while the demo breaks one; allowed range is "
+                f"{MIN_MANAGED_NODES}-{MAX_MANAGED_NODES}."
+            )
+        _check_supported_version(v["kubernetesVersion"], cloud, problems)
+        _check_retention(v["logRetentionDays"], cloud, problems)
+    if cloud == "eks" and not v["fargateTiers"]:
+        problems.append(
+            "fargateTiers = []: eks places at least one sample-app tier on Fargate (that is "
+            "where the collector sidecars run); allowed tiers are middle, back."
+        )
+    if cloud != "eks" and v["fargateTiers"]:
+        problems.append(
+            f"fargateTiers = {v['fargateTiers']!r}: Fargate exists only on eks; cloud is {cloud}."
+        )
+
+
+def _region_hint(cloud: str) -> str:
+    if cloud == "eks":
+        return "an AWS region such as ap-northeast-1"
+    return "an Azure location such as japaneast"
+
+
+def _check_supported_version(version: str, cloud: str, problems: list[str]) -> None:
+    def minor(text: str) -> int:
+        return int(text.split(".")[1])
+
+    if minor(versions.K8S_OLDEST) <= minor(version) <= minor(versions.K8S_NEWEST):
+        return
+    problems.append(
+        f"kubernetesVersion = {version!r}: {cloud} clusters are supported from "
+        f"{versions.K8S_OLDEST} to {versions.K8S_NEWEST}."
+    )
+
+
+def _check_retention(days: int, cloud: str, problems: list[str]) -> None:
+    if cloud == "aks":
+        low, high = LOG_ANALYTICS_RETENTION
+        if not low <= days <= high:
+            problems.append(
+                f"logRetentionDays = {days}: Log Analytics allows {low}-{high} days on aks."
+            )
+    elif days not in CLOUDWATCH_RETENTION:
+        allowed = ", ".join(map(str, CLOUDWATCH_RETENTION))
+        problems.append(f"logRetentionDays = {days}: CloudWatch Logs allows only {allowed}.")

@@ -1,0 +1,1 @@
+"""`python -m kit`: the kit's command line (offline plan, config docs)."""

@@ -1,0 +1,50 @@
+"""Command line: `python -m kit plan --stack local`, `python -m kit config-docs`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from components.settings import ConfigError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kit", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan_cmd = commands.add_parser("plan", help="evaluate a stack offline and write its plan")
+    plan_cmd.add_argument("--stack", required=True, help="a stack in stacks/ (local, aks, eks)")
+    plan_cmd.add_argument("--out", type=Path, help="output directory (default: plan/<stack>)")
+    plan_cmd.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key"
+    )
+    commands.add_parser("config-docs", help="print the config keys as a Markdown table")
+    args = parser.parse_args(argv)
+
+    if args.command == "config-docs":
+        from kit.docs import config_table
+
+        print(config_table())
+        return 0
+
+    from kit.plan import plan, summary
+
+    try:
+        overrides = dict(_key_value(item) for item in args.set)
+        result = plan(args.stack, args.out or Path("plan") / args.stack, overrides)
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        print(f"plan failed: {err}", file=sys.stderr)
+        return 2
+    print(summary(result))
+    return 0 if result.ok else 1
+
+
+def _key_value(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise ValueError(f"--set {item!r}: expected KEY=VALUE")
+    return key, value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

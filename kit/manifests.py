@@ -1,0 +1,91 @@
+"""Kubernetes objects from an offline evaluation, and their check against the official schemas."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import kubernetes_validate
+
+from components import versions
+from kit.offline import Registered, Secret
+
+# Resource types of the kubernetes provider that are not themselves Kubernetes objects.
+NOT_OBJECTS = ("pulumi:providers:kubernetes", "kubernetes:helm.sh/", "kubernetes:yaml/")
+REDACTED = "<redacted by kit plan: the real value lives in the Pulumi state as a secret>"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """One object that failed schema validation for one Kubernetes version."""
+
+    object: str
+    version: str
+    reason: str
+
+
+def is_object(resource: Registered) -> bool:
+    return resource.type.startswith("kubernetes:") and not resource.type.startswith(NOT_OBJECTS)
+
+
+def manifest(resource: Registered) -> dict[str, Any]:
+    """The object as `kubectl apply` takes it; Secret data and secret values are redacted."""
+    obj = _redact(copy.deepcopy(resource.inputs))
+    if obj.get("kind") == "Secret":
+        for field in ("data", "stringData"):
+            if field in obj:
+                obj[field] = {key: REDACTED for key in obj[field]}
+    return obj
+
+
+# Kinds in the order `kubectl apply -f manifests/` needs them (as Helm installs them).
+KIND_ORDER = (
+    "Namespace", "CustomResourceDefinition", "PriorityClass", "ServiceAccount", "Secret",
+    "ConfigMap", "StorageClass", "PersistentVolumeClaim", "ClusterRole", "ClusterRoleBinding",
+    "Role", "RoleBinding", "Service", "DaemonSet", "Deployment", "StatefulSet", "Job",
+)  # fmt: skip
+
+
+def apply_order(obj: dict[str, Any]) -> tuple[int, str, str]:
+    kind = obj.get("kind", "")
+    rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    meta = obj.get("metadata", {})
+    return rank, meta.get("namespace", ""), meta.get("name", "")
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def object_name(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata", {})
+    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    return f"{obj.get('kind')} {where}{meta.get('name')}"
+
+
+def supported_versions() -> tuple[str, str]:
+    """The oldest and newest Kubernetes versions the kit declares it supports."""
+    return (f"{versions.K8S_OLDEST}.0", f"{versions.K8S_NEWEST}.0")
+
+
+def validate(objects: Iterable[dict[str, Any]]) -> list[Invalid]:
+    """Strict validation (unknown fields rejected) against both ends of the supported range."""
+    invalid = []
+    for obj in objects:
+        for version in supported_versions():
+            try:
+                kubernetes_validate.validate(obj, version, strict=True)
+            except kubernetes_validate.ValidationError as err:
+                where = "/".join(str(p) for p in err.path)
+                invalid.append(Invalid(object_name(obj), version, f"{where}: {err.message}"))
+            except kubernetes_validate.SchemaNotFoundError:
+                invalid.append(Invalid(object_name(obj), version, "no schema for this kind"))
+    return invalid

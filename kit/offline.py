@@ -1,0 +1,254 @@
+"""Evaluate the Pulumi program offline, under Pulumi mocks, and record what it registers.
+
+The same engine serves `python -m kit plan` and the tests (tests/conftest.py), so what the
+tests assert on is exactly what `plan` writes out. Mocked outputs are camelCase, as the real
+providers return them, and realistic enough for the program's own `apply`s to run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as runtime_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.settings import PROJECT
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS_DIR = ROOT / "stacks"
+
+# Invoke tokens the program calls (module constants, so tests and mocks agree on spelling).
+AZ_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
+AKS_ADMIN_CREDENTIALS = "azure-native:containerservice:listManagedClusterAdminCredentials"
+AWS_AZS = "aws:index/getAvailabilityZones:getAvailabilityZones"
+AWS_CALLER = "aws:index/getCallerIdentity:getCallerIdentity"
+AWS_PARTITION = "aws:index/getPartition:getPartition"
+AWS_REGION = "aws:index/getRegion:getRegion"
+
+ACCOUNT_ID = "123456789012"
+SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
+TENANT_ID = "11111111-1111-1111-1111-111111111111"
+FAKE_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+
+
+@dataclass
+class Registered:
+    """One resource as the engine saw it: type, name, parent URN and inputs."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    provider: str  # provider reference "urn::id"; empty for components
+    dependencies: list[str] = field(default_factory=list)
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers registrations and invokes with realistic outputs, remembering every invoke."""
+
+    def __init__(self) -> None:
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        outputs = {**args.inputs, **_computed_outputs(args.typ, args.name, args.inputs)}
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        self.invokes.append((args.token, dict(args.args)))
+        return _invoke_result(args.token, args.args)
+
+
+class RecordingMonitor(runtime_mocks.MockMonitor):
+    """A MockMonitor that also keeps each resource's parent and dependencies."""
+
+    def __init__(self, mocks: RecordingMocks):
+        super().__init__(mocks)
+        self.registered: list[Registered] = []
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registered.append(
+                Registered(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    custom=bool(request.custom),
+                    inputs=_mark_secrets(rpc.deserialize_properties(request.object)),
+                    outputs=self.resources[response.urn].state,
+                    provider=request.provider,
+                    dependencies=list(request.dependencies),
+                )
+            )
+        return response
+
+
+@dataclass
+class Evaluation:
+    """Everything one offline run of the program produced."""
+
+    stack: str
+    resources: list[Registered]
+    invokes: list[tuple[str, dict[str, Any]]]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == type_]
+
+
+def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The stack file's values as the Pulumi CLI hands them to a program: `project:key` -> str,
+    structured values JSON-encoded."""
+    path = STACKS_DIR / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks())
+        raise FileNotFoundError(f"no stack file {path}; stacks are: {', '.join(known)}")
+    values = dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+    for key, value in (overrides or {}).items():
+        values[key if ":" in key else f"{PROJECT}:{key}"] = value
+    return {
+        k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items() if v is not None
+    }
+
+
+def stacks() -> list[Path]:
+    """Every stack file in stacks/."""
+    return sorted(STACKS_DIR.glob("Pulumi.*.yaml"))
+
+
+def evaluate(
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    monitor: RecordingMonitor | None = None,
+) -> Evaluation:
+    """Run __main__.py for `stack` under mocks and wait until every registration has landed.
+
+    Pass your own `monitor` to see what was registered even when the program raises.
+    """
+    monitor = monitor or RecordingMonitor(RecordingMocks())
+    mocks = monitor.mocks
+    pulumi.runtime.set_all_config(stack_config(stack, overrides))
+    settings.set_root_resource(None)  # a fresh root stack per evaluation
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    settings.SETTINGS.rpc_manager.clear()
+    program = str(ROOT / "__main__.py")
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+    outputs = _resolve(settings.get_root_resource().outputs)
+    return Evaluation(stack, monitor.registered, mocks.invokes, outputs)
+
+
+def _resolve(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Stack outputs as plain values; secrets wrapped so nobody prints them by accident."""
+    resolved = {}
+    for name, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        plain = _sync_await(output.future())
+        resolved[name] = Secret(plain) if _sync_await(output.is_secret()) else plain
+    return resolved
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret stack output: shown as [secret] unless `.value` is read on purpose."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return "[secret]"
+
+
+def _mark_secrets(value: Any) -> Any:
+    """Replace the wire format of secret values with Secret(...), so tests can assert on
+    secret-ness and `plan` can redact them."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:  # noqa: SLF001
+            return Secret(_mark_secrets(value["value"]))
+        return {k: _mark_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark_secrets(v) for v in value]
+    return value
+
+
+def _computed_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Outputs a real provider computes, for the types whose outputs the program reads."""
+    if typ == "azure-native:containerservice:ManagedCluster":
+        rg = inputs.get("resourceGroupName", "rg")
+        return {
+            "name": inputs.get("resourceName", name),
+            "fqdn": f"{name}-dns.hcp.{inputs.get('location', 'japaneast')}.azmk8s.io",
+            "nodeResourceGroup": f"MC_{rg}_{name}_{inputs.get('location', 'japaneast')}",
+            "identity": {**inputs.get("identity", {}), "principalId": f"{name}-principal"},
+            "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example/{name}/"},
+        }
+    if typ == "azure-native:resources:ResourceGroup":
+        return {"name": inputs.get("resourceGroupName", f"{name}-rg")}
+    if typ == "aws:eks/cluster:Cluster":
+        return {
+            "name": inputs.get("name", name),
+            "arn": f"arn:aws:eks:ap-northeast-1:{ACCOUNT_ID}:cluster/{name}",
+            "endpoint": f"https://{name}.gr7.ap-northeast-1.eks.amazonaws.com",
+            "certificateAuthority": {"data": FAKE_CA.decode()},
+            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.example/id/{name}"}]}],
+        }
+    if typ.startswith("aws:iam/"):
+        kind = typ.split(":")[-1].lower()
+        return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:{kind}/{inputs.get('name', name)}"}
+    if typ.startswith("aws:"):
+        return {"arn": f"arn:aws:{typ.split(':')[1].split('/')[0]}::{ACCOUNT_ID}:{name}"}
+    return {}
+
+
+def _invoke_result(token: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    if token == AZ_CLIENT_CONFIG:
+        return {
+            "clientId": "22222222-2222-2222-2222-222222222222",
+            "objectId": "33333333-3333-3333-3333-333333333333",
+            "subscriptionId": SUBSCRIPTION_ID,
+            "tenantId": TENANT_ID,
+        }
+    if token == AKS_ADMIN_CREDENTIALS:
+        kubeconfig = yaml.safe_dump(_fake_kubeconfig(args.get("resourceName", "aks")))
+        encoded = base64.b64encode(kubeconfig.encode()).decode()
+        return {"kubeconfigs": [{"name": "clusterAdmin", "value": encoded}]}
+    if token == AWS_AZS:
+        return {
+            "names": ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"],
+            "zoneIds": ["apne1-az4", "apne1-az1", "apne1-az2"],
+            "state": "available",
+        }
+    if token == AWS_CALLER:
+        return {
+            "accountId": ACCOUNT_ID,
+            "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/kit-deployer",
+            "userId": "AIDAEXAMPLE",
+        }
+    if token == AWS_PARTITION:
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+    if token == AWS_REGION:
+        return {"name": "ap-northeast-1", "region": "ap-northeast-1"}
+    raise NotImplementedError(f"kit.offline has no mock for invoke {token}; add one")
+
+
+def _fake_kubeconfig(cluster: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster, "cluster": {"server": f"https://{cluster}.example:443"}}],
+        "users": [{"name": "admin", "user": {"token": "offline"}}],
+        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": "admin"}}],
+        "current-context": cluster,
+    }

@@ -1,0 +1,68 @@
+"""`python -m kit plan`, run as a user runs it, for every stack file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+from conftest import ROOT, STACK_NAMES
+
+from kit import manifests
+
+
+def run_plan(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kit", "plan", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_plan_writes_tree_manifests_and_outputs_and_all_objects_are_schema_valid(stack, tmp_path):
+    out = tmp_path / stack
+    done = run_plan("--stack", stack, "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "all valid" in done.stdout
+    assert "against 1.34.0 and 1.36.0" in done.stdout
+    tree = (out / "tree.txt").read_text()
+    assert "o11y-kit:core:Namespaces  kit\n  kubernetes:core/v1:Namespace  kit-agent" in tree
+    objects = [yaml.safe_load(p.read_text()) for p in sorted((out / "manifests").glob("*.yaml"))]
+    assert objects[0]["kind"] == "Namespace"  # applied first
+    assert manifests.validate(objects) == []
+    outputs = json.loads((out / "outputs.json").read_text())
+    assert outputs["cloud"] == stack
+    if stack != "local":
+        assert outputs["kubeconfig"] == "[secret]"  # never written in clear
+
+
+def test_plan_reports_config_problems_without_a_traceback(tmp_path):
+    done = run_plan("--stack", "local", "--out", str(tmp_path), "--set", "nodeCount=zero")
+    assert done.returncode == 2
+    assert "nodeCount = 'zero': not a valid integer." in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_plan_names_the_known_stacks_when_asked_for_another(tmp_path):
+    done = run_plan("--stack", "gke", "--out", str(tmp_path))
+    assert done.returncode == 2
+    assert "stacks are: aks, eks, local" in done.stderr
+
+
+def test_schema_validation_catches_unknown_fields_and_wrong_types():
+    bad = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}, "spec": {"x": 1}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y"}, "data": {"k": 1}},
+    ]
+    found = manifests.validate(bad)
+    assert {(i.object, i.version) for i in found} == {
+        ("Namespace x", "1.34.0"),
+        ("Namespace x", "1.36.0"),
+        ("ConfigMap y", "1.34.0"),
+        ("ConfigMap y", "1.36.0"),
+    }

@@ -1,0 +1,29 @@
+"""Promises the repository makes to its users: pinned dependencies and a true README."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+
+from kit.docs import config_table
+
+
+def test_every_python_dependency_is_pinned_exactly():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            assert re.match(r"^[A-Za-z0-9_.\-\[\]]+==[\w.]+$", line), line
+
+
+def test_readme_config_table_is_generated_from_pulumi_yaml():
+    readme = (ROOT / "README.md").read_text()
+    assert config_table() in readme, "run `python -m kit config-docs` and paste it into README"
+
+
+def test_readme_quick_start_and_test_command_are_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make up STACK=local" in readme
+    assert "make test" in readme
+    assert "make test" in ci

@@ -1,0 +1,145 @@
+"""Config validation: every rule fails with a message naming the key, the value and what is
+allowed; all problems are reported at once; nothing is registered when config is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import versions
+from components.settings import ConfigError, load_declarations, parse_config
+from kit import offline
+
+DECLARED = load_declarations()
+
+
+AKS = {"cloud": "aks", "region": "japaneast"}
+EKS = {"cloud": "eks", "region": "us-east-1", "fargateTiers": '["back"]'}
+
+
+def problems(stack: str = "local", unknown=(), **raw) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        parse_config(raw, stack, DECLARED, list(unknown))
+    return err.value.problems
+
+
+def only(stack: str = "local", **raw) -> str:
+    found = problems(stack, **raw)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_defaults_from_pulumi_yaml_give_a_valid_local_stack():
+    config = parse_config({}, "local", DECLARED)
+    assert config.cloud == "local"
+    assert config.cluster.kubernetes_version == versions.K8S_DEFAULT
+    assert config.app.enabled is True
+    assert config.name == "o11y-kit-local"
+
+
+def test_values_arrive_as_strings_and_become_typed():
+    config = parse_config(
+        {
+            "cloud": "eks",
+            "region": "us-west-2",
+            "nodeCount": "3",
+            "sampleApp": "false",
+            "fargateTiers": '["middle", "back"]',
+            "alertEmails": '["ops@example.com"]',
+        },
+        "eks",
+        DECLARED,
+    )
+    assert config.cluster.node_count == 3
+    assert config.app.enabled is False
+    assert config.cluster.fargate_tiers == ("middle", "back")
+    assert config.cluster.vm_size == "t3.large"  # eksInstanceType on eks
+    assert config.alert_emails == ("ops@example.com",)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"cloud": "gke"}, "cloud = 'gke': allowed values are local, aks, eks."),
+        ({"nodeCount": "two"}, "nodeCount = 'two': not a valid integer."),
+        ({"sampleApp": "yes"}, "sampleApp = 'yes': not a valid boolean (true or false)."),
+        ({"alertEmails": "ops@example.com"}, "alertEmails = 'ops@example.com': not a valid list"),
+        ({"loadRps": "51"}, "loadRps = 51: allowed range is 0-50."),
+        ({"kubernetesVersion": "v1.35"}, "kubernetesVersion = 'v1.35': must be a minor version"),
+        ({"aksVmSize": "D2s_v3"}, "aksVmSize = 'D2s_v3': not an Azure VM size"),
+        ({"eksInstanceType": "large"}, "eksInstanceType = 'large': not an EC2 type"),
+    ],
+)
+def test_each_key_rule_names_key_value_and_what_is_allowed(raw, expected):
+    assert only(**raw).startswith(expected)
+
+
+def test_unknown_key_suggests_the_close_one():
+    (found,) = problems(unknown=["nodecount"])
+    assert found.startswith("nodecount: unknown key; did you mean 'nodeCount'?")
+
+
+def test_list_entries_are_checked_one_by_one():
+    found = only("aks", **AKS, frontendAllowedCidrs='["10.0.0.1", "1.2.3.0/24"]')
+    assert found == (
+        "frontendAllowedCidrs = ['10.0.0.1', '1.2.3.0/24']: '10.0.0.1' not a CIDR such as "
+        "203.0.113.7/32."
+    )
+    assert "more than once" in only("eks", **{**EKS, "fargateTiers": '["back", "back"]'})
+    assert "'front' not one of middle, back" in only("eks", **{**EKS, "fargateTiers": '["front"]'})
+
+
+def test_every_problem_is_reported_at_once():
+    found = problems(cloud="aks", nodeCount="x", loadRps="-1", unknown=["colud"])
+    assert len(found) == 3  # cross-key rules wait until every value parses
+    assert any(p.startswith("colud: unknown key; did you mean 'cloud'?") for p in found)
+
+
+@pytest.mark.parametrize(
+    ("stack", "raw", "expected"),
+    [
+        ("local", {"fargateTiers": '["back"]'}, "fargateTiers = ['back']: Fargate exists only on eks; cloud is local."),
+        ("aks", {**AKS, "fargateTiers": '["back"]'}, "fargateTiers = ['back']: Fargate exists only on eks; cloud is aks."),
+        ("eks", {**EKS, "fargateTiers": "[]"}, "fargateTiers = []: eks places at least one"),
+        ("aks", {**AKS, "nodeCount": "1"}, "nodeCount = 1: aks needs at least 2 nodes"),
+        ("aks", {**AKS, "kubernetesVersion": "1.30"}, "kubernetesVersion = '1.30': aks clusters are supported from 1.34 to 1.36."),
+        ("eks", {**EKS, "kubernetesVersion": "1.37"}, "kubernetesVersion = '1.37': eks clusters are supported from 1.34 to 1.36."),
+        ("aks", {"cloud": "aks"}, "region = '': required on aks; an Azure location such as japaneast."),
+        ("eks", {**EKS, "region": "Tokyo"}, "region = 'Tokyo': not an AWS region"),
+        ("local", {"region": "japaneast"}, "region = 'japaneast': only used on aks and eks; cloud is local"),
+        ("local", {"alertEmails": '["a@b.co"]'}, "alertEmails = ['a@b.co']: only used on aks and eks"),
+        ("local", {"frontendAllowedCidrs": '["1.2.3.4/32"]'}, "frontendAllowedCidrs = ['1.2.3.4/32']: only used on aks"),
+        ("local", {"kubeconfig": "/nonexistent/kubeconfig"}, "kubeconfig = '/nonexistent/kubeconfig': no such file."),
+        ("aks", {**AKS, "context": "kind-kind"}, "context = 'kind-kind': only used on local"),
+        ("aks", {**AKS, "logRetentionDays": "7"}, "logRetentionDays = 7: Log Analytics allows 30-730 days on aks."),
+        ("eks", {**EKS, "logRetentionDays": "31"}, "logRetentionDays = 31: CloudWatch Logs allows only 1, 3, 5"),
+    ],
+)  # fmt: skip
+def test_cross_key_rules(stack, raw, expected):
+    assert only(stack, **raw).startswith(expected)
+
+
+def test_error_message_names_the_stack_and_how_to_fix_it():
+    with pytest.raises(ConfigError) as err:
+        parse_config({"cloud": "gke"}, "dev", DECLARED)
+    text = str(err.value)
+    assert "stack 'dev': 1 configuration problem(s); nothing was created." in text
+    assert "pulumi config set" in text and "stacks/Pulumi.dev.yaml" in text
+
+
+def test_bad_config_fails_the_real_program_before_any_resource_is_registered():
+    monitor = offline.RecordingMonitor(offline.RecordingMocks())
+    with pytest.raises(ConfigError) as err:
+        offline.evaluate("eks", {"nodeCount": 1, "fargateTiers": []}, monitor=monitor)
+    assert len(err.value.problems) == 2
+    assert monitor.registered == []
+
+
+def test_typo_in_a_stack_key_is_caught_by_the_real_program():
+    with pytest.raises(ConfigError, match="nodecount: unknown key; did you mean 'nodeCount'"):
+        offline.evaluate("local", {"nodecount": 3})
+
+
+def test_kubernetes_version_declaration_matches_the_pinned_range():
+    decl = DECLARED["kubernetesVersion"]
+    assert decl.default == versions.K8S_DEFAULT
+    assert f"{versions.K8S_OLDEST}-{versions.K8S_NEWEST}" in decl.description
