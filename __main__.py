@@ -1,12 +1,15 @@
 """o11y-kit: one `pulumi up` per stack gives a complete observability setup to learn from.
 
-The story, in data-flow order (../design.md): config -> cluster -> namespaces -> outputs.
-Every component takes typed args and the cluster's kube provider; none reads config itself.
+The story, in data-flow order (../shared/design.md): config -> cluster -> namespaces ->
+in-cluster monitoring -> outputs. Every component takes typed args and the cluster's kube
+provider; none reads config itself.
 """
 
 import pulumi
 
+from components import namespaces as ns
 from components.cluster import CLUSTERS
+from components.monitoring import Monitoring, MonitoringArgs
 from components.namespaces import KitNamespaces, KitNamespacesArgs
 from components.settings import load_config
 
@@ -16,9 +19,23 @@ cluster = CLUSTERS[config.cloud](config)
 in_cluster = pulumi.ResourceOptions(providers={"kubernetes": cluster.provider})
 
 namespaces = KitNamespaces("kit", KitNamespacesArgs(), opts=in_cluster)
+after_namespaces = in_cluster.merge(pulumi.ResourceOptions(depends_on=[namespaces]))
+
+monitoring = Monitoring(
+    "monitoring",
+    MonitoringArgs(namespace=ns.MONITORING.name, managed_control_plane=config.cloud != "local"),
+    opts=after_namespaces,
+)
 
 pulumi.export("cloud", config.cloud)
 pulumi.export("cluster", cluster.cluster_name)
 pulumi.export("namespaces", namespaces.names)
+pulumi.export("grafana_password", monitoring.grafana_password)
+pulumi.export(
+    "grafana",
+    f"kubectl -n {ns.MONITORING.name} port-forward svc/{monitoring.endpoints.grafana_service} "
+    "3000:80, then open http://localhost:3000 (user admin; password: "
+    "pulumi stack output grafana_password --show-secrets)",
+)
 if cluster.kubeconfig is not None:
     pulumi.export("kubeconfig", cluster.kubeconfig)

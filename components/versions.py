@@ -5,9 +5,32 @@ hashes); everything that runs in the cluster or in a cloud is pinned here, so an
 one-line change that the tests and `python -m kit plan` then check.
 """
 
+from dataclasses import dataclass
+
 # Kubernetes minor versions the kit supports: managed clusters are created with a version in this
 # range, and every manifest is schema-checked against both ends (kubernetes-validate --strict).
 # EKS and AKS both offer 1.34-1.36 in standard support as of 2026-11.
 K8S_OLDEST = "1.34"
 K8S_NEWEST = "1.36"
 K8S_DEFAULT = "1.35"
+
+@dataclass(frozen=True)
+class Chart:
+    """A Helm chart pinned by version, and the release name the kit installs it under."""
+
+    name: str
+    version: str
+    repository: str
+    release: str
+
+
+# prometheus-community/helm-charts @ cf408a2 (2026-08-22): Prometheus Operator v0.93.1, Grafana
+# chart 12.11.1 (Grafana 13.2.0), kube-state-metrics 8.4.0, node-exporter 4.56.1.
+KUBE_PROMETHEUS_STACK_CHART = Chart(
+    "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", "kps"
+)
+# The OSS Loki and Tempo charts moved to grafana-community/helm-charts in 2026 (@ 3386a11,
+# 2026-08-20): Loki 3.7.6, Tempo 2.10.8.
+GRAFANA_COMMUNITY_CHARTS = "https://grafana-community.github.io/helm-charts"
+LOKI_CHART = Chart("loki", "18.11.0", GRAFANA_COMMUNITY_CHARTS, "loki")
+TEMPO_CHART = Chart("tempo", "2.2.4", GRAFANA_COMMUNITY_CHARTS, "tempo")

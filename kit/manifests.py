@@ -32,12 +32,14 @@ def is_object(resource: Registered) -> bool:
 
 def manifest(resource: Registered) -> dict[str, Any]:
     """The object as `kubectl apply` takes it; Secret data and secret values are redacted."""
-    obj = _redact(copy.deepcopy(resource.inputs))
+    obj = copy.deepcopy(resource.inputs)
     if obj.get("kind") == "Secret":
         for field in ("data", "stringData"):
-            if field in obj:
-                obj[field] = {key: REDACTED for key in obj[field]}
-    return obj
+            payload = obj.get(field)
+            payload = payload.value if isinstance(payload, Secret) else payload
+            if payload:
+                obj[field] = {key: REDACTED for key in payload}
+    return _redact(obj)
 
 
 # Kinds in the order `kubectl apply -f manifests/` needs them (as Helm installs them).
@@ -49,6 +51,7 @@ KIND_ORDER = (
 
 
 def apply_order(obj: dict[str, Any]) -> tuple[int, str, str]:
+    """Sort key: kind rank, then namespace and name (stable file names across runs)."""
     kind = obj.get("kind", "")
     rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
     meta = obj.get("metadata", {})

@@ -194,6 +194,8 @@ def _computed_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[st
             "identity": {**inputs.get("identity", {}), "principalId": f"{name}-principal"},
             "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example/{name}/"},
         }
+    if typ == "random:index/randomPassword:RandomPassword":
+        return {"result": ("offline-" + name)[: int(inputs.get("length", 16))].ljust(16, "x")}
     if typ == "azure-native:resources:ResourceGroup":
         return {"name": inputs.get("resourceGroupName", f"{name}-rg")}
     if typ == "aws:eks/cluster:Cluster":

@@ -66,3 +66,13 @@ def test_schema_validation_catches_unknown_fields_and_wrong_types():
         ("ConfigMap y", "1.34.0"),
         ("ConfigMap y", "1.36.0"),
     }
+
+
+def test_plan_never_writes_secret_values(tmp_path):
+    out = tmp_path / "local"
+    assert run_plan("--stack", "local", "--out", str(out)).returncode == 0
+    (secret,) = (out / "manifests").glob("*secret-o11y-monitoring-grafana-admin.yaml")
+    data = yaml.safe_load(secret.read_text())["stringData"]
+    assert data == {"admin-user": manifests.REDACTED, "admin-password": manifests.REDACTED}
+    written = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    assert "offline-monitoring" not in written  # the mocked password

@@ -1,0 +1,324 @@
+"""In-cluster monitoring: Prometheus, Alertmanager, Grafana (kube-prometheus-stack), Tempo for
+traces and Loki for logs, so even the `local` stack shows all three signals by itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components import versions
+from components.labels import kit_labels
+
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+# Release names are fixed so Service names are predictable for the agent and the walkthrough.
+KPS_RELEASE = versions.KUBE_PROMETHEUS_STACK_CHART.release
+LOKI_RELEASE = versions.LOKI_CHART.release
+TEMPO_RELEASE = versions.TEMPO_CHART.release
+RETENTION = "3d"  # a trial: a few days of history, bounded disk
+PROMETHEUS_RETENTION_SIZE = "4GB"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """In-cluster addresses of the backends, for the agent and the walkthrough."""
+
+    namespace: str
+
+    def _svc(self, name: str, port: int) -> str:
+        return f"http://{name}.{self.namespace}.svc.cluster.local:{port}"
+
+    @property
+    def prometheus(self) -> str:
+        return self._svc(f"{KPS_RELEASE}-prometheus", 9090)
+
+    @property
+    def prometheus_otlp(self) -> str:
+        """Prometheus' native OTLP receiver (base URL for the collector's otlphttp exporter)."""
+        return f"{self.prometheus}/api/v1/otlp"
+
+    @property
+    def alertmanager(self) -> str:
+        return self._svc(f"{KPS_RELEASE}-alertmanager", 9093)
+
+    grafana_service = f"{KPS_RELEASE}-grafana"
+
+    @property
+    def grafana(self) -> str:
+        return self._svc(self.grafana_service, 80)
+
+    @property
+    def loki(self) -> str:
+        return self._svc(LOKI_RELEASE, 3100)
+
+    @property
+    def loki_otlp(self) -> str:
+        """Loki's native OTLP endpoint (base URL for the collector's otlphttp exporter)."""
+        return f"{self.loki}/otlp"
+
+    @property
+    def tempo(self) -> str:
+        return self._svc(TEMPO_RELEASE, 3200)
+
+    @property
+    def tempo_otlp_grpc(self) -> str:
+        return f"{TEMPO_RELEASE}.{self.namespace}.svc.cluster.local:4317"
+
+
+@dataclass(frozen=True)
+class MonitoringArgs:
+    """Where monitoring goes and what kind of cluster it watches."""
+
+    namespace: str
+    # Managed control planes (AKS, EKS) do not expose controller-manager, scheduler, etcd or
+    # kube-proxy metrics to workloads; scraping them only produces TargetDown alerts.
+    managed_control_plane: bool
+
+
+class Monitoring(pulumi.ComponentResource):
+    """kube-prometheus-stack, Loki (single binary, filesystem) and Tempo (single binary, with
+    the metrics generator feeding Grafana's service graph), each a pinned Helm release."""
+
+    grafana_password: pulumi.Output[str]
+    endpoints: Endpoints
+
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("o11y-kit:monitoring:Monitoring", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namespace = args.namespace
+        self.endpoints = Endpoints(namespace)
+        password = random.RandomPassword(
+            f"{name}-grafana-password", length=24, special=False, opts=child
+        )
+        self.grafana_password = pulumi.Output.secret(password.result)
+        secret = k8s.core.v1.Secret(
+            f"{name}-grafana-admin",
+            metadata={
+                "name": GRAFANA_ADMIN_SECRET,
+                "namespace": namespace,
+                "labels": kit_labels("grafana", "monitoring"),
+            },
+            string_data={"admin-user": "admin", "admin-password": self.grafana_password},
+            type="Opaque",
+            opts=child,
+        )
+        loki = _release(f"{name}-loki", versions.LOKI_CHART, namespace, loki_values(), child)
+        tempo = _release(
+            f"{name}-tempo", versions.TEMPO_CHART, namespace, tempo_values(self.endpoints), child
+        )
+        self.stack = _release(
+            f"{name}-kps",
+            versions.KUBE_PROMETHEUS_STACK_CHART,
+            namespace,
+            kube_prometheus_stack_values(self.endpoints, args.managed_control_plane),
+            child.merge(pulumi.ResourceOptions(depends_on=[secret, loki, tempo])),
+        )
+        self.register_outputs(
+            {"grafana_password": self.grafana_password, "grafana": self.endpoints.grafana}
+        )
+
+
+def _release(
+    name: str,
+    chart: versions.Chart,
+    namespace: str,
+    values: dict,
+    opts: pulumi.ResourceOptions,
+) -> k8s.helm.v3.Release:
+    return k8s.helm.v3.Release(
+        name,
+        name=chart.release,
+        chart=chart.name,
+        version=chart.version,
+        repository_opts={"repo": chart.repository},
+        namespace=namespace,
+        values=values,
+        timeout=900,
+        opts=opts,
+    )
+
+
+def kube_prometheus_stack_values(endpoints: Endpoints, managed: bool) -> dict:
+    """Prometheus sized for a 2-3 node trial cluster, receiving the agent's metrics over OTLP,
+    and Grafana with its admin password from a Secret and datasources provisioned."""
+    return {
+        "fullnameOverride": KPS_RELEASE,
+        "kubeControllerManager": {"enabled": not managed},
+        "kubeScheduler": {"enabled": not managed},
+        "kubeEtcd": {"enabled": not managed},
+        "kubeProxy": {"enabled": not managed},
+        "prometheus": {
+            "prometheusSpec": {
+                "retention": RETENTION,
+                "retentionSize": PROMETHEUS_RETENTION_SIZE,
+                "resources": {
+                    "requests": {"cpu": "200m", "memory": "512Mi"},
+                    "limits": {"memory": "1536Mi"},
+                },
+                # The agent pushes OTLP; Tempo's metrics generator remote-writes service graphs.
+                "enableOTLPReceiver": True,
+                "otlp": {
+                    "promoteResourceAttributes": [
+                        "k8s.cluster.name",
+                        "k8s.namespace.name",
+                        "k8s.node.name",
+                        "k8s.pod.name",
+                        "k8s.container.name",
+                        "k8s.deployment.name",
+                        "k8s.daemonset.name",
+                    ],
+                },
+                "enableRemoteWriteReceiver": True,
+                # Pick up the kit's rules and monitors whatever their labels.
+                "ruleSelectorNilUsesHelmValues": False,
+                "serviceMonitorSelectorNilUsesHelmValues": False,
+                "podMonitorSelectorNilUsesHelmValues": False,
+            }
+        },
+        "alertmanager": {
+            "alertmanagerSpec": {
+                "resources": {
+                    "requests": {"cpu": "10m", "memory": "64Mi"},
+                    "limits": {"memory": "128Mi"},
+                }
+            }
+        },
+        "grafana": {
+            "admin": {
+                "existingSecret": GRAFANA_ADMIN_SECRET,
+                "userKey": "admin-user",
+                "passwordKey": "admin-password",
+            },
+            "service": {"type": "ClusterIP"},
+            "sidecar": {"dashboards": {"enabled": True, "searchNamespace": "ALL"}},
+            "additionalDataSources": grafana_datasources(endpoints),
+        },
+    }
+
+
+def grafana_datasources(endpoints: Endpoints) -> list[dict]:
+    """Tempo and Loki next to the chart's Prometheus datasource, linked both ways: a span opens
+    its logs (by trace id), a log line opens its trace."""
+    return [
+        {
+            "name": "Tempo",
+            "uid": "tempo",
+            "type": "tempo",
+            "access": "proxy",
+            "url": endpoints.tempo,
+            "jsonData": {
+                "tracesToLogsV2": {
+                    "datasourceUid": "loki",
+                    "filterByTraceID": True,
+                    "spanStartTimeShift": "-5m",
+                    "spanEndTimeShift": "5m",
+                    "customQuery": False,
+                },
+                "serviceMap": {"datasourceUid": "prometheus"},
+                "nodeGraph": {"enabled": True},
+                "lokiSearch": {"datasourceUid": "loki"},
+            },
+        },
+        {
+            "name": "Loki",
+            "uid": "loki",
+            "type": "loki",
+            "access": "proxy",
+            "url": endpoints.loki,
+            "jsonData": {
+                "derivedFields": [
+                    {
+                        # OTLP logs keep the trace id as structured metadata `trace_id`.
+                        "name": "trace_id",
+                        "matcherType": "label",
+                        "matcherRegex": "trace_id",
+                        "datasourceUid": "tempo",
+                        "url": "$${__value.raw}",
+                        "urlDisplayLabel": "Open trace",
+                    }
+                ]
+            },
+        },
+    ]
+
+
+def loki_values() -> dict:
+    """Single binary on the pod's filesystem, bounded retention; OTLP needs structured metadata."""
+    return {
+        "deploymentMode": "Monolithic",
+        "loki": {
+            "auth_enabled": False,
+            "commonConfig": {"replication_factor": 1},
+            "storage": {"type": "filesystem"},
+            "schemaConfig": {
+                "configs": [
+                    {
+                        "from": "2024-04-01",
+                        "store": "tsdb",
+                        "object_store": "filesystem",
+                        "schema": "v13",
+                        "index": {"prefix": "loki_index_", "period": "24h"},
+                    }
+                ]
+            },
+            "limits_config": {
+                "retention_period": "72h",
+                "allow_structured_metadata": True,
+                "volume_enabled": True,
+            },
+            "compactor": {"retention_enabled": True, "delete_request_store": "filesystem"},
+        },
+        "singleBinary": {
+            "replicas": 1,
+            # emptyDir: EKS has no default CSI driver for PVCs, and a trial's logs may go with
+            # the pod; retention_period bounds what one pod keeps.
+            "persistence": {"enabled": False},
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "256Mi"},
+                "limits": {"memory": "1Gi"},
+            },
+        },
+        "read": {"replicas": 0},
+        "write": {"replicas": 0},
+        "backend": {"replicas": 0},
+        "chunksCache": {"enabled": False},
+        "resultsCache": {"enabled": False},
+        "gateway": {"enabled": False},
+        "lokiCanary": {"enabled": False},
+        "test": {"enabled": False},
+    }
+
+
+def tempo_values(endpoints: Endpoints) -> dict:
+    """Single binary receiving OTLP, with the metrics generator writing service-graph and span
+    metrics into Prometheus (Grafana's service map reads them)."""
+    return {
+        "tempo": {
+            "retention": "72h",
+            "reportingEnabled": False,
+            "receivers": {
+                "otlp": {
+                    "protocols": {
+                        "grpc": {"endpoint": "0.0.0.0:4317"},
+                        "http": {"endpoint": "0.0.0.0:4318"},
+                    }
+                }
+            },
+            "metricsGenerator": {
+                "enabled": True,
+                "remoteWriteUrl": f"{endpoints.prometheus}/api/v1/write",
+            },
+            "overrides": {
+                "defaults": {
+                    "metrics_generator": {"processors": ["service-graphs", "span-metrics"]}
+                }
+            },
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "256Mi"},
+                "limits": {"memory": "1Gi"},
+            },
+        },
+        "persistence": {"enabled": False},
+    }

@@ -1,0 +1,98 @@
+"""In-cluster monitoring: pinned Helm releases, the Grafana password as a secret, datasources
+linked both ways, and control-plane scrapes only where the control plane is reachable."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import STACK_NAMES
+
+from components import versions
+from kit.offline import Secret
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+SECRET = "kubernetes:core/v1:Secret"
+
+
+def releases(ev) -> dict[str, dict]:
+    return {r.inputs["name"]: r.inputs for r in ev.of_type(RELEASE)}
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_every_chart_is_the_pinned_version_from_its_repository(evaluated, stack):
+    found = releases(evaluated(stack))
+    for chart in (
+        versions.KUBE_PROMETHEUS_STACK_CHART,
+        versions.LOKI_CHART,
+        versions.TEMPO_CHART,
+    ):
+        release = found[chart.release]
+        assert (release["chart"], release["version"]) == (chart.name, chart.version)
+        assert release["repositoryOpts"] == {"repo": chart.repository}
+        assert release["namespace"] == "o11y-monitoring"
+
+
+def test_grafana_password_is_generated_kept_in_a_secret_and_exported_as_secret(evaluated):
+    ev = evaluated("local")
+    (secret,) = [s for s in ev.of_type(SECRET) if s.inputs["metadata"]["name"] == "grafana-admin"]
+    string_data = secret.inputs["stringData"]
+    assert isinstance(string_data, Secret)  # the whole Secret payload travels as a secret
+    password = string_data.value["admin-password"]
+    assert len(password) >= 16
+    assert isinstance(ev.outputs["grafana_password"], Secret)
+    assert ev.outputs["grafana_password"].value == password
+    grafana = releases(ev)["kps"]["values"]["grafana"]
+    assert grafana["admin"]["existingSecret"] == "grafana-admin"
+    assert password not in json.dumps(releases(ev), default=str)
+    assert "adminPassword" not in json.dumps(grafana)
+
+
+def test_grafana_is_not_exposed_and_the_outputs_say_how_to_reach_it(evaluated):
+    ev = evaluated("aks")
+    assert releases(ev)["kps"]["values"]["grafana"]["service"]["type"] == "ClusterIP"
+    assert "port-forward svc/kps-grafana 3000:80" in ev.outputs["grafana"]
+
+
+@pytest.mark.parametrize(("stack", "scraped"), [("local", True), ("aks", False), ("eks", False)])
+def test_control_plane_scrapes_only_where_the_control_plane_is_reachable(evaluated, stack, scraped):
+    values = releases(evaluated(stack))["kps"]["values"]
+    for part in ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"):
+        assert values[part]["enabled"] is scraped
+
+
+def test_prometheus_takes_otlp_from_the_agent_and_remote_write_from_tempo(evaluated):
+    ev = evaluated("local")
+    spec = releases(ev)["kps"]["values"]["prometheus"]["prometheusSpec"]
+    assert spec["enableOTLPReceiver"] is True
+    assert "k8s.node.name" in spec["otlp"]["promoteResourceAttributes"]
+    assert spec["enableRemoteWriteReceiver"] is True
+    assert spec["retention"] and spec["retentionSize"]
+    tempo = releases(ev)["tempo"]["values"]["tempo"]
+    assert tempo["metricsGenerator"] == {
+        "enabled": True,
+        "remoteWriteUrl": "http://kps-prometheus.o11y-monitoring.svc.cluster.local:9090/api/v1/write",
+    }
+    assert tempo["overrides"]["defaults"]["metrics_generator"]["processors"] == [
+        "service-graphs",
+        "span-metrics",
+    ]
+
+
+def test_traces_and_logs_link_to_each_other_in_grafana(evaluated):
+    sources = releases(evaluated("local"))["kps"]["values"]["grafana"]["additionalDataSources"]
+    by_uid = {s["uid"]: s for s in sources}
+    assert by_uid["tempo"]["jsonData"]["tracesToLogsV2"]["datasourceUid"] == "loki"
+    assert by_uid["tempo"]["jsonData"]["serviceMap"]["datasourceUid"] == "prometheus"
+    (field,) = by_uid["loki"]["jsonData"]["derivedFields"]
+    assert field["datasourceUid"] == "tempo" and field["matcherRegex"] == "trace_id"
+
+
+def test_loki_keeps_bounded_logs_and_accepts_otlp(evaluated):
+    loki = releases(evaluated("local"))["loki"]["values"]
+    assert loki["deploymentMode"] == "Monolithic"
+    limits = loki["loki"]["limits_config"]
+    assert limits["allow_structured_metadata"] is True  # OTLP attributes land there
+    assert limits["retention_period"] == "72h"
+    assert loki["loki"]["compactor"]["retention_enabled"] is True
+    assert loki["singleBinary"]["replicas"] == 1
