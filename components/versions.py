@@ -14,6 +14,14 @@ K8S_OLDEST = "1.34"
 K8S_NEWEST = "1.36"
 K8S_DEFAULT = "1.35"
 
+# OpenTelemetry Collector, contrib distribution (the only upstream build with the Azure and AWS
+# exporters and awscontainerinsightreceiver). Newest release tag in
+# open-telemetry/opentelemetry-collector-releases as of 2026-08 (v0.159.0, 2026-08-18); the
+# component list it ships is recorded in agent/contrib_components.py.
+COLLECTOR_VERSION = "0.159.0"
+COLLECTOR_IMAGE = f"otel/opentelemetry-collector-contrib:{COLLECTOR_VERSION}"
+
+
 @dataclass(frozen=True)
 class Chart:
     """A Helm chart pinned by version, and the release name the kit installs it under."""

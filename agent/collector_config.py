@@ -1,0 +1,74 @@
+"""Collector config assembly: presets + pipelines -> a checked dict -> YAML + checksum."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import yaml
+
+from agent.preset import Json, Preset
+from agent.presets import METRICS_PORT
+from agent.validate import FIRST_PROCESSOR, LAST_PROCESSOR, check_config
+
+# The collector's own metrics (accepted/refused/dropped items, queue size, export failures) on
+# :8888 for Prometheus, the same reader the Helm chart configures.
+SELF_TELEMETRY: Json = {
+    "metrics": {
+        "level": "normal",
+        "readers": [
+            {
+                "pull": {
+                    "exporter": {"prometheus": {"host": "${env:MY_POD_IP}", "port": METRICS_PORT}}
+                }
+            }
+        ],
+    }
+}
+
+
+def pipeline(
+    receivers: Sequence[str], exporters: Sequence[str], processors: Sequence[str] = ()
+) -> Json:
+    """A pipeline with memory_limiter first and batch last around `processors`."""
+    return {
+        "receivers": list(receivers),
+        "processors": [FIRST_PROCESSOR, *processors, LAST_PROCESSOR],
+        "exporters": list(exporters),
+    }
+
+
+def build_config(preset: Preset, pipelines: dict[str, Json]) -> Json:
+    """The collector config for one agent mode, checked against the pinned contrib release."""
+    config: Json = {
+        "extensions": preset.extensions,
+        "receivers": preset.receivers,
+        "processors": preset.processors,
+        "exporters": preset.exporters,
+        "service": {
+            "extensions": list(preset.extensions),
+            "pipelines": pipelines,
+            "telemetry": SELF_TELEMETRY,
+        },
+    }
+    check_config(config)
+    return config
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No &anchors/*aliases: every block reads on its own when someone opens the ConfigMap."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def render_config(config: Json) -> str:
+    """Deterministic YAML (insertion order kept) so golden files and checksums are stable."""
+    return yaml.dump(
+        config, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, width=100
+    )
+
+
+def config_checksum(rendered: str) -> str:
+    """sha256 of the rendered config; on the pod template it makes a config change roll pods."""
+    return hashlib.sha256(rendered.encode()).hexdigest()

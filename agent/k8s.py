@@ -1,0 +1,194 @@
+"""Plain Kubernetes objects (camelCase dicts, exactly what `kubectl apply` takes) for the agent."""
+
+from __future__ import annotations
+
+from agent.backends import Resources
+from agent.preset import Json, Preset
+from agent.presets import HEALTH_PORT
+from components.labels import kit_labels
+
+CONFIG_KEY = "relay.yaml"
+CONFIG_DIR = "/conf"
+CONFIG_VOLUME = "otelcol-config"
+CONTAINER_NAME = "otel-collector"
+CHECKSUM_ANNOTATION = "checksum/config"
+COLLECTOR_UID = 10001  # the official images' non-root user
+COMPONENT = "telemetry-agent"
+FARGATE_COMPUTE_TYPE = "eks.amazonaws.com/compute-type"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def metadata(name: str, namespace: str | None = None, **extra: Json) -> Json:
+    meta: Json = {"name": name, "labels": kit_labels(name, COMPONENT)}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    return {**meta, **extra}
+
+
+def selector_labels(name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/component": COMPONENT}
+
+
+def service_account(name: str, namespace: str, role_arn: str | None) -> Json:
+    """The mode's own identity; cloud write access (IRSA) is attached here and nowhere else."""
+    extra = {"annotations": {IRSA_ANNOTATION: role_arn}} if role_arn else {}
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata(name, namespace, **extra),
+    }
+
+
+def rbac(name: str, namespace: str, preset: Preset) -> list[Json]:
+    """ClusterRole/Binding for cluster-wide reads, Role/Binding for namespace-local writes;
+    nothing at all when the preset asks for no permission."""
+    subject = [{"kind": "ServiceAccount", "name": name, "namespace": namespace}]
+    group = "rbac.authorization.k8s.io"
+    cluster_name = f"{namespace}-{name}"  # cluster-scoped: two installs must not collide
+    objects: list[Json] = []
+    if preset.cluster_rules:
+        objects += [
+            {
+                "apiVersion": f"{group}/v1",
+                "kind": "ClusterRole",
+                "metadata": metadata(cluster_name),
+                "rules": list(preset.cluster_rules),
+            },
+            {
+                "apiVersion": f"{group}/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": metadata(cluster_name),
+                "roleRef": {"apiGroup": group, "kind": "ClusterRole", "name": cluster_name},
+                "subjects": subject,
+            },
+        ]
+    if preset.namespace_rules:
+        objects += [
+            {
+                "apiVersion": f"{group}/v1",
+                "kind": "Role",
+                "metadata": metadata(name, namespace),
+                "rules": list(preset.namespace_rules),
+            },
+            {
+                "apiVersion": f"{group}/v1",
+                "kind": "RoleBinding",
+                "metadata": metadata(name, namespace),
+                "roleRef": {"apiGroup": group, "kind": "Role", "name": name},
+                "subjects": subject,
+            },
+        ]
+    return objects
+
+
+def config_map(name: str, namespace: str, data: dict[str, str]) -> Json:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(name, namespace),
+        "data": data,
+    }
+
+
+def security_context(preset: Preset) -> Json:
+    """Least privilege: no privilege escalation, read-only root filesystem, every capability
+    dropped. Root (uid 0, still without capabilities) only when a preset reads host files
+    owned by root with mode 0640/0600 (/var/log/pods): for a non-root uid, capabilities from
+    the pod spec are not effective, so DAC_READ_SEARCH alone would not let it read them."""
+    context: Json = {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    if preset.capabilities:
+        context["capabilities"]["add"] = list(preset.capabilities)
+    if preset.runs_as_root:
+        return {**context, "runAsUser": 0, "runAsGroup": 0, "runAsNonRoot": False}
+    return {
+        **context,
+        "runAsUser": COLLECTOR_UID,
+        "runAsGroup": COLLECTOR_UID,
+        "runAsNonRoot": True,
+    }
+
+
+def guaranteed(resources: Resources) -> Json:
+    amounts = {"cpu": resources.cpu, "memory": resources.memory}
+    return {"requests": dict(amounts), "limits": dict(amounts)}
+
+
+def health_probes() -> Json:
+    """health_check answers 200 once every pipeline runs; liveness is slower to kill."""
+    check = {"httpGet": {"path": "/", "port": HEALTH_PORT}}
+    return {
+        "livenessProbe": {**check, "periodSeconds": 15, "failureThreshold": 4},
+        "readinessProbe": {**check, "periodSeconds": 5, "failureThreshold": 3},
+    }
+
+
+def collector_container(image: str, resources: Resources, preset: Preset) -> Json:
+    config_mount = {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True}
+    return {
+        "name": CONTAINER_NAME,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": [f"--config={CONFIG_DIR}/{CONFIG_KEY}"],
+        "env": list(preset.env),
+        "ports": list(preset.ports),
+        "resources": guaranteed(resources),
+        "securityContext": security_context(preset),
+        "volumeMounts": [config_mount, *preset.volume_mounts],
+        **health_probes(),
+    }
+
+
+def pod_template(name: str, checksum: str, spec: Json) -> Json:
+    return {
+        "metadata": {
+            "labels": {**kit_labels(name, COMPONENT), **selector_labels(name)},
+            "annotations": {CHECKSUM_ANNOTATION: checksum},
+        },
+        "spec": spec,
+    }
+
+
+def collector_pod_spec(name: str, image: str, resources: Resources, preset: Preset) -> Json:
+    config_volume = {"name": CONFIG_VOLUME, "configMap": {"name": name}}
+    return {
+        "serviceAccountName": name,
+        "containers": [collector_container(image, resources, preset)],
+        "volumes": [config_volume, *preset.volumes],
+        "terminationGracePeriodSeconds": 30,
+    }
+
+
+def otlp_service(name: str, namespace: str, node_local: bool) -> Json:
+    spec: Json = {
+        "type": "ClusterIP",
+        "selector": selector_labels(name),
+        "ports": [
+            {
+                "name": "otlp-grpc",
+                "port": 4317,
+                "targetPort": "otlp-grpc",
+                "protocol": "TCP",
+                "appProtocol": "grpc",
+            },
+            {
+                "name": "otlp-http",
+                "port": 4318,
+                "targetPort": "otlp-http",
+                "protocol": "TCP",
+                "appProtocol": "http",
+            },
+        ],
+    }
+    if node_local:
+        spec["internalTrafficPolicy"] = "Local"
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(name, namespace),
+        "spec": spec,
+    }

@@ -1,0 +1,156 @@
+"""Node agent: one collector per EC2/VM node (DaemonSet).
+
+Collects this node's kubelet stats and container logs, receives the app's OTLP, and on EKS runs
+Container Insights. Apps reach it through a Service with internalTrafficPolicy: Local: the
+address is a plain DNS name (no downward-API host IP in the app), traffic never leaves the node,
+the source pod IP survives (kube-proxy only DNATs) so k8s_attributes can match the connection,
+and it needs neither hostNetwork nor hostPort (which depends on the CNI's portmap plugin and
+forbids maxSurge rollouts). If the node's agent is not ready, OTLP fails fast instead of
+silently crossing to another node; SDK exporters retry.
+"""
+
+from __future__ import annotations
+
+from agent import exporters, presets
+from agent.backends import Backends, Cloud, Resources
+from agent.collector_config import build_config, config_checksum, pipeline, render_config
+from agent.k8s import (
+    CONFIG_KEY,
+    CONTAINER_NAME,
+    FARGATE_COMPUTE_TYPE,
+    collector_pod_spec,
+    config_map,
+    metadata,
+    otlp_service,
+    pod_template,
+    rbac,
+    selector_labels,
+    service_account,
+)
+from agent.preset import Json, Preset, combine
+from components.versions import COLLECTOR_IMAGE
+
+NODE_AGENT = "otel-node-agent"
+DEFAULT_NODE_RESOURCES = Resources(cpu="200m", memory="512Mi")
+
+
+def node_agent_preset(
+    namespace: str, backends: Backends, cloud: Cloud, resources: Resources
+) -> Preset:
+    parts = [
+        presets.base(resources),
+        # hostPath, so checkpoints and queues outlive the pod (rollouts, evictions, OOM kills).
+        presets.persistent_state(
+            {
+                "hostPath": {
+                    "path": f"/var/lib/otelcol/{namespace}-{NODE_AGENT}",
+                    "type": "DirectoryOrCreate",
+                }
+            }
+        ),
+        presets.otlp("${env:MY_POD_IP}"),
+        presets.kubelet_stats(),
+        presets.container_logs(namespace, NODE_AGENT, CONTAINER_NAME),
+        presets.k8s_attributes(node_local=True),
+        exporters.prometheus(backends),
+        exporters.loki(backends),
+        exporters.trace_backend(backends),
+    ]
+    if cloud is Cloud.AKS:
+        parts.append(exporters.app_insights(backends.azure))
+    if cloud is Cloud.EKS:
+        aws = backends.aws
+        parts += [
+            exporters.xray(aws),
+            exporters.node_stream_env(),
+            exporters.cloudwatch_logs(
+                "application", aws, aws.application_log_group, "${env:K8S_NODE_NAME}"
+            ),
+            presets.container_insights(aws),
+        ]
+    return combine(parts)
+
+
+def node_agent_config(
+    namespace: str, backends: Backends, cloud: Cloud, resources: Resources
+) -> Json:
+    """The node agent's collector config (checked)."""
+    backends.require_cloud(cloud)
+    preset = node_agent_preset(namespace, backends, cloud, resources)
+    exporters_of = {
+        "traces": ["otlp_grpc/traces"],
+        "metrics": ["otlp_http/prometheus"],
+        "logs": ["otlp_http/loki"],
+    }
+    if cloud is Cloud.AKS:
+        exporters_of["traces"].append("azuremonitor")
+    if cloud is Cloud.EKS:
+        exporters_of["traces"].append("awsxray")
+        exporters_of["logs"].append("awscloudwatchlogs/application")
+    pipelines = {
+        "traces": pipeline(["otlp"], exporters_of["traces"], ["k8s_attributes"]),
+        "metrics": pipeline(["otlp", "kubelet_stats"], exporters_of["metrics"], ["k8s_attributes"]),
+        "logs": pipeline(["otlp", "file_log"], exporters_of["logs"], ["k8s_attributes"]),
+    }
+    if cloud is Cloud.EKS:
+        pipelines["metrics/containerinsights"] = pipeline(
+            ["awscontainerinsightreceiver"], ["awsemf/containerinsights"]
+        )
+    return build_config(preset, pipelines)
+
+
+NOT_ON_FARGATE = {
+    "nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [
+                {
+                    "matchExpressions": [
+                        {"key": FARGATE_COMPUTE_TYPE, "operator": "NotIn", "values": ["fargate"]}
+                    ]
+                }
+            ]
+        }
+    }
+}
+
+
+def node_agent_manifests(
+    namespace: str,
+    backends: Backends,
+    cloud: Cloud,
+    resources: Resources = DEFAULT_NODE_RESOURCES,
+    image: str = COLLECTOR_IMAGE,
+) -> list[Json]:
+    """ServiceAccount, RBAC, ConfigMap, DaemonSet and the node-local OTLP Service.
+
+    Tolerates every taint (a node without its agent is a node without logs and metrics) but
+    never targets Fargate nodes, which cannot run DaemonSets; the affinity costs nothing where
+    there is no Fargate, so it is always set.
+    """
+    cloud = Cloud(cloud)
+    config = node_agent_config(namespace, backends, cloud, resources)
+    rendered = render_config(config)
+    preset = node_agent_preset(namespace, backends, cloud, resources)
+    role_arn = backends.aws.irsa_role_arn if cloud is Cloud.EKS else None
+    pod_spec = {
+        **collector_pod_spec(NODE_AGENT, image, resources, preset),
+        "tolerations": [{"operator": "Exists"}],
+        "affinity": NOT_ON_FARGATE,
+    }
+    daemon_set = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": metadata(NODE_AGENT, namespace),
+        "spec": {
+            "selector": {"matchLabels": selector_labels(NODE_AGENT)},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": pod_template(NODE_AGENT, config_checksum(rendered), pod_spec),
+        },
+    }
+    return [
+        service_account(NODE_AGENT, namespace, role_arn),
+        *rbac(NODE_AGENT, namespace, preset),
+        config_map(NODE_AGENT, namespace, {CONFIG_KEY: rendered}),
+        daemon_set,
+        otlp_service(NODE_AGENT, namespace, node_local=True),
+    ]

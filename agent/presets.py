@@ -1,0 +1,370 @@
+"""The agent's presets (see agent/preset.py): what each feature configures and needs.
+
+RBAC here is derived from the upstream READMEs and the Helm chart's ClusterRole (reference
+agent_facts.md §1), trimmed to what the configured options use: verbs the component never calls
+and the `extensions` API group (no longer served since Kubernetes 1.16) are left out.
+"""
+
+from __future__ import annotations
+
+from agent.backends import AwsBackends, Resources
+from agent.preset import Json, Preset, field_env, port, rule, value_env
+from agent.quantities import gomemlimit
+
+READ = ["get", "list", "watch"]
+STATE_DIR = "/var/lib/otelcol"
+STATE_VOLUME = "otelcol-state"
+HEALTH_PORT = 13133
+METRICS_PORT = 8888
+OTLP_GRPC_PORT = 4317
+OTLP_HTTP_PORT = 4318
+SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+# kubelet serving certificates are self-signed on kubeadm, kind, minikube, k3d and AKS (and on
+# EKS unless serverTLSBootstrap is on), and name the host, not the IP we dial; no CA in the pod
+# can verify them. The connection stays TLS-encrypted and goes to this node's own IP; the bearer
+# token is a bound, short-lived SA token whose only kubelet permission is nodes/stats get. Same
+# choice as the kube-stack chart and the receiver's README example (agent_facts.md §2, §3).
+KUBELET_INSECURE_SKIP_VERIFY = True
+
+
+def base(resources: Resources) -> Preset:
+    """What every collector needs: health probes, self-metrics, memory protection, batching."""
+    return Preset(
+        extensions={"health_check": {"endpoint": f"${{env:MY_POD_IP}}:{HEALTH_PORT}"}},
+        processors={
+            # First in every pipeline: refuses data before the Go heap reaches the container
+            # limit; percentages follow the cgroup limit, GOMEMLIMIT (80 %) makes GC act first.
+            "memory_limiter": {
+                "check_interval": "1s",
+                "limit_percentage": 80,
+                "spike_limit_percentage": 25,
+            },
+            "batch": {"timeout": "5s", "send_batch_size": 1024, "send_batch_max_size": 2048},
+        },
+        env=(
+            field_env("MY_POD_IP", "status.podIP"),
+            value_env("GOMEMLIMIT", gomemlimit(resources.memory)),
+        ),
+        ports=(port("metrics", METRICS_PORT), port("health", HEALTH_PORT)),
+    )
+
+
+def persistent_state(volume_source: Json) -> Preset:
+    """file_storage: filelog checkpoints and exporters' persistent sending queues, so a
+    restart neither re-reads nor drops data. `volume_source` is hostPath or emptyDir."""
+    return Preset(
+        extensions={
+            "file_storage": {
+                "directory": STATE_DIR,
+                "create_directory": True,
+                "timeout": "2s",
+                "compaction": {"on_start": True, "on_rebound": True, "directory": STATE_DIR},
+            }
+        },
+        volumes=({"name": STATE_VOLUME, **volume_source},),
+        volume_mounts=({"name": STATE_VOLUME, "mountPath": STATE_DIR},),
+    )
+
+
+def otlp(bind_host: str) -> Preset:
+    """OTLP gRPC + HTTP for the app's traces, metrics and logs."""
+    return Preset(
+        receivers={
+            "otlp": {
+                "protocols": {
+                    "grpc": {"endpoint": f"{bind_host}:{OTLP_GRPC_PORT}"},
+                    "http": {"endpoint": f"{bind_host}:{OTLP_HTTP_PORT}"},
+                }
+            }
+        },
+        ports=(port("otlp-grpc", OTLP_GRPC_PORT), port("otlp-http", OTLP_HTTP_PORT)),
+    )
+
+
+def kubelet_stats() -> Preset:
+    """Node, pod and container metrics from this node's kubelet (/stats/summary)."""
+    return Preset(
+        receivers={
+            "kubelet_stats": {
+                "auth_type": "serviceAccount",
+                "endpoint": "https://${env:K8S_NODE_IP}:10250",
+                "insecure_skip_verify": KUBELET_INSECURE_SKIP_VERIFY,
+                "collection_interval": "30s",
+                "metric_groups": ["node", "pod", "container"],
+            }
+        },
+        cluster_rules=(rule("", ["nodes/stats"], ["get"]),),
+        env=(field_env("K8S_NODE_IP", "status.hostIP"),),
+    )
+
+
+def container_logs(namespace: str, own_pod_prefix: str, own_container: str) -> Preset:
+    """Container logs of every pod on the node, minus the agent's own (no feedback loop).
+
+    start_at: end applies only to files with no checkpoint, i.e. the very first start on a
+    node; afterwards file_storage offsets make a restart resume exactly where it stopped.
+    """
+    own_logs = f"/var/log/pods/{namespace}_{own_pod_prefix}-*_*/{own_container}/*.log"
+    return Preset(
+        receivers={
+            "file_log": {
+                "include": ["/var/log/pods/*/*/*.log"],
+                "exclude": [own_logs],
+                "start_at": "end",
+                "include_file_path": True,
+                "include_file_name": False,
+                "storage": "file_storage",
+                "retry_on_failure": {"enabled": True},
+                "operators": [{"type": "container", "id": "container-parser"}],
+            }
+        },
+        volumes=(
+            {"name": "varlogpods", "hostPath": {"path": "/var/log/pods", "type": "Directory"}},
+        ),
+        volume_mounts=({"name": "varlogpods", "mountPath": "/var/log/pods", "readOnly": True},),
+        runs_as_root=True,
+    )
+
+
+def k8s_attributes(node_local: bool) -> Preset:
+    """Pod, workload and namespace metadata on every signal; node_local limits the informer
+    to this node's pods (DaemonSet), so memory and API load do not grow with the cluster."""
+    config: Json = {
+        "auth_type": "serviceAccount",
+        "passthrough": False,
+        "pod_association": [
+            {"sources": [{"from": "resource_attribute", "name": "k8s.pod.ip"}]},
+            {"sources": [{"from": "resource_attribute", "name": "k8s.pod.uid"}]},
+            {"sources": [{"from": "connection"}]},
+        ],
+        "extract": {
+            "metadata": [
+                "k8s.namespace.name",
+                "k8s.pod.name",
+                "k8s.pod.uid",
+                "k8s.node.name",
+                "k8s.deployment.name",
+                "k8s.statefulset.name",
+                "k8s.daemonset.name",
+                "k8s.job.name",
+                "k8s.cronjob.name",
+                "k8s.container.name",
+            ]
+        },
+    }
+    env: tuple[Json, ...] = ()
+    if node_local:
+        config["filter"] = {"node_from_env_var": "K8S_NODE_NAME"}
+        env = (field_env("K8S_NODE_NAME", "spec.nodeName"),)
+    return Preset(
+        processors={"k8s_attributes": config},
+        cluster_rules=(
+            rule("", ["pods", "namespaces"], READ),
+            rule("apps", ["replicasets"], READ),
+        ),
+        env=env,
+    )
+
+
+CONTAINER_INSIGHTS_LEADER_LOCK = "otel-container-insight-clusterleader"
+
+
+def container_insights(aws: AwsBackends) -> Preset:
+    """EKS Container Insights from every EC2 node: awscontainerinsightreceiver -> awsemf.
+
+    The receiver embeds cAdvisor and reads the host's cgroups, disks and containerd socket, so
+    it needs root and host paths (ADOT otel-container-insights-infra.yaml). It calls this
+    node's kubelet /pods, authorised as nodes/pods on our 1.34+ clusters (KubeletFineGrainedAuthz,
+    beta-on since 1.33), which keeps nodes/proxy off the DaemonSet. Its leader election (one
+    node emits the cluster-level metrics) is confined to a Role in the agent namespace.
+    """
+    lock = [CONTAINER_INSIGHTS_LEADER_LOCK]
+    host_paths = (
+        ("rootfs", "/", "/rootfs", "Directory"),
+        (
+            "containerdsock",
+            "/run/containerd/containerd.sock",
+            "/run/containerd/containerd.sock",
+            "Socket",
+        ),
+        ("sys", "/sys", "/sys", "Directory"),
+        ("devdisk", "/dev/disk", "/dev/disk", "Directory"),
+    )
+    return Preset(
+        receivers={
+            "awscontainerinsightreceiver": {
+                "collection_interval": "60s",
+                "container_orchestrator": "eks",
+                "add_service_as_attribute": True,
+            }
+        },
+        exporters={"awsemf/containerinsights": container_insights_emf(aws)},
+        cluster_rules=(
+            rule("", ["pods", "nodes", "endpoints"], READ),
+            rule("apps", ["replicasets"], READ),
+            rule("batch", ["jobs"], ["list", "watch"]),
+            rule("", ["nodes/stats", "nodes/pods"], ["get"]),
+        ),
+        namespace_rules=(
+            rule("coordination.k8s.io", ["leases"], ["create"]),
+            rule("coordination.k8s.io", ["leases"], ["get", "update"], lock),
+            rule("", ["configmaps"], ["create"]),
+            rule("", ["configmaps"], ["get", "update"], lock),
+            rule("", ["events"], ["create", "patch"]),
+        ),
+        env=(
+            field_env("HOST_IP", "status.hostIP"),
+            field_env("HOST_NAME", "spec.nodeName"),
+            field_env("K8S_NAMESPACE", "metadata.namespace"),
+        ),
+        volumes=tuple(
+            {"name": name, "hostPath": {"path": path, "type": kind}}
+            for name, path, _, kind in host_paths
+        ),
+        volume_mounts=tuple(
+            {"name": name, "mountPath": mount, "readOnly": True} for name, _, mount, _ in host_paths
+        ),
+        runs_as_root=True,
+        # cAdvisor walks host directories owned by other uids (container volumes, /rootfs/var/lib);
+        # DAC_READ_SEARCH lets root read them without the much broader DAC_OVERRIDE.
+        capabilities=("DAC_READ_SEARCH",),
+    )
+
+
+# Each metric x dimension set below is a billed custom metric per month: keep the list short.
+CONTAINER_INSIGHTS_DECLARATIONS = [
+    {
+        "dimensions": [["NodeName", "InstanceId", "ClusterName"], ["ClusterName"]],
+        "metric_name_selectors": [
+            "^node_cpu_utilization$",
+            "^node_memory_utilization$",
+            "^node_filesystem_utilization$",
+            "^node_number_of_running_pods$",
+        ],
+    },
+    {
+        "dimensions": [["PodName", "Namespace", "ClusterName"]],
+        "metric_name_selectors": [
+            "^pod_cpu_utilization$",
+            "^pod_memory_utilization$",
+            "^pod_number_of_container_restarts$",
+        ],
+    },
+    {
+        "dimensions": [["ClusterName"]],
+        "metric_name_selectors": ["^cluster_node_count$", "^cluster_failed_node_count$"],
+    },
+]
+
+
+def container_insights_emf(aws: AwsBackends) -> Json:
+    return {
+        "region": aws.region,
+        "namespace": "ContainerInsights",
+        "log_group_name": aws.performance_log_group,
+        "log_stream_name": "{NodeName}",
+        "resource_to_telemetry_conversion": {"enabled": True},
+        "dimension_rollup_option": "NoDimensionRollup",
+        "parse_json_encoded_attr_values": ["Sources", "kubernetes"],
+        "metric_declarations": CONTAINER_INSIGHTS_DECLARATIONS,
+    }
+
+
+NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"]
+
+
+def cluster_metrics() -> Preset:
+    """Cluster state (node conditions, workloads, pod phases) from the API server. Must run
+    once per cluster: every instance reports every object."""
+    return Preset(
+        receivers={
+            "k8s_cluster": {
+                "auth_type": "serviceAccount",
+                "collection_interval": "30s",
+                "node_conditions_to_report": NODE_CONDITIONS,
+                "allocatable_types_to_report": ["cpu", "memory", "ephemeral-storage", "pods"],
+            }
+        },
+        cluster_rules=(
+            rule(
+                "",
+                [
+                    "namespaces",
+                    "namespaces/status",
+                    "nodes",
+                    "nodes/spec",
+                    "pods",
+                    "pods/status",
+                    "replicationcontrollers",
+                    "replicationcontrollers/status",
+                    "resourcequotas",
+                    "services",
+                ],
+                READ,
+            ),
+            rule("apps", ["daemonsets", "deployments", "replicasets", "statefulsets"], READ),
+            rule("batch", ["jobs", "cronjobs"], READ),
+            rule("autoscaling", ["horizontalpodautoscalers"], READ),
+        ),
+    )
+
+
+def kubernetes_events() -> Preset:
+    """Kubernetes events as log records (watch only: a restart skips, never repeats)."""
+    return Preset(
+        receivers={
+            "k8s_objects": {
+                "auth_type": "serviceAccount",
+                "objects": [
+                    {
+                        "name": "events",
+                        "group": "events.k8s.io",
+                        "mode": "watch",
+                        "exclude_watch_type": ["DELETED"],
+                    }
+                ],
+            }
+        },
+        cluster_rules=(rule("events.k8s.io", ["events"], ["list", "watch"]),),
+    )
+
+
+def fargate_kubelet_metrics() -> Preset:
+    """cAdvisor metrics of every Fargate node, scraped through the API-server proxy.
+
+    A Fargate pod cannot reach its node's kubelet directly (aws/containers-roadmap#1798), so,
+    as ADOT's otel-fargate-container-insights template does, one cluster-level collector asks
+    the API server (`/api/v1/nodes/<node>/proxy/metrics/cadvisor`, RBAC nodes/proxy get).
+    `$$` is the collector's escape for a literal `$` in its config.
+    """
+    scrape = {
+        "job_name": "fargate-kubelet-cadvisor",
+        "scheme": "https",
+        "scrape_interval": "60s",
+        "scrape_timeout": "40s",
+        "tls_config": {"ca_file": f"{SA_DIR}/ca.crt", "insecure_skip_verify": False},
+        "authorization": {"credentials_file": f"{SA_DIR}/token"},
+        "kubernetes_sd_configs": [{"role": "node"}],
+        "relabel_configs": [
+            {
+                "source_labels": ["__meta_kubernetes_node_label_eks_amazonaws_com_compute_type"],
+                "regex": "fargate",
+                "action": "keep",
+            },
+            {"target_label": "__address__", "replacement": "kubernetes.default.svc:443"},
+            {
+                "source_labels": ["__meta_kubernetes_node_name"],
+                "regex": "(.+)",
+                "target_label": "__metrics_path__",
+                "replacement": "/api/v1/nodes/$${1}/proxy/metrics/cadvisor",
+            },
+        ],
+    }
+    return Preset(
+        receivers={"prometheus/fargate": {"config": {"scrape_configs": [scrape]}}},
+        cluster_rules=(
+            rule("", ["nodes"], READ),
+            rule("", ["nodes/proxy"], ["get"]),
+        ),
+    )

@@ -1,0 +1,153 @@
+"""The rendered collector configs: well-formed pipelines, known components, golden files.
+
+Golden files: tests/agent/golden/<stack>-<mode>.yaml hold the exact relay.yaml of each mode.
+After an intended change, regenerate them with
+    UPDATE_GOLDEN=1 venv/bin/python -m pytest tests/agent/test_collector_config.py
+and review the diff like any code change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agent import CollectorConfigError, check_config
+from agent.contrib_components import component_types
+from agent.validate import component_type
+from tests.agent.stacks import STACK_IDS, STACKS, configs_by_mode
+
+GOLDEN = Path(__file__).parent / "golden"
+SECTIONS = ("receivers", "processors", "exporters", "extensions")
+
+
+def _configs():
+    for (cloud, fargate), stack_id in zip(STACKS, STACK_IDS, strict=True):
+        for mode, rendered in configs_by_mode(cloud, fargate).items():
+            yield pytest.param(stack_id, mode, rendered, id=f"{stack_id}-{mode}")
+
+
+CONFIGS = list(_configs())
+
+
+@pytest.mark.parametrize(("stack_id", "mode", "rendered"), CONFIGS)
+def test_rendered_config_matches_golden_file(stack_id, mode, rendered):
+    golden = GOLDEN / f"{stack_id}-{mode}.yaml"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_text(rendered)
+    assert golden.exists(), f"{golden} missing: run with UPDATE_GOLDEN=1 to create it"
+    assert rendered == golden.read_text(), f"{golden.name} differs; see module docstring"
+
+
+@pytest.mark.parametrize(("stack_id", "mode", "rendered"), CONFIGS)
+def test_pipelines_reference_only_defined_components_and_use_all_of_them(stack_id, mode, rendered):
+    config = yaml.safe_load(rendered)
+    pipelines = config["service"]["pipelines"]
+    referenced = {role: set() for role in ("receivers", "processors", "exporters")}
+    for pipeline in pipelines.values():
+        for role, ids in referenced.items():
+            ids.update(pipeline[role])
+    for role, ids in referenced.items():
+        assert ids == set(config[role]), (
+            f"{role}: used {sorted(ids)}, defined {sorted(config[role])}"
+        )
+    assert config["service"]["extensions"] == list(config["extensions"])
+
+
+@pytest.mark.parametrize(("stack_id", "mode", "rendered"), CONFIGS)
+def test_every_component_type_ships_in_the_pinned_contrib_release(stack_id, mode, rendered):
+    config = yaml.safe_load(rendered)
+    for section in SECTIONS:
+        for cid in config[section]:
+            assert component_type(cid) in component_types(section), f"{section}: {cid}"
+
+
+@pytest.mark.parametrize(("stack_id", "mode", "rendered"), CONFIGS)
+def test_every_pipeline_starts_with_memory_limiter_and_ends_with_batch(stack_id, mode, rendered):
+    for name, pipeline in yaml.safe_load(rendered)["service"]["pipelines"].items():
+        assert pipeline["processors"][0] == "memory_limiter", name
+        assert pipeline["processors"][-1] == "batch", name
+
+
+@pytest.mark.parametrize(("stack_id", "mode", "rendered"), CONFIGS)
+def test_queueing_exporters_persist_their_queue_in_file_storage(stack_id, mode, rendered):
+    config = yaml.safe_load(rendered)
+    assert config["processors"]["memory_limiter"]["check_interval"] == "1s"
+    queueing = {"otlp_grpc", "otlp_http", "awscloudwatchlogs"}
+    for cid, exporter in config["exporters"].items():
+        if component_type(cid) in queueing:
+            assert exporter["sending_queue"]["storage"] == "file_storage", cid
+            assert exporter["retry_on_failure"]["enabled"] is True, cid
+
+
+@pytest.mark.parametrize(("stack_id", "mode", "rendered"), CONFIGS)
+def test_self_telemetry_is_exposed_on_8888(stack_id, mode, rendered):
+    telemetry = yaml.safe_load(rendered)["service"]["telemetry"]["metrics"]
+    assert telemetry["readers"][0]["pull"]["exporter"]["prometheus"]["port"] == 8888
+
+
+def _valid_config() -> dict:
+    return {
+        "receivers": {"otlp": {}},
+        "processors": {"memory_limiter": {}, "batch": {}},
+        "exporters": {"otlp_grpc/traces": {}},
+        "extensions": {"health_check": {}},
+        "service": {
+            "extensions": ["health_check"],
+            "pipelines": {
+                "traces": {
+                    "receivers": ["otlp"],
+                    "processors": ["memory_limiter", "batch"],
+                    "exporters": ["otlp_grpc/traces"],
+                }
+            },
+        },
+    }
+
+
+def test_validator_accepts_a_minimal_valid_config():
+    check_config(_valid_config())
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (lambda c: c["exporters"].update({"lokiexporter": {}}), "type 'lokiexporter' is not in"),
+        (lambda c: c["receivers"].update({"zipkin": {}}), "'zipkin' is defined but used by no"),
+        (
+            lambda c: c["service"]["pipelines"]["traces"]["exporters"].append("debug"),
+            "references undefined exporter 'debug'",
+        ),
+        (
+            lambda c: c["service"]["pipelines"]["traces"].update(processors=["batch"]),
+            "must start with memory_limiter",
+        ),
+        (
+            lambda c: c["service"]["pipelines"]["traces"].update(
+                processors=["memory_limiter", "batch", "memory_limiter"]
+            ),
+            "must end with batch",
+        ),
+        (lambda c: c["service"].update(extensions=["pprof"]), "undefined extension 'pprof'"),
+    ],
+)
+def test_validator_names_the_problem(break_it, message):
+    config = _valid_config()
+    break_it(config)
+    with pytest.raises(CollectorConfigError, match=message):
+        check_config(config)
+
+
+def test_both_spellings_of_renamed_components_are_accepted():
+    assert {"kubelet_stats", "kubeletstats", "file_log", "filelog"} <= component_types("receivers")
+    assert {"k8s_objects", "k8sobjects", "k8s_cluster"} <= component_types("receivers")
+    assert {"otlp_grpc", "otlp", "otlp_http", "otlphttp"} <= component_types("exporters")
+    assert {"k8s_attributes", "k8sattributes"} <= component_types("processors")
+    assert "awscontainerinsightreceiver" in component_types("receivers")
+
+
+def test_components_absent_from_the_release_are_rejected():
+    assert "loki" not in component_types("exporters")  # removed from contrib (contrib#33916)
+    assert "kubeletstatsreceiver" not in component_types("receivers")

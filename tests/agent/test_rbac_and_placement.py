@@ -1,0 +1,162 @@
+"""Least privilege and placement of the agent's workloads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from agent import Cloud, cluster_agent_manifests, node_agent_manifests
+from agent.k8s import IRSA_ANNOTATION
+from tests.agent.stacks import NAMESPACE, STACK_IDS, STACKS, all_objects, backends_for
+
+RBAC_KINDS = {"ClusterRole", "Role"}
+
+
+def _rules(objects: list[dict], name_part: str) -> list[dict]:
+    return [
+        rule
+        for obj in objects
+        if obj["kind"] in RBAC_KINDS and name_part in obj["metadata"]["name"]
+        for rule in obj["rules"]
+    ]
+
+
+def _grants(objects: list[dict], name_part: str, resource: str) -> bool:
+    return any(resource in rule["resources"] for rule in _rules(objects, name_part))
+
+
+def _of_kind(objects: list[dict], kind: str) -> dict:
+    (found,) = [obj for obj in objects if obj["kind"] == kind]
+    return found
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_no_wildcard_anywhere_in_any_rule(cloud, fargate):
+    for rule in _rules(all_objects(cloud, fargate), ""):
+        assert "*" not in json.dumps(rule), rule
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_nodes_proxy_only_on_the_cluster_agent_and_only_with_fargate(cloud, fargate):
+    objects = all_objects(cloud, fargate)
+    assert not _grants(objects, "node-agent", "nodes/proxy")
+    assert _grants(objects, "cluster-agent", "nodes/proxy") is fargate
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_rules_only_read_except_the_container_insights_leader_lock(cloud, fargate):
+    objects = all_objects(cloud, fargate)
+    for obj in objects:
+        if obj["kind"] == "ClusterRole":
+            for rule in obj["rules"]:
+                assert set(rule["verbs"]) <= {"get", "list", "watch"}, rule
+    writes = [r for r in _rules(objects, "") if set(r["verbs"]) - {"get", "list", "watch"}]
+    assert all(r in _rules(objects, "node-agent") for r in writes)
+    assert bool(writes) is (cloud is Cloud.EKS)
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_each_mode_has_its_own_service_account_and_bindings_point_at_it(cloud, fargate):
+    objects = all_objects(cloud, fargate)
+    accounts = {o["metadata"]["name"] for o in objects if o["kind"] == "ServiceAccount"}
+    assert accounts == {"otel-node-agent", "otel-cluster-agent"}
+    for binding in (o for o in objects if o["kind"] in {"ClusterRoleBinding", "RoleBinding"}):
+        (subject,) = binding["subjects"]
+        assert subject["name"] in accounts and subject["namespace"] == NAMESPACE
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_irsa_role_is_annotated_on_collector_accounts_only_on_eks(cloud, fargate):
+    for obj in all_objects(cloud, fargate):
+        if obj["kind"] == "ServiceAccount":
+            annotated = IRSA_ANNOTATION in obj["metadata"].get("annotations", {})
+            assert annotated is (cloud is Cloud.EKS)
+
+
+def test_app_insights_connection_string_comes_from_the_named_secret():
+    daemon_set = _of_kind(
+        node_agent_manifests(NAMESPACE, backends_for(Cloud.AKS), "aks"), "DaemonSet"
+    )
+    env = daemon_set["spec"]["template"]["spec"]["containers"][0]["env"]
+    (entry,) = [e for e in env if e["name"] == "APPLICATIONINSIGHTS_CONNECTION_STRING"]
+    assert entry["valueFrom"]["secretKeyRef"]["name"] == "app-insights"
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_daemonset_tolerates_every_taint_but_never_lands_on_fargate(cloud, fargate):
+    pod = _of_kind(all_objects(cloud, fargate), "DaemonSet")["spec"]["template"]["spec"]
+    assert pod["tolerations"] == [{"operator": "Exists"}]
+    terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    (term,) = terms["nodeSelectorTerms"]
+    assert {
+        "key": "eks.amazonaws.com/compute-type",
+        "operator": "NotIn",
+        "values": ["fargate"],
+    } in term["matchExpressions"]
+    assert "hostNetwork" not in pod
+    assert all("hostPort" not in p for c in pod["containers"] for p in c["ports"])
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_node_agent_is_reached_through_a_node_local_service(cloud, fargate):
+    services = [o for o in all_objects(cloud, fargate) if o["kind"] == "Service"]
+    node_service = next(s for s in services if s["metadata"]["name"] == "otel-node-agent")
+    assert node_service["spec"]["internalTrafficPolicy"] == "Local"
+    assert {p["port"] for p in node_service["spec"]["ports"]} == {4317, 4318}
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_cluster_agent_is_a_single_writer(cloud, fargate):
+    deployment = _of_kind(all_objects(cloud, fargate), "Deployment")
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_collectors_drop_all_capabilities_and_root_only_where_host_logs_are_read(cloud, fargate):
+    objects = all_objects(cloud, fargate)
+    for kind, root in (("DaemonSet", True), ("Deployment", False)):
+        (container,) = _of_kind(objects, kind)["spec"]["template"]["spec"]["containers"]
+        context = container["securityContext"]
+        assert context["capabilities"]["drop"] == ["ALL"]
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["readOnlyRootFilesystem"] is True
+        assert (context["runAsUser"] == 0) is root
+        assert "privileged" not in context
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_workloads_roll_on_config_change_and_limit_go_memory(cloud, fargate):
+    objects = all_objects(cloud, fargate)
+    for kind in ("DaemonSet", "Deployment"):
+        template = _of_kind(objects, kind)["spec"]["template"]
+        (container,) = template["spec"]["containers"]
+        assert len(template["metadata"]["annotations"]["checksum/config"]) == 64
+        assert container["resources"]["requests"] == container["resources"]["limits"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["GOMEMLIMIT"] == "409MiB"  # 80 % of the default 512Mi limit
+        assert container["livenessProbe"]["httpGet"]["port"] == 13133
+
+
+def test_the_checksum_is_the_sha256_of_the_rendered_config():
+    backends = backends_for(Cloud.LOCAL)
+
+    def checksum_and_config(ns: str) -> tuple[str, str]:
+        objects = node_agent_manifests(ns, backends, "local")
+        template = _of_kind(objects, "DaemonSet")["spec"]["template"]
+        rendered = _of_kind(objects, "ConfigMap")["data"]["relay.yaml"]
+        return template["metadata"]["annotations"]["checksum/config"], rendered
+
+    checksum_a, config_a = checksum_and_config("a")
+    checksum_b, _ = checksum_and_config("b")  # its file_log exclude names namespace b
+    assert checksum_a == hashlib.sha256(config_a.encode()).hexdigest()
+    assert checksum_a != checksum_b
+
+
+def test_fargate_needs_eks_and_each_cloud_needs_its_backends():
+    with pytest.raises(ValueError, match="Fargate exists only on EKS"):
+        cluster_agent_manifests(NAMESPACE, backends_for(Cloud.AKS), "aks", True)
+    with pytest.raises(ValueError, match="needs Backends.aws"):
+        node_agent_manifests(NAMESPACE, backends_for(Cloud.LOCAL), "eks")
