@@ -3,7 +3,7 @@ comes from."""
 
 from __future__ import annotations
 
-from conftest import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
+from helpers import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
 
 from components import versions
 from kit.offline import AKS_ADMIN_CREDENTIALS, Secret

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from conftest import EKS, FARGATE_PROFILE, K8S_PROVIDER, LOG_GROUP, NAT, NODE_GROUP, SUBNET, one
+from helpers import EKS, FARGATE_PROFILE, K8S_PROVIDER, LOG_GROUP, NAT, NODE_GROUP, SUBNET, one
 
 from components import versions
 from kit.offline import Secret

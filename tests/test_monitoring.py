@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import STACK_NAMES
+from helpers import STACK_NAMES
 
 from components import versions
 from kit.offline import Secret

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT, STACK_NAMES
+from helpers import ROOT, STACK_NAMES
 
 from kit import manifests
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import K8S_PROVIDER, NAMESPACE, STACK_NAMES
+from helpers import K8S_PROVIDER, NAMESPACE, STACK_NAMES
 
 from components import namespaces
 from kit.offline import Secret
