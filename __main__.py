@@ -1,15 +1,15 @@
 """o11y-kit: one `pulumi up` per stack gives a complete observability setup to learn from.
 
-The story, in data-flow order (../shared/design.md): config -> cluster -> namespaces ->
-in-cluster monitoring -> collector agent -> outputs. Every component takes typed args and the
-cluster's kube provider; none reads config itself.
+The story, in data-flow order (../shared/design.md): config -> cluster (and, on aks, its
+workspace) -> namespaces -> in-cluster monitoring -> collector agent -> alerts -> outputs.
+Every component takes typed args and the cluster's kube provider; none reads config itself.
 """
 
 import pulumi
 
-import agent
+from components import agent as agent_component
+from components import alerts_aks
 from components import namespaces as ns
-from components.agent import Agent, AgentArgs
 from components.cluster import CLUSTERS
 from components.monitoring import Monitoring, MonitoringArgs
 from components.namespaces import KitNamespaces, KitNamespacesArgs
@@ -29,20 +29,11 @@ monitoring = Monitoring(
     opts=after_namespaces,
 )
 
-# The aks and eks agents also export to App Insights / CloudWatch and X-Ray, so they wait for
-# those workspaces (and the collectors' cloud identities); until then only local runs the agent.
-if config.cloud == "local":
-    endpoints = monitoring.endpoints
-    backends = agent.Backends(
-        prometheus_otlp_url=endpoints.prometheus_otlp,
-        trace_otlp_grpc_endpoint=endpoints.tempo_otlp_grpc,
-        loki_otlp_url=endpoints.loki_otlp,
-    )
-    Agent(
-        "agent",
-        AgentArgs(namespace=ns.AGENT.name, cloud=agent.Cloud(config.cloud), backends=backends),
-        opts=after_namespaces,
-    )
+workspace = getattr(cluster, "workspace", None)  # aks: Log Analytics + App Insights
+agent_component.build(config, ns.AGENT.name, monitoring.endpoints, workspace, after_namespaces)
+
+if config.cloud == "aks":
+    alerts_aks.build(config, workspace.resource_group.name, cluster.cluster.id)
 
 pulumi.export("cloud", config.cloud)
 pulumi.export("cluster", cluster.cluster_name)
@@ -54,5 +45,6 @@ pulumi.export(
     "3000:80, then open http://localhost:3000 (user admin; password: "
     "pulumi stack output grafana_password --show-secrets)",
 )
+pulumi.export("next_steps", cluster.next_steps)
 if cluster.kubeconfig is not None:
     pulumi.export("kubeconfig", cluster.kubeconfig)

@@ -6,9 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 import agent
 from components import k8s_objects
+from components.labels import kit_labels
+from components.monitoring import Endpoints
+from components.settings import KitConfig
+from components.workspace_aks import AzureWorkspace
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,9 @@ class AgentArgs:
     # Fargate: the cluster agent also scrapes Fargate kubelets and receives the sidecars' OTLP,
     # and the sidecar ConfigMap goes into the app namespace.
     fargate_namespace: str | None = None
+    # Secret name -> data, for cloud credentials the exporters read from env (the App Insights
+    # connection string on aks); created in the agent's namespace only.
+    secrets: dict[str, dict[str, pulumi.Input[str]]] | None = None
 
 
 class Agent(pulumi.ComponentResource):
@@ -34,5 +42,49 @@ class Agent(pulumi.ComponentResource):
         if args.fargate_namespace is not None:
             objects += agent.fargate_sidecar_manifests(args.fargate_namespace, args.namespace)
         child = pulumi.ResourceOptions(parent=self)
-        self.objects = [k8s_objects.create(obj, child) for obj in objects]
+        secrets = [
+            k8s.core.v1.Secret(
+                f"{name}-{secret}",
+                metadata={
+                    "name": secret,
+                    "namespace": args.namespace,
+                    "labels": kit_labels(secret, "agent"),
+                },
+                string_data={k: pulumi.Output.secret(v) for k, v in data.items()},
+                type="Opaque",
+                opts=child,
+            )
+            for secret, data in (args.secrets or {}).items()
+        ]
+        after_secrets = child.merge(pulumi.ResourceOptions(depends_on=secrets))
+        self.objects = [k8s_objects.create(obj, after_secrets) for obj in objects]
         self.register_outputs({"objects": len(self.objects)})
+
+
+def build(
+    config: KitConfig,
+    namespace: str,
+    endpoints: Endpoints,
+    workspace: AzureWorkspace | None,
+    opts: pulumi.ResourceOptions,
+) -> Agent | None:
+    """The stack's agent: in-cluster backends everywhere, App Insights on aks. The eks agent
+    also needs CloudWatch log groups, X-Ray and the collectors' IAM role (not built yet)."""
+    if config.cloud == "eks":
+        return None
+    backends = agent.Backends(
+        prometheus_otlp_url=endpoints.prometheus_otlp,
+        trace_otlp_grpc_endpoint=endpoints.tempo_otlp_grpc,
+        loki_otlp_url=endpoints.loki_otlp,
+        azure=workspace.agent_backends if workspace else None,
+    )
+    return Agent(
+        "agent",
+        AgentArgs(
+            namespace=namespace,
+            cloud=agent.Cloud(config.cloud),
+            backends=backends,
+            secrets=workspace.agent_secrets if workspace else None,
+        ),
+        opts=opts,
+    )

@@ -102,6 +102,7 @@ class KitConfig:
     app: AppConfig
     alert_emails: tuple[str, ...]
     log_retention_days: int
+    log_daily_cap_gb: int
 
     @property
     def name(self) -> str:
@@ -177,6 +178,7 @@ def parse_config(
         ),
         alert_emails=tuple(values["alertEmails"]),
         log_retention_days=values["logRetentionDays"],
+        log_daily_cap_gb=values["logDailyCapGb"],
     )
 
 
@@ -278,6 +280,7 @@ _KEY_RULES: dict[str, Callable[[Any, list[str]], None]] = {
     ),
     "logRetentionDays": _int_range("logRetentionDays", 1, max(CLOUDWATCH_RETENTION)),
     "loadRps": _int_range("loadRps", 0, MAX_LOAD_RPS),
+    "logDailyCapGb": _int_range("logDailyCapGb", 0, 100),
 }
 
 
@@ -317,6 +320,11 @@ def _cross_key_rules(v: dict[str, Any], problems: list[str]) -> None:
         problems.append(
             "fargateTiers = []: eks places at least one sample-app tier on Fargate (that is "
             "where the collector sidecars run); allowed tiers are middle, back."
+        )
+    if cloud != "aks" and v["logDailyCapGb"]:
+        problems.append(
+            f"logDailyCapGb = {v['logDailyCapGb']}: a Log Analytics setting, only used on aks; "
+            f"cloud is {cloud}."
         )
     if cloud != "eks" and v["fargateTiers"]:
         problems.append(

@@ -18,13 +18,17 @@ def main(argv: list[str] | None = None) -> int:
     plan_cmd.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key"
     )
-    commands.add_parser("config-docs", help="print the config keys as a Markdown table")
+    docs_cmd = commands.add_parser("config-docs", help="print the config keys as Markdown")
+    docs_cmd.add_argument("--update", type=Path, metavar="README", help="rewrite its table")
     args = parser.parse_args(argv)
 
     if args.command == "config-docs":
-        from kit.docs import config_table
+        from kit.docs import config_table, update_readme
 
-        print(config_table())
+        if args.update:
+            update_readme(args.update)
+        else:
+            print(config_table())
         return 0
 
     from kit.plan import plan, summary

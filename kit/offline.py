@@ -64,7 +64,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         outputs = {**args.inputs, **_computed_outputs(args.typ, args.name, args.inputs)}
-        return f"{args.name}-id", outputs
+        return outputs.get("id", f"{args.name}-id"), outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         self.invokes.append((args.token, dict(args.args)))
@@ -185,6 +185,14 @@ def _mark_secrets(value: Any) -> Any:
 
 def _computed_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Outputs a real provider computes, for the types whose outputs the program reads."""
+    if typ.startswith("azure-native:"):
+        kind = typ.split(":")[-1]
+        arm_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg/providers/{kind}/{name}"
+        return {"id": arm_id, **_azure_outputs(typ, name, inputs)}
+    return _other_outputs(typ, name, inputs)
+
+
+def _azure_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     if typ == "azure-native:containerservice:ManagedCluster":
         rg = inputs.get("resourceGroupName", "rg")
         return {
@@ -194,10 +202,20 @@ def _computed_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[st
             "identity": {**inputs.get("identity", {}), "principalId": f"{name}-principal"},
             "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example/{name}/"},
         }
+    if typ == "azure-native:applicationinsights:Component":
+        return {
+            "connectionString": "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
+            "IngestionEndpoint=https://japaneast-1.in.applicationinsights.azure.com/",
+            "instrumentationKey": "00000000-0000-0000-0000-000000000000",
+        }
+    if typ == "azure-native:resources:ResourceGroup":
+        return {"name": inputs.get("resourceGroupName", name)}
+    return {}
+
+
+def _other_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     if typ == "random:index/randomPassword:RandomPassword":
         return {"result": ("offline-" + name)[: int(inputs.get("length", 16))].ljust(16, "x")}
-    if typ == "azure-native:resources:ResourceGroup":
-        return {"name": inputs.get("resourceGroupName", f"{name}-rg")}
     if typ == "aws:eks/cluster:Cluster":
         return {
             "name": inputs.get("name", name),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import K8S_PROVIDER, NAMESPACE, STACK_NAMES
 
@@ -69,3 +71,34 @@ def test_local_provider_uses_the_configured_context(evaluate, tmp_path):
     provider = ev.of_type(K8S_PROVIDER)[0]
     assert provider.inputs["kubeconfig"] == str(kubeconfig)
     assert provider.inputs["context"] == "kind-o11y"
+
+
+SNAKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+# Free-form payloads whose keys are the user's, not the provider's schema.
+FREE_FORM = ("values", "data", "stringData", "extensionSettings")
+
+
+def _snake_keys(value, path=""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in FREE_FORM:
+                continue
+            if SNAKE.match(key):
+                yield f"{path}.{key}"
+            yield from _snake_keys(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from _snake_keys(item, f"{path}[]")
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_no_python_spelling_reaches_a_provider(evaluated, stack):
+    """Dicts passed where an input is a union type are sent as written: `all_of` would reach
+    Azure instead of `allOf`. Every key on the wire must be the provider's spelling."""
+    found = [
+        f"{r.type}{key}"
+        for r in evaluated(stack).resources
+        if r.custom
+        for key in _snake_keys(r.inputs)
+    ]
+    assert found == []

@@ -19,6 +19,8 @@ class KitCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     # Whether any pods run on EKS Fargate, where DaemonSets and hostPath do not exist.
     has_fargate: bool = False
+    # Where to look next: console links and ready-to-paste queries (a stack output).
+    next_steps: dict[str, pulumi.Input[str]] = {}  # noqa: RUF012 - replaced, never mutated
 
     def _finish(
         self, cluster_name: pulumi.Input[str], kubeconfig: pulumi.Input[str] | None
