@@ -219,7 +219,9 @@ def _wrap_app(app: Json, chunks: LogChunks) -> None:
         "APP_LOG_CHUNK_BYTES": str(chunks.chunk_bytes),
         "APP_LOG_KEEP_CHUNKS": str(chunks.keep_chunks),
         "APP_LOG_PRUNE_SECONDS": str(chunks.prune_seconds),
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{presets.OTLP_GRPC_PORT}",
+        # OTLP/HTTP: the SDKs' default protocol (OTLP exporter spec), so an app that only sets
+        # the endpoint reaches the sidecar; gRPC stays open on 4317 for apps that choose it.
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{presets.OTLP_HTTP_PORT}",
     }
     kept = [e for e in app.get("env", []) if e["name"] not in settings]
     app["env"] = kept + [value_env(name, value) for name, value in settings.items()]

@@ -62,7 +62,7 @@ def test_app_command_is_wrapped_and_points_otlp_at_the_sidecar():
     ]
     assert "args" not in app
     env = {e["name"]: e["value"] for e in app["env"]}
-    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4317"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4318"
     assert [e["name"] for e in app["env"]].count("OTEL_EXPORTER_OTLP_ENDPOINT") == 1
 
 
