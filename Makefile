@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv test lint fmt plan bench up destroy
+.PHONY: help venv app-venv test lint fmt plan bench up destroy
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
@@ -24,7 +24,14 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
-test: venv
+# The sample app's own venv, from its hash-locked requirements (what its pods install).
+sample-app/.venv/.installed: sample-app/requirements.txt sample-app/setup-venv.sh
+	PYTHON=$(PYTHON) sample-app/setup-venv.sh
+	touch $@
+
+app-venv: sample-app/.venv/.installed
+
+test: venv app-venv
 	$(PY) -m pytest
 
 lint: venv

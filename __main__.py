@@ -8,7 +8,7 @@ Every component takes typed args and the cluster's kube provider; none reads con
 import pulumi
 
 from components import agent as agent_component
-from components import alerts_aks
+from components import alerts_aks, sample_app
 from components import namespaces as ns
 from components.cluster import CLUSTERS
 from components.monitoring import Monitoring, MonitoringArgs
@@ -32,6 +32,8 @@ monitoring = Monitoring(
 workspace = getattr(cluster, "workspace", None)  # aks: Log Analytics + App Insights
 agent_component.build(config, ns.AGENT.name, monitoring.endpoints, workspace, after_namespaces)
 
+app = sample_app.build(config, ns.APP.name, ns.AGENT.name, after_namespaces)
+
 if config.cloud == "aks":
     alerts_aks.build(config, workspace.resource_group.name, cluster.cluster.id)
 
@@ -45,6 +47,7 @@ pulumi.export(
     "3000:80, then open http://localhost:3000 (user admin; password: "
     "pulumi stack output grafana_password --show-secrets)",
 )
+pulumi.export("front", app.front_url if app else "sampleApp is off")
 pulumi.export("next_steps", cluster.next_steps)
 if cluster.kubeconfig is not None:
     pulumi.export("kubeconfig", cluster.kubeconfig)

@@ -61,6 +61,12 @@ class Agent(pulumi.ComponentResource):
         self.register_outputs({"objects": len(self.objects)})
 
 
+def node_otlp_http_url(namespace: str) -> str:
+    """Where pods on VM nodes send OTLP/HTTP: the node agent's Service, which
+    internalTrafficPolicy: Local keeps on the sender's own node."""
+    return f"http://{agent.NODE_AGENT}.{namespace}.svc.cluster.local:4318"
+
+
 def build(
     config: KitConfig,
     namespace: str,

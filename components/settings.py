@@ -45,6 +45,8 @@ _AZURE_VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
 _EC2_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _K8S_MINOR = re.compile(r"^1\.(\d+)$")
+_IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._/:-]*$")
+_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 
 
 class ConfigError(ValueError):
@@ -90,6 +92,7 @@ class AppConfig:
     enabled: bool
     load_rps: int
     frontend_allowed_cidrs: tuple[str, ...]
+    image: str | None  # None: source from a ConfigMap on the pinned Python image
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ def parse_config(
             enabled=values["sampleApp"],
             load_rps=values["loadRps"],
             frontend_allowed_cidrs=tuple(values["frontendAllowedCidrs"]),
+            image=values["sampleAppImage"] or None,
         ),
         alert_emails=tuple(values["alertEmails"]),
         log_retention_days=values["logRetentionDays"],
@@ -262,6 +266,21 @@ def _is_cidr(text: str) -> bool:
     return "/" in text
 
 
+def _pinned_image(key: str, value: str, problems: list[str]) -> None:
+    """A digest, or a tag other than `latest`, pins an image; anything else can change under
+    the kit between two `pulumi up`s."""
+    if not value:
+        return
+    name, _, digest = value.partition("@")
+    tag = name.rsplit("/", 1)[-1].partition(":")[2]
+    pinned = bool(_DIGEST.match(digest)) if digest else bool(tag) and tag != "latest"
+    if not (_IMAGE_NAME.match(name) and pinned):
+        problems.append(
+            f"{key} = {value!r}: not a pinned image; use repository:tag (not latest) or "
+            "repository@sha256:<digest>."
+        )
+
+
 def _kubernetes_version(value: str, problems: list[str]) -> None:
     if not _K8S_MINOR.match(value):
         problems.append(f"kubernetesVersion = {value!r}: must be a minor version such as '1.35'.")
@@ -281,6 +300,7 @@ _KEY_RULES: dict[str, Callable[[Any, list[str]], None]] = {
     "logRetentionDays": _int_range("logRetentionDays", 1, max(CLOUDWATCH_RETENTION)),
     "loadRps": _int_range("loadRps", 0, MAX_LOAD_RPS),
     "logDailyCapGb": _int_range("logDailyCapGb", 0, 100),
+    "sampleAppImage": lambda value, problems: _pinned_image("sampleAppImage", value, problems),
 }
 
 

@@ -42,3 +42,14 @@ KUBE_PROMETHEUS_STACK_CHART = Chart(
 GRAFANA_COMMUNITY_CHARTS = "https://grafana-community.github.io/helm-charts"
 LOKI_CHART = Chart("loki", "18.11.0", GRAFANA_COMMUNITY_CHARTS, "loki")
 TEMPO_CHART = Chart("tempo", "2.2.4", GRAFANA_COMMUNITY_CHARTS, "tempo")
+
+# The official Python image the sample app runs on, both ways: as the base of sample-app/Dockerfile
+# and, with the app's source in a ConfigMap, as the image of its pods (no build, no registry push).
+# Tag and OCI index digest (multi-arch: amd64, arm64, ...) of the 2026-09-01 build, as recorded by
+# docker-library/repo-info repos/python/remote/3.11.16-slim-bookworm.md. The minor (3.11) must
+# match the Python that sample-app/requirements.txt was compiled with.
+SAMPLE_APP_PYTHON_VERSION = "3.11.16"
+SAMPLE_APP_PYTHON_IMAGE = (
+    f"python:{SAMPLE_APP_PYTHON_VERSION}-slim-bookworm"
+    "@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5a417f6371c8df93c8ea8b727f"
+)

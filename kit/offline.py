@@ -34,6 +34,7 @@ AWS_AZS = "aws:index/getAvailabilityZones:getAvailabilityZones"
 AWS_CALLER = "aws:index/getCallerIdentity:getCallerIdentity"
 AWS_PARTITION = "aws:index/getPartition:getPartition"
 AWS_REGION = "aws:index/getRegion:getRegion"
+EKS_ADDON_VERSION = "aws:eks/getAddonVersion:getAddonVersion"
 
 ACCOUNT_ID = "123456789012"
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
@@ -214,6 +215,8 @@ def _azure_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
 
 
 def _other_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    if typ == "kubernetes:core/v1:Service" and inputs["spec"].get("type") == "LoadBalancer":
+        return {"status": {"loadBalancer": {"ingress": [{"ip": "20.48.0.10"}]}}}
     if typ == "random:index/randomPassword:RandomPassword":
         return {"result": ("offline-" + name)[: int(inputs.get("length", 16))].ljust(16, "x")}
     if typ == "aws:eks/cluster:Cluster":
@@ -224,6 +227,13 @@ def _other_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
             "certificateAuthority": {"data": FAKE_CA.decode()},
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.example/id/{name}"}]}],
         }
+    if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        host_path = inputs["url"].removeprefix("https://")
+        return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host_path}"}
+    if typ == "aws:cloudwatch/logGroup:LogGroup":  # the provider strips the API's trailing ":*"
+        return {"arn": f"arn:aws:logs:ap-northeast-1:{ACCOUNT_ID}:log-group:{inputs['name']}"}
+    if typ == "aws:sns/topic:Topic":
+        return {"arn": f"arn:aws:sns:ap-northeast-1:{ACCOUNT_ID}:{inputs.get('name', name)}"}
     if typ.startswith("aws:iam/"):
         kind = typ.split(":")[-1].lower()
         return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:{kind}/{inputs.get('name', name)}"}
@@ -260,6 +270,9 @@ def _invoke_result(token: str, args: Mapping[str, Any]) -> dict[str, Any]:
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
     if token == AWS_REGION:
         return {"name": "ap-northeast-1", "region": "ap-northeast-1"}
+    if token == EKS_ADDON_VERSION:  # what EKS marks default is only known at deploy time
+        version = f"<EKS default for {args['kubernetesVersion']}>"
+        return {**args, "version": version}
     raise NotImplementedError(f"kit.offline has no mock for invoke {token}; add one")
 
 

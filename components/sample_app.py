@@ -1,0 +1,328 @@
+"""The traced three-tier sample app (front -> middle -> back) and its load generator.
+
+By default the app's source runs from a ConfigMap on the pinned official Python image, with its
+hash-locked dependencies installed into an emptyDir by an init container, so nobody has to build
+or push an image; `sampleAppImage` switches to a prebuilt image (sample-app/Dockerfile).
+Every pod meets the Pod Security `restricted` level its namespace enforces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+import agent
+from components import k8s_objects, versions
+from components.agent import node_otlp_http_url
+from components.labels import kit_labels
+from components.settings import KitConfig
+
+SOURCE_DIR = Path(__file__).resolve().parent.parent / "sample-app"
+# What runs in the cluster (not the benchmark, the Dockerfile or the lock's input).
+SOURCE_FILES = (
+    "app.py",
+    "faults.py",
+    "logging_json.py",
+    "settings.py",
+    "telemetry.py",
+    "loadgen.py",
+    "requirements.txt",
+)
+SOURCE_CONFIG_MAP = "sample-app-source"
+TIERS = ("front", "middle", "back")
+PORT = 8080
+RUN_AS = 10001
+# Pods labelled like this in the app namespace match the eks Fargate profile.
+FARGATE_LABEL = {"o11y-kit/compute": "fargate"}
+PIP_INSTALL = [
+    "python", "-m", "pip", "install", "--require-hashes", "--only-binary=:all:",
+    "--no-cache-dir", "--disable-pip-version-check", "--no-warn-script-location",
+    "--target", "/deps", "-r", "/app/requirements.txt",
+]  # fmt: skip
+APP_COMMAND = ["python", "/app/app.py"]
+# Requests == limits: Fargate bills (and requires) guaranteed QoS; on VM nodes it makes the
+# demo's numbers predictable. A tier idles at about 65 MB RSS.
+APP_RESOURCES = {"cpu": "100m", "memory": "192Mi"}
+INIT_RESOURCES = {"cpu": "100m", "memory": "256Mi"}
+
+
+@dataclass(frozen=True)
+class SampleAppArgs:
+    """Where the app runs, where it sends telemetry and who may reach it."""
+
+    namespace: str
+    python_image: str
+    # Node agent's OTLP/HTTP base URL (a Service with internalTrafficPolicy: Local).
+    node_otlp_endpoint: str
+    agent_namespace: str
+    image: str | None = None  # a prebuilt image instead of source-from-ConfigMap
+    fargate_tiers: tuple[str, ...] = ()
+    frontend_allowed_cidrs: tuple[str, ...] = ()  # empty: the front end stays ClusterIP
+    load_rps: int = 2
+
+
+class SampleApp(pulumi.ComponentResource):
+    """ConfigMap with the source, a Deployment and ClusterIP Service per tier (the front end
+    a LoadBalancer restricted to `frontend_allowed_cidrs` when given), and the load generator."""
+
+    def __init__(self, name: str, args: SampleAppArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("o11y-kit:app:SampleApp", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.objects = {
+            k8s_objects.resource_name(obj): k8s_objects.create(obj, child)
+            for obj in sample_app_objects(args)
+        }
+        self.front_service = self.objects[f"service-{args.namespace}-front"]
+        self.front_url = self._front_url(args)
+        self.register_outputs({"front_url": self.front_url})
+
+    def _front_url(self, args: SampleAppArgs) -> pulumi.Output[str]:
+        """The public URL behind a LoadBalancer, or how to port-forward to the private one."""
+        if not args.frontend_allowed_cidrs:
+            return pulumi.Output.from_input(
+                f"kubectl -n {args.namespace} port-forward svc/front 8080:{PORT}, "
+                "then open http://localhost:8080/"
+            )
+        return self.front_service.status.apply(_load_balancer_url)
+
+
+def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
+    """Every object of the app as plain Kubernetes dicts (pure, so tests need no mocks)."""
+    objects: list[dict[str, Any]] = []
+    if args.image is None:
+        objects.append(source_config_map(args.namespace))
+    for tier in TIERS:
+        objects.append(tier_deployment(args, tier))
+        objects.append(tier_service(args, tier))
+    objects.append(load_generator(args))
+    return objects
+
+
+def source_config_map(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(SOURCE_CONFIG_MAP, namespace, "sample-app"),
+        "data": {name: (SOURCE_DIR / name).read_text() for name in SOURCE_FILES},
+    }
+
+
+def tier_deployment(args: SampleAppArgs, tier: str) -> dict[str, Any]:
+    on_fargate = tier in args.fargate_tiers
+    labels = {**_labels(f"sample-{tier}"), **(FARGATE_LABEL if on_fargate else {})}
+    pod = _pod_spec(args, [_app_container(args, tier, on_fargate)], with_deps=args.image is None)
+    annotations = {}
+    if on_fargate:
+        pod = agent.add_fargate_sidecar(pod, app_container="app")
+        annotations = agent.fargate_sidecar_annotations(args.agent_namespace)
+    return _deployment(f"sample-{tier}", args.namespace, labels, pod, annotations)
+
+
+def tier_service(args: SampleAppArgs, tier: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "selector": {"app.kubernetes.io/name": f"sample-{tier}"},
+        "ports": [{"name": "http", "port": PORT, "targetPort": "http"}],
+        "type": "ClusterIP",
+    }
+    if tier == "front" and args.frontend_allowed_cidrs:
+        spec["type"] = "LoadBalancer"
+        spec["ports"] = [{"name": "http", "port": 80, "targetPort": "http"}]
+        spec["loadBalancerSourceRanges"] = list(args.frontend_allowed_cidrs)
+        spec["externalTrafficPolicy"] = "Local"  # keep client IPs for the source ranges
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(tier, args.namespace, f"sample-{tier}"),
+        "spec": spec,
+    }
+
+
+def load_generator(args: SampleAppArgs) -> dict[str, Any]:
+    container = {
+        "name": "loadgen",
+        "image": args.image or args.python_image,
+        "command": ["python", "/app/loadgen.py"],
+        "env": _env(
+            LOAD_TARGET_URL=f"http://front:{PORT}/",
+            LOAD_RPS=str(args.load_rps),
+            LOAD_REPORT_EVERY_S="10",
+            PYTHONDONTWRITEBYTECODE="1",
+            PYTHONUNBUFFERED="1",
+        ),
+        "resources": {"requests": {"cpu": "20m", "memory": "48Mi"}, "limits": {"memory": "96Mi"}},
+        "securityContext": _container_security(),
+        "volumeMounts": _mounts(args.image is None, deps=False),
+    }
+    pod = _pod_spec(args, [container], with_deps=False)
+    deployment = _deployment("sample-loadgen", args.namespace, _labels("sample-loadgen"), pod, {})
+    deployment["spec"]["replicas"] = 1 if args.load_rps > 0 else 0
+    return deployment
+
+
+def _app_container(args: SampleAppArgs, tier: str, on_fargate: bool) -> dict[str, Any]:
+    downstream = {"front": "middle", "middle": "back"}.get(tier)
+    env = _env(
+        TIER=tier,
+        PORT=str(PORT),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONUNBUFFERED="1",
+        HOME="/tmp",
+        OTEL_SERVICE_NAME=f"sample-{tier}",
+        OTEL_EXPORTER_OTLP_ENDPOINT=args.node_otlp_endpoint,  # the sidecar replaces it
+        OTEL_METRIC_EXPORT_INTERVAL="15000",
+    )
+    if downstream:
+        env += _env(DOWNSTREAM_URL=f"http://{downstream}:{PORT}/")
+    if args.image is None:
+        env += _env(PYTHONPATH="/deps")
+    env += [
+        _field_env("POD_NAME", "metadata.name"),
+        _field_env("POD_NAMESPACE", "metadata.namespace"),
+        _field_env("NODE_NAME", "spec.nodeName"),
+        {
+            "name": "OTEL_RESOURCE_ATTRIBUTES",
+            "value": "k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE),"
+            f"k8s.node.name=$(NODE_NAME),app.tier={tier},"
+            f"compute.type={'fargate' if on_fargate else 'node'}",
+        },
+    ]
+    probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10}
+    return {
+        "name": "app",
+        "image": args.image or args.python_image,
+        "command": APP_COMMAND,
+        "env": env,
+        "ports": [{"name": "http", "containerPort": PORT}],
+        "livenessProbe": probe,
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
+        "lifecycle": {"preStop": {"sleep": {"seconds": 5}}},
+        "resources": {"requests": dict(APP_RESOURCES), "limits": dict(APP_RESOURCES)},
+        "securityContext": _container_security(),
+        "volumeMounts": _mounts(args.image is None, deps=args.image is None),
+    }
+
+
+def _pod_spec(args: SampleAppArgs, containers: list, with_deps: bool) -> dict[str, Any]:
+    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
+    if args.image is None:
+        volumes.append(
+            {"name": "source", "configMap": {"name": SOURCE_CONFIG_MAP, "defaultMode": 0o444}}
+        )
+    spec: dict[str, Any] = {
+        "automountServiceAccountToken": False,
+        "terminationGracePeriodSeconds": 35,  # 5 s preStop + 15 s draining + 10 s flush
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS,
+            "runAsGroup": RUN_AS,
+            "fsGroup": RUN_AS,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": containers,
+        "volumes": volumes,
+    }
+    if with_deps:
+        volumes.append({"name": "deps", "emptyDir": {"sizeLimit": "200Mi"}})
+        spec["initContainers"] = [
+            {
+                "name": "install-deps",
+                "image": args.python_image,
+                "command": PIP_INSTALL,
+                "env": _env(HOME="/tmp"),
+                "resources": {"requests": dict(INIT_RESOURCES), "limits": dict(INIT_RESOURCES)},
+                "securityContext": _container_security(),
+                "volumeMounts": [
+                    {"name": "source", "mountPath": "/app", "readOnly": True},
+                    {"name": "tmp", "mountPath": "/tmp"},
+                    {"name": "deps", "mountPath": "/deps"},
+                ],
+            }
+        ]
+    return spec
+
+
+def _mounts(source: bool, deps: bool) -> list[dict[str, Any]]:
+    mounts = [{"name": "tmp", "mountPath": "/tmp"}]
+    if source:
+        mounts.append({"name": "source", "mountPath": "/app", "readOnly": True})
+    if deps:
+        mounts.append({"name": "deps", "mountPath": "/deps", "readOnly": True})
+    return mounts
+
+
+def _container_security() -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _deployment(
+    name: str, namespace: str, labels: dict, pod: dict, annotations: dict
+) -> dict[str, Any]:
+    template_meta: dict[str, Any] = {"labels": labels}
+    if annotations:
+        template_meta["annotations"] = annotations
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(name, namespace, name),
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "template": {"metadata": template_meta, "spec": pod},
+        },
+    }
+
+
+def _load_balancer_url(status: Any) -> str:
+    """http://<ip or hostname>/ from a Service status (AKS gives an IP, EKS a hostname)."""
+    ingress = (status.load_balancer.ingress or []) if status and status.load_balancer else []
+    if not ingress:
+        return "the load balancer has no address yet: kubectl -n o11y-app get svc front"
+    return f"http://{ingress[0].ip or ingress[0].hostname}/"
+
+
+def _labels(name: str) -> dict[str, str]:
+    return kit_labels(name, "sample-app")
+
+
+def _meta(name: str, namespace: str, app: str) -> dict[str, Any]:
+    return {"name": name, "namespace": namespace, "labels": _labels(app)}
+
+
+def _env(**values: str) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in values.items()]
+
+
+def _field_env(name: str, path: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
+
+
+def build(
+    config: KitConfig, namespace: str, agent_namespace: str, opts: pulumi.ResourceOptions
+) -> SampleApp | None:
+    """The stack's app. On eks it waits for the agent (its Fargate tiers need the sidecar's
+    ConfigMap, which the eks agent creates)."""
+    if not config.app.enabled or config.cloud == "eks":
+        return None
+    return SampleApp(
+        "sample-app",
+        SampleAppArgs(
+            namespace=namespace,
+            python_image=versions.SAMPLE_APP_PYTHON_IMAGE,
+            node_otlp_endpoint=node_otlp_http_url(agent_namespace),
+            agent_namespace=agent_namespace,
+            image=config.app.image,
+            fargate_tiers=config.cluster.fargate_tiers,
+            frontend_allowed_cidrs=config.app.frontend_allowed_cidrs,
+            load_rps=config.app.load_rps,
+        ),
+        opts=opts,
+    )

@@ -1,0 +1,71 @@
+"""The load generator holds its rate, counts failures, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from app_processes import APP_DIR, import_app_module
+from otlp_receiver import wait_for
+
+loadgen = import_app_module("loadgen")
+
+
+class Answer(BaseHTTPRequestHandler):
+    """200 on /, 500 on /fail."""
+
+    def do_GET(self) -> None:
+        self.send_response(500 if self.path == "/fail" else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def target():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert loadgen.percentile(values, 0.5) == 50
+    assert loadgen.percentile(values, 0.99) == 99
+    assert loadgen.percentile([], 0.5) is None
+
+
+@pytest.mark.parametrize(("path", "errors"), [("/", 0), ("/fail", 20)])
+def test_fires_at_the_configured_rate_and_counts_errors(target, path, errors):
+    generator = loadgen.LoadGenerator(target + path, rps=20, timeout_s=2, max_in_flight=8)
+    generator.run(threading.Event(), duration_s=1.0)
+    summary = generator.tally.take()
+    assert (summary["sent"], summary["errors"], summary["skipped"]) == (20, errors, 0)
+
+
+def test_sigterm_prints_a_final_summary_and_exits_zero(target, tmp_path):
+    out = tmp_path / "loadgen.out"
+    env = {"LOAD_TARGET_URL": target + "/", "LOAD_RPS": "20", "LOAD_REPORT_EVERY_S": "0.3"}
+    with out.open("w") as stdout:
+        process = subprocess.Popen(
+            [sys.executable, str(APP_DIR / "loadgen.py")], env=env, stdout=stdout
+        )
+        try:
+            wait_for(lambda: "loadgen.summary" in out.read_text(), what="a summary line")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    assert events[0]["event"] == "loadgen.started"
+    assert events[-1]["event"] == "loadgen.stopped"
+    assert sum(e.get("ok", 0) for e in events) > 0
+    assert sum(e.get("errors", 0) for e in events) == 0
