@@ -8,8 +8,8 @@ Every component takes typed args and the cluster's kube provider; none reads con
 import pulumi
 
 from components import agent as agent_component
-from components import alerts_aks, sample_app
 from components import namespaces as ns
+from components import outside_view, sample_app
 from components.cluster import CLUSTERS
 from components.monitoring import Monitoring, MonitoringArgs
 from components.namespaces import KitNamespaces, KitNamespacesArgs
@@ -29,13 +29,18 @@ monitoring = Monitoring(
     opts=after_namespaces,
 )
 
-workspace = getattr(cluster, "workspace", None)  # aks: Log Analytics + App Insights
-agent_component.build(config, ns.AGENT.name, monitoring.endpoints, workspace, after_namespaces)
-
-app = sample_app.build(config, ns.APP.name, ns.AGENT.name, after_namespaces)
-
-if config.cloud == "aks":
-    alerts_aks.build(config, workspace.resource_group.name, cluster.cluster.id)
+workspace = outside_view.workspace(config, cluster)  # none | Log Analytics | CloudWatch
+agent = agent_component.build(
+    config,
+    (ns.AGENT.name, ns.APP.name),
+    monitoring.endpoints,
+    workspace,
+    cluster.has_fargate,
+    after_namespaces,
+)
+after_agent = after_namespaces.merge(pulumi.ResourceOptions(depends_on=[agent]))
+app = sample_app.build(config, ns.APP.name, ns.AGENT.name, after_agent)
+alerts = outside_view.alerts(config, cluster, workspace, agent)
 
 pulumi.export("cloud", config.cloud)
 pulumi.export("cluster", cluster.cluster_name)
@@ -48,6 +53,6 @@ pulumi.export(
     "pulumi stack output grafana_password --show-secrets)",
 )
 pulumi.export("front", app.front_url if app else "sampleApp is off")
-pulumi.export("next_steps", cluster.next_steps)
+pulumi.export("next_steps", outside_view.next_steps(cluster, workspace, alerts))
 if cluster.kubeconfig is not None:
     pulumi.export("kubeconfig", cluster.kubeconfig)

@@ -4,16 +4,16 @@ Fargate exists, the sidecar's ConfigMap in the app namespace (agent/ builds them
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 import agent
-from components import k8s_objects
+from components import k8s_objects, options
 from components.labels import kit_labels
 from components.monitoring import Endpoints
 from components.settings import KitConfig
-from components.workspace_aks import AzureWorkspace
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Agent(pulumi.ComponentResource):
         objects += agent.cluster_agent_manifests(args.namespace, args.backends, args.cloud, fargate)
         if args.fargate_namespace is not None:
             objects += agent.fargate_sidecar_manifests(args.fargate_namespace, args.namespace)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.children(self, opts)
         secrets = [
             k8s.core.v1.Secret(
                 f"{name}-{secret}",
@@ -69,28 +69,32 @@ def node_otlp_http_url(namespace: str) -> str:
 
 def build(
     config: KitConfig,
-    namespace: str,
+    namespaces: tuple[str, str],
     endpoints: Endpoints,
-    workspace: AzureWorkspace | None,
+    workspace: Any,
+    has_fargate: bool,
     opts: pulumi.ResourceOptions,
-) -> Agent | None:
-    """The stack's agent: in-cluster backends everywhere, App Insights on aks. The eks agent
-    also needs CloudWatch log groups, X-Ray and the collectors' IAM role (not built yet)."""
-    if config.cloud == "eks":
-        return None
+) -> Agent:
+    """The stack's agent: in-cluster backends everywhere, plus the workspace's (App Insights on
+    aks; CloudWatch and X-Ray with the collectors' IAM role on eks). `namespaces` is (agent,
+    app): where Fargate exists the sidecar's ConfigMap goes into the app namespace."""
+    agent_namespace, app_namespace = namespaces
+    cloud_backends = workspace.agent_backends if workspace else None
     backends = agent.Backends(
         prometheus_otlp_url=endpoints.prometheus_otlp,
         trace_otlp_grpc_endpoint=endpoints.tempo_otlp_grpc,
         loki_otlp_url=endpoints.loki_otlp,
-        azure=workspace.agent_backends if workspace else None,
+        azure=cloud_backends if isinstance(cloud_backends, agent.AzureBackends) else None,
+        aws=cloud_backends if isinstance(cloud_backends, agent.AwsBackends) else None,
     )
     return Agent(
         "agent",
         AgentArgs(
-            namespace=namespace,
+            namespace=agent_namespace,
             cloud=agent.Cloud(config.cloud),
             backends=backends,
-            secrets=workspace.agent_secrets if workspace else None,
+            fargate_namespace=app_namespace if has_fargate else None,
+            secrets=getattr(workspace, "agent_secrets", None),
         ),
         opts=opts,
     )

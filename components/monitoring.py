@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components import versions
+from components import options, versions
 from components.labels import kit_labels
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"
@@ -86,7 +86,7 @@ class Monitoring(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("o11y-kit:monitoring:Monitoring", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.children(self, opts)
         namespace = args.namespace
         self.endpoints = Endpoints(namespace)
         password = random.RandomPassword(

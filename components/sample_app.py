@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 
 import agent
-from components import k8s_objects, versions
+from components import k8s_objects, options, versions
 from components.agent import node_otlp_http_url
 from components.labels import kit_labels
 from components.settings import KitConfig
@@ -70,7 +70,7 @@ class SampleApp(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SampleAppArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("o11y-kit:app:SampleApp", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = options.children(self, opts)
         self.objects = {
             k8s_objects.resource_name(obj): k8s_objects.create(obj, child)
             for obj in sample_app_objects(args)
@@ -308,9 +308,9 @@ def _field_env(name: str, path: str) -> dict[str, Any]:
 def build(
     config: KitConfig, namespace: str, agent_namespace: str, opts: pulumi.ResourceOptions
 ) -> SampleApp | None:
-    """The stack's app. On eks it waits for the agent (its Fargate tiers need the sidecar's
-    ConfigMap, which the eks agent creates)."""
-    if not config.app.enabled or config.cloud == "eks":
+    """The stack's app; pass depends_on=[the agent] in `opts`: Fargate tiers mount the sidecar's
+    ConfigMap, which the agent creates."""
+    if not config.app.enabled:
         return None
     return SampleApp(
         "sample-app",

@@ -53,3 +53,25 @@ SAMPLE_APP_PYTHON_IMAGE = (
     f"python:{SAMPLE_APP_PYTHON_VERSION}-slim-bookworm"
     "@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5a417f6371c8df93c8ea8b727f"
 )
+
+# EKS add-ons (aws.eks.Addon), pinned per Kubernetes minor: an add-on build is published for a
+# range of cluster versions, and kube-proxy must match the control plane's minor. Versions are the
+# "latest version of the Amazon EKS add-on type" tables of the EKS user guide (managing-coredns,
+# managing-kube-proxy; 2026 edition listing 1.30-1.36). None: no table for the supported range
+# could be verified (the vpc-cni table seen stops at 1.34), so the cluster resolves the version
+# EKS marks as default for its Kubernetes version (eks:DescribeAddonVersions, most_recent=False)
+# on every `pulumi up`: a later change of that default shows in the preview as an add-on update.
+# Pin it here once `aws eks describe-addon-versions --addon-name vpc-cni` confirms a build.
+EKS_ADDON_VERSIONS: dict[str, dict[str, str | None]] = {
+    "vpc-cni": {"1.34": None, "1.35": None, "1.36": None},
+    "kube-proxy": {
+        "1.34": "v1.34.6-eksbuild.13",
+        "1.35": "v1.35.3-eksbuild.13",
+        "1.36": "v1.36.0-eksbuild.14",
+    },
+    "coredns": {
+        "1.34": "v1.13.2-eksbuild.11",
+        "1.35": "v1.14.3-eksbuild.3",
+        "1.36": "v1.14.3-eksbuild.3",
+    },
+}

@@ -1,12 +1,23 @@
-"""The eks stack's cluster: VPC layout, control plane, node group, Fargate profile, ordering."""
+"""The eks stack's cluster: VPC layout, control plane, add-ons, OIDC provider, node group, Fargate
+profiles, and the create/delete order everything in the cluster relies on."""
 
 from __future__ import annotations
 
+import pulumi
 import yaml
 from helpers import EKS, FARGATE_PROFILE, K8S_PROVIDER, LOG_GROUP, NAT, NODE_GROUP, SUBNET, one
+from pulumi.runtime import settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
 
 from components import versions
+from components.cluster.eks import FARGATE_SELECTORS, EksCluster, EksClusterArgs
+from components.settings import PROJECT
+from components.versions import EKS_ADDON_VERSIONS
+from kit import offline
 from kit.offline import Secret
+
+K8S = versions.K8S_DEFAULT
 
 
 def _subnets(ev, role):
@@ -40,8 +51,9 @@ def test_control_plane_uses_access_entries_standard_support_and_logs_to_its_own_
         "controllerManager",
         "scheduler",
     ]
-    log_group = one(ev, LOG_GROUP)
-    assert log_group.inputs["name"] == "/aws/eks/o11y-kit-eks/cluster"
+    (log_group,) = [
+        g for g in ev.of_type(LOG_GROUP) if g.inputs["name"] == "/aws/eks/o11y-kit-eks/cluster"
+    ]
     assert log_group.inputs["retentionInDays"] == 30
     assert log_group.urn in cluster.dependencies  # exists before EKS would create it itself
 
@@ -71,3 +83,158 @@ def test_kube_provider_waits_for_nodes_and_fargate_and_uses_aws_eks_get_token(ev
     assert exec_["command"] == "aws"
     assert exec_["args"][:4] == ["eks", "get-token", "--cluster-name", "o11y-kit-eks"]
     assert "ap-northeast-1" in exec_["args"]
+
+
+# --- add-ons, OIDC, Fargate chaining, teardown order --------------------------------------------
+
+ADDON = "aws:eks/addon:Addon"
+OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+NETWORK_TYPES = (
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/internetGateway:InternetGateway",
+    SUBNET,
+    "aws:ec2/eip:Eip",
+    NAT,
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+)
+
+
+def run_program(program, stack="eks", overrides=None):
+    """Run `program` instead of __main__.py under the offline mock engine (components the lead
+    has not wired yet, or args the config cannot express); returns (Evaluation, its result)."""
+    monitor = offline.RecordingMonitor(offline.RecordingMocks())
+    pulumi.runtime.set_all_config(offline.stack_config(stack, overrides))
+    settings.set_root_resource(None)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+    )
+    settings.SETTINGS.rpc_manager.clear()
+    result = {}
+    _sync_await(run_pulumi_func(lambda: result.setdefault("value", program())))
+    return offline.Evaluation(stack, monitor.registered, monitor.mocks.invokes, {}), result["value"]
+
+
+def resolve(value):
+    """The plain value of an Output (after run_program has finished)."""
+    return _sync_await(pulumi.Output.from_input(value).future())
+
+
+def _addons(ev):
+    return {a.inputs["addonName"]: a for a in ev.of_type(ADDON)}
+
+
+def test_core_addons_are_eks_addons_pinned_for_the_cluster_version(evaluated):
+    addons = _addons(evaluated("eks"))
+    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns"}  # no pod identity agent: IRSA
+    pinned = {name: by_k8s[versions.K8S_DEFAULT] for name, by_k8s in EKS_ADDON_VERSIONS.items()}
+    assert addons["kube-proxy"].inputs["addonVersion"] == pinned["kube-proxy"]
+    assert pinned["kube-proxy"].startswith(f"v{versions.K8S_DEFAULT}.")  # matches the control plane
+    assert addons["coredns"].inputs["addonVersion"] == pinned["coredns"]
+    for addon in addons.values():
+        assert addon.inputs["clusterName"] == "o11y-kit-eks"
+        assert addon.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
+
+
+def test_an_addon_without_a_verified_pin_gets_eks_default_for_the_cluster_version(evaluated):
+    ev = evaluated("eks")
+    assert EKS_ADDON_VERSIONS["vpc-cni"][versions.K8S_DEFAULT] is None
+    (lookup,) = [args for token, args in ev.invokes if token == offline.EKS_ADDON_VERSION]
+    assert lookup == {
+        "addonName": "vpc-cni",
+        "kubernetesVersion": versions.K8S_DEFAULT,
+        "mostRecent": False,  # the default build, not the newest
+    }
+    assert _addons(ev)["vpc-cni"].inputs["addonVersion"] == f"<EKS default for {K8S}>"
+
+
+def test_every_supported_kubernetes_version_has_an_entry_per_addon(evaluate):
+    supported = [
+        f"1.{m}" for m in range(_minor(versions.K8S_OLDEST), _minor(versions.K8S_NEWEST) + 1)
+    ]
+    for by_k8s in EKS_ADDON_VERSIONS.values():
+        assert sorted(by_k8s) == supported
+    ev = evaluate("eks", kubernetesVersion=versions.K8S_OLDEST)
+    assert _addons(ev)["kube-proxy"].inputs["addonVersion"].startswith(f"v{versions.K8S_OLDEST}.")
+
+
+def test_coredns_waits_for_nodes_and_nodes_wait_for_the_node_daemonsets(evaluated):
+    ev = evaluated("eks")
+    addons, nodes = _addons(ev), one(ev, NODE_GROUP)
+    assert nodes.urn in addons["coredns"].dependencies
+    assert {addons["vpc-cni"].urn, addons["kube-proxy"].urn} <= set(nodes.dependencies)
+
+
+def test_oidc_provider_trusts_the_cluster_issuer_for_sts(evaluated):
+    ev = evaluated("eks")
+    provider = one(ev, OIDC).inputs
+    assert provider["url"] == one(ev, EKS).outputs["identities"][0]["oidcs"][0]["issuer"]
+    assert provider["clientIdLists"] == ["sts.amazonaws.com"]
+
+
+def test_kube_provider_waits_for_nodes_profiles_and_addons(evaluated):
+    ev = evaluated("eks")
+    deps = set(one(ev, K8S_PROVIDER).dependencies)
+    assert {one(ev, NODE_GROUP).urn, one(ev, FARGATE_PROFILE).urn} <= deps
+    assert {a.urn for a in ev.of_type(ADDON)} <= deps
+
+
+def test_teardown_removes_everything_in_the_cluster_before_nodes_and_network(evaluated):
+    """Reverse dependency order is delete order: every in-cluster object uses the kube provider,
+    which depends on the nodes and profiles, which depend on every network resource (NAT and
+    routes included), so LoadBalancer Services go before the subnets, gateways and VPC."""
+    ev = evaluated("eks")
+    provider = one(ev, K8S_PROVIDER)
+    in_cluster = [r for r in ev.resources if r.custom and r.type.startswith("kubernetes:")]
+    assert in_cluster and all(r.provider.startswith(provider.urn) for r in in_cluster)
+    network = {r.urn for t in NETWORK_TYPES for r in ev.of_type(t)}
+    assert len(network) == 1 + 1 + 4 + 1 + 1 + 2 + 4
+    assert network <= set(one(ev, NODE_GROUP).dependencies)
+    assert network <= set(one(ev, FARGATE_PROFILE).dependencies)
+
+
+def _cluster_with_profiles(groups):
+    args = EksClusterArgs(
+        cluster_name="o11y-kit-eks",
+        region="ap-northeast-1",
+        kubernetes_version=versions.K8S_DEFAULT,
+        node_count=2,
+        instance_type="t3.large",
+        log_retention_days=30,
+        fargate_profiles=groups,
+    )
+    return lambda: EksCluster("o11y-kit-eks", args)
+
+
+def test_fargate_profiles_are_created_one_after_another():
+    second = ({"namespace": "o11y-batch"},)
+    ev, cluster = run_program(_cluster_with_profiles((FARGATE_SELECTORS, second)))
+    first, then = ev.of_type(FARGATE_PROFILE)
+    assert [p.inputs["selectors"] for p in (first, then)] == [
+        [{"namespace": "o11y-app", "labels": {"o11y-kit/compute": "fargate"}}],
+        [{"namespace": "o11y-batch"}],
+    ]
+    assert first.urn in then.dependencies
+    assert then.urn not in first.dependencies
+    assert {first.urn, then.urn} <= set(one(ev, K8S_PROVIDER).dependencies)
+    assert cluster.has_fargate
+
+
+def test_no_fargate_profile_and_no_pod_role_without_selector_groups():
+    ev, cluster = run_program(_cluster_with_profiles(()))
+    assert ev.of_type(FARGATE_PROFILE) == []
+    roles = [r.inputs["assumeRolePolicy"] for r in ev.of_type("aws:iam/role:Role")]
+    assert not any("eks-fargate-pods" in policy for policy in roles)
+    assert not cluster.has_fargate
+
+
+def test_next_steps_give_the_kubeconfig_command_and_the_console(evaluated):
+    steps = evaluated("eks").outputs["next_steps"]
+    assert steps["credentials"] == (
+        "aws eks update-kubeconfig --region ap-northeast-1 --name o11y-kit-eks"
+    )
+    assert steps["cluster_console"].endswith("#/clusters/o11y-kit-eks")
+
+
+def _minor(version):
+    return int(version.split(".")[1])

@@ -102,3 +102,21 @@ def test_no_python_spelling_reaches_a_provider(evaluated, stack):
         for key in _snake_keys(r.inputs)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_every_namespaced_object_waits_for_its_namespace(evaluated, stack):
+    """depends_on on a component does not reach its children; without the dependency a first
+    `pulumi up` races the namespaces and fails."""
+    ev = evaluated(stack)
+    namespace_urns = {r.inputs["metadata"]["name"]: r.urn for r in ev.of_type(NAMESPACE)}
+    late = [
+        r.name
+        for r in ev.resources
+        if r.custom
+        and r.type.startswith("kubernetes:")
+        and (ns := r.inputs.get("namespace") or r.inputs.get("metadata", {}).get("namespace"))
+        in namespace_urns
+        and namespace_urns[ns] not in r.dependencies
+    ]
+    assert late == []

@@ -1,4 +1,5 @@
-"""eks: VPC, EKS control plane, an EC2 managed node group, a Fargate profile, a kube provider.
+"""eks: VPC, EKS control plane, core add-ons, the IAM OIDC provider (IRSA), an EC2 managed node
+group, Fargate profiles and a kube provider.
 
 Raw pulumi-aws resources rather than the remote `eks.Cluster` component, so every resource is
 visible (and testable) under Pulumi mocks.
@@ -14,6 +15,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import yaml
 
+from components import versions
 from components.cluster.base import KitCluster
 from components.cluster.eks_network import EksNetwork, EksNetworkArgs
 from components.settings import KitConfig
@@ -23,6 +25,15 @@ CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "sch
 # on the tiers listed in `fargateTiers`.
 FARGATE_NAMESPACE = "o11y-app"
 FARGATE_LABEL = {"o11y-kit/compute": "fargate"}
+FARGATE_SELECTORS = ({"namespace": FARGATE_NAMESPACE, "labels": FARGATE_LABEL},)
+# IRSA: the audience the pods' projected tokens carry (EKS user guide, "Create an IAM OIDC
+# provider for your cluster").
+STS_AUDIENCE = "sts.amazonaws.com"
+# Core add-ons as EKS add-ons, so their versions are pinned (components/versions.py) instead of
+# whatever EKS bootstrapped. No eks-pod-identity-agent: the collectors use IRSA, the only way AWS
+# credentials reach Fargate pods, so one mechanism serves both.
+ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy")  # DaemonSets: nodes boot with the pinned ones
+ADDONS_AFTER_NODES = ("coredns",)  # a Deployment: degraded (and `up` waits) until nodes exist
 
 
 @dataclass(frozen=True)
@@ -35,16 +46,27 @@ class EksClusterArgs:
     node_count: int
     instance_type: str
     log_retention_days: int
-    fargate: bool
+    # One Fargate profile per selector group (at most five selectors each); EKS creates and
+    # deletes profiles one at a time, so they are chained. Empty: no Fargate.
+    fargate_profiles: tuple[tuple[dict, ...], ...] = ()
 
 
 class EksCluster(KitCluster):
     """EKS with access entries (API mode, the deployer as cluster admin), STANDARD upgrade
     policy, control-plane logs into a log group the stack creates first (so `destroy` removes
-    it), EC2 nodes in private subnets and, when asked, a Fargate profile.
+    it), pinned core add-ons, an IAM OIDC provider for IRSA, EC2 nodes in private subnets and,
+    when asked, Fargate profiles.
 
-    The kube provider depends on the node group, so every in-cluster object is created after
-    the nodes and deleted before them, and LoadBalancer Services go before the VPC."""
+    Teardown order: the node group and the Fargate profiles depend on the whole network (NAT and
+    routes included), and the kube provider on them and on the add-ons, so every in-cluster
+    object, LoadBalancer Services included, is created after and deleted before the nodes, the
+    add-ons, the cluster and the VPC. (A LoadBalancer Service keeps its finalizer until the load
+    balancer is gone, so its deletion waits for AWS to remove it.)"""
+
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]  # https://oidc.eks.<region>.amazonaws.com/id/<id>
+    addons: dict[str, aws.eks.Addon]
+    fargate_profiles: list[aws.eks.FargateProfile]
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("o11y-kit:cluster:Eks", name, None, opts)
@@ -84,6 +106,18 @@ class EksCluster(KitCluster):
             enabled_cluster_log_types=CONTROL_PLANE_LOGS,
             opts=child.merge(pulumi.ResourceOptions(depends_on=[log_group, cluster_policy])),
         )
+        self.oidc_issuer = self.cluster.identities[0].oidcs[0].issuer
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc",
+            url=self.oidc_issuer,
+            client_id_lists=[STS_AUDIENCE],
+            opts=child,
+        )
+        self.oidc_provider_arn = oidc.arn
+        self.addons = {
+            addon: self._addon(name, addon, args.kubernetes_version, child)
+            for addon in ADDONS_BEFORE_NODES
+        }
         node_role = _service_role(f"{name}-node", "ec2.amazonaws.com", child)
         node_policies = [
             _attach(node_role, policy, partition, child)
@@ -93,6 +127,10 @@ class EksCluster(KitCluster):
                 "AmazonEC2ContainerRegistryReadOnly",
             )
         ]
+        # Nodes and Fargate pods pull images through the NAT gateway: wait for the whole network
+        # on create, and on destroy leave it in place until they (and all in-cluster objects,
+        # through the kube provider) are gone.
+        compute_after = [self.network, *node_policies, *self.addons.values()]
         self.node_group = aws.eks.NodeGroup(
             f"{name}-nodes",
             cluster_name=self.cluster.name,
@@ -107,17 +145,34 @@ class EksCluster(KitCluster):
                 "max_size": args.node_count + 1,
             },
             update_config={"max_unavailable": 1},
-            opts=child.merge(pulumi.ResourceOptions(depends_on=node_policies)),
+            opts=child.merge(pulumi.ResourceOptions(depends_on=compute_after)),
         )
-        ready: list[pulumi.Resource] = [self.node_group]
-        self.has_fargate = args.fargate
-        if args.fargate:
-            ready.append(self._fargate_profile(name, partition, child))
+        after_nodes = child.merge(pulumi.ResourceOptions(depends_on=[self.node_group]))
+        for addon in ADDONS_AFTER_NODES:
+            self.addons[addon] = self._addon(name, addon, args.kubernetes_version, after_nodes)
+        self.fargate_profiles = []
+        if args.fargate_profiles:
+            pod_role = _service_role(
+                f"{name}-fargate-pods", "eks-fargate-pods.amazonaws.com", child
+            )
+            policy = _attach(pod_role, "AmazonEKSFargatePodExecutionRolePolicy", partition, child)
+            self.fargate_profiles = chain_fargate_profiles(
+                f"{name}-fargate",
+                FargateProfilesArgs(
+                    cluster_name=self.cluster.name,
+                    pod_execution_role_arn=pod_role.arn,
+                    subnet_ids=self.network.private_subnet_ids,
+                    selector_groups=args.fargate_profiles,
+                ),
+                child.merge(pulumi.ResourceOptions(depends_on=[self.network, policy])),
+            )
+        self.has_fargate = bool(self.fargate_profiles)
         kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(
                 self.cluster.endpoint, self.cluster.certificate_authority.data, self.cluster.name
             ).apply(lambda a: exec_kubeconfig(a[0], a[1], a[2], args.region))
         )
+        ready = [self.node_group, *self.fargate_profiles, *self.addons.values()]
         self.provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=kubeconfig,
@@ -125,19 +180,61 @@ class EksCluster(KitCluster):
         )
         self._finish(self.cluster.name, kubeconfig)
 
-    def _fargate_profile(
-        self, name: str, partition: pulumi.Output, child: pulumi.ResourceOptions
-    ) -> aws.eks.FargateProfile:
-        pod_role = _service_role(f"{name}-fargate-pods", "eks-fargate-pods.amazonaws.com", child)
-        policy = _attach(pod_role, "AmazonEKSFargatePodExecutionRolePolicy", partition, child)
-        return aws.eks.FargateProfile(
-            f"{name}-fargate",
-            cluster_name=self.cluster.name,
-            pod_execution_role_arn=pod_role.arn,
-            subnet_ids=self.network.private_subnet_ids,  # Fargate pods: private subnets only
-            selectors=[{"namespace": FARGATE_NAMESPACE, "labels": FARGATE_LABEL}],
-            opts=child.merge(pulumi.ResourceOptions(depends_on=[policy])),
+    def _addon(
+        self, name: str, addon: str, kubernetes_version: str, opts: pulumi.ResourceOptions
+    ) -> aws.eks.Addon:
+        """An EKS add-on at the pinned version, or EKS's default for the cluster's version when
+        none is pinned; OVERWRITE takes over the copy EKS bootstrapped (the kit sets nothing)."""
+        pinned = versions.EKS_ADDON_VERSIONS[addon][kubernetes_version]
+        version = pinned or (
+            aws.eks.get_addon_version_output(
+                addon_name=addon,
+                kubernetes_version=kubernetes_version,
+                most_recent=False,
+                opts=pulumi.InvokeOutputOptions(parent=self, provider=self.aws_provider),
+            ).version
         )
+        return aws.eks.Addon(
+            f"{name}-{addon}",
+            cluster_name=self.cluster.name,
+            addon_name=addon,
+            addon_version=version,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=opts,
+        )
+
+
+@dataclass(frozen=True)
+class FargateProfilesArgs:
+    """What every profile of a cluster shares, and one selector group per profile."""
+
+    cluster_name: pulumi.Input[str]
+    pod_execution_role_arn: pulumi.Input[str]
+    subnet_ids: list[pulumi.Input[str]]
+    selector_groups: tuple[tuple[dict, ...], ...]
+
+
+def chain_fargate_profiles(
+    name: str, args: FargateProfilesArgs, opts: pulumi.ResourceOptions
+) -> list[aws.eks.FargateProfile]:
+    """One profile per selector group, each depending on the previous: EKS rejects a create
+    while another profile is CREATING (ResourceInUseException) and deletes them one at a time,
+    and the chain makes `destroy` go in reverse order too."""
+    profiles: list[aws.eks.FargateProfile] = []
+    for i, selectors in enumerate(args.selector_groups):
+        previous = pulumi.ResourceOptions(depends_on=profiles[-1:])
+        profiles.append(
+            aws.eks.FargateProfile(
+                name if i == 0 else f"{name}-{i}",
+                cluster_name=args.cluster_name,
+                pod_execution_role_arn=args.pod_execution_role_arn,
+                subnet_ids=args.subnet_ids,  # Fargate pods: private subnets only
+                selectors=list(selectors),
+                opts=opts.merge(previous),
+            )
+        )
+    return profiles
 
 
 def exec_kubeconfig(endpoint: str, ca_data: str, cluster: str, region: str) -> str:
@@ -209,7 +306,7 @@ def _attach(
 
 def build(config: KitConfig) -> EksCluster:
     """Registry entry: the eks stack's cluster from its config."""
-    return EksCluster(
+    cluster = EksCluster(
         config.name,
         EksClusterArgs(
             cluster_name=config.name,
@@ -218,6 +315,19 @@ def build(config: KitConfig) -> EksCluster:
             node_count=config.cluster.node_count,
             instance_type=config.cluster.vm_size,
             log_retention_days=config.log_retention_days,
-            fargate=bool(config.cluster.fargate_tiers),
+            fargate_profiles=(FARGATE_SELECTORS,) if config.cluster.fargate_tiers else (),
         ),
     )
+    cluster.next_steps = next_steps(config.name, config.cluster.region)
+    return cluster
+
+
+def next_steps(cluster_name: str, region: str) -> dict[str, str]:
+    """The kubeconfig command and the cluster's console page, for the walkthrough."""
+    return {
+        "credentials": f"aws eks update-kubeconfig --region {region} --name {cluster_name}",
+        "cluster_console": (
+            f"https://{region}.console.aws.amazon.com/eks/home?region={region}"
+            f"#/clusters/{cluster_name}"
+        ),
+    }

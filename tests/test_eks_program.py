@@ -1,0 +1,90 @@
+"""The eks stack as a whole: the agent writes to CloudWatch and X-Ray with the collectors' IRSA
+role, Fargate pods carry the sidecar and nothing a Fargate node rejects, the alarms wait for
+the agent."""
+
+from __future__ import annotations
+
+import yaml
+
+from kit import manifests
+
+ROLE = "aws:iam/role:Role"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def _objects(ev):
+    return [manifests.manifest(r) for r in ev.resources if manifests.is_object(r)]
+
+
+def test_only_the_collector_service_accounts_carry_the_irsa_role(evaluated):
+    ev = evaluated("eks")
+    accounts = [o for o in _objects(ev) if o["kind"] == "ServiceAccount"]
+    annotated = {
+        o["metadata"]["name"]: o["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+        for o in accounts
+        if "eks.amazonaws.com/role-arn" in o["metadata"].get("annotations", {})
+    }
+    assert set(annotated) == {"otel-node-agent", "otel-cluster-agent"}
+    (role,) = [r for r in ev.of_type(ROLE) if "AssumeRoleWithWebIdentity" in str(r.inputs)]
+    assert set(annotated.values()) == {role.outputs["arn"]}
+    app_pods = [
+        o["spec"]["template"]["spec"]
+        for o in _objects(ev)
+        if o["kind"] == "Deployment" and o["metadata"]["namespace"] == "o11y-app"
+    ]
+    assert app_pods and all(p.get("automountServiceAccountToken") is False for p in app_pods)
+
+
+def test_agent_exports_to_cloudwatch_and_xray_on_eks(evaluated):
+    configs = [
+        yaml.safe_load(next(iter(o["data"].values())))
+        for o in _objects(evaluated("eks"))
+        if o["kind"] == "ConfigMap" and o["metadata"]["namespace"] == "o11y-agent"
+    ]
+    exporters = {name.split("/")[0] for c in configs for name in c["exporters"]}
+    assert {"awsemf", "awsxray", "awscloudwatchlogs"} <= exporters
+
+
+def test_fargate_pods_have_the_sidecar_and_nothing_fargate_rejects(evaluated):
+    objects = _objects(evaluated("eks"))
+    fargate = [
+        o
+        for o in objects
+        if o["kind"] == "Deployment"
+        and o["spec"]["template"]["metadata"]["labels"].get("o11y-kit/compute") == "fargate"
+    ]
+    assert [o["metadata"]["name"] for o in fargate] == ["sample-back"]
+    pod = fargate[0]["spec"]["template"]["spec"]
+    assert "otel-collector" in {c["name"] for c in pod["containers"]}
+    assert not pod.get("hostNetwork") and not pod.get("hostPID")
+    assert all("hostPath" not in v for v in pod["volumes"])
+    for c in pod["containers"] + pod.get("initContainers", []):
+        assert not c.get("securityContext", {}).get("privileged")
+        assert all("hostPort" not in p for p in c.get("ports", []))
+    sidecar_config = [
+        o
+        for o in objects
+        if o["kind"] == "ConfigMap"
+        and o["metadata"]["namespace"] == "o11y-app"
+        and o["metadata"]["name"] != "sample-app-source"
+    ]
+    assert len(sidecar_config) == 1  # the volumes the sidecar mounts exist
+
+
+def test_the_node_agent_never_targets_fargate_nodes(evaluated):
+    (daemonset,) = [o for o in _objects(evaluated("eks")) if o["kind"] == "DaemonSet"]
+    affinity = daemonset["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
+    terms = affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert all(
+        {"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate"]}
+        in term["matchExpressions"]
+        for term in terms
+    )
+
+
+def test_alarms_wait_for_the_agent_that_writes_their_metric(evaluated):
+    ev = evaluated("eks")
+    (daemonset,) = ev.of_type("kubernetes:apps/v1:DaemonSet")
+    alarms = ev.of_type(ALARM)
+    assert len(alarms) == 2
+    assert all(daemonset.urn in alarm.dependencies for alarm in alarms)
