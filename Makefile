@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv app-venv test lint fmt plan bench up destroy
+.PHONY: help venv app-venv crd-validate test lint fmt plan bench up destroy
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
@@ -31,7 +31,13 @@ sample-app/.venv/.installed: sample-app/requirements.txt sample-app/setup-venv.s
 
 app-venv: sample-app/.venv/.installed
 
-test: venv app-venv
+# Node packages that validate the prometheus-operator custom resources (kit/crd_schemas.py).
+kit/crd-validate/node_modules/.package-lock.json: kit/crd-validate/package-lock.json
+	npm ci --prefix kit/crd-validate --no-audit --no-fund
+
+crd-validate: kit/crd-validate/node_modules/.package-lock.json
+
+test: venv app-venv crd-validate
 	$(PY) -m pytest
 
 lint: venv
@@ -42,7 +48,7 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-plan: venv
+plan: venv crd-validate
 	$(PY) -m kit plan --stack $(STACK)
 
 bench: venv

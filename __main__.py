@@ -8,10 +8,10 @@ Every component takes typed args and the cluster's kube provider; none reads con
 import pulumi
 
 from components import agent as agent_component
+from components import monitoring as monitoring_component
 from components import namespaces as ns
 from components import outside_view, sample_app
 from components.cluster import CLUSTERS
-from components.monitoring import Monitoring, MonitoringArgs
 from components.namespaces import KitNamespaces, KitNamespacesArgs
 from components.settings import load_config
 
@@ -23,10 +23,8 @@ in_cluster = pulumi.ResourceOptions(providers={"kubernetes": cluster.provider})
 namespaces = KitNamespaces("kit", KitNamespacesArgs(), opts=in_cluster)
 after_namespaces = in_cluster.merge(pulumi.ResourceOptions(depends_on=[namespaces]))
 
-monitoring = Monitoring(
-    "monitoring",
-    MonitoringArgs(namespace=ns.MONITORING.name, managed_control_plane=config.cloud != "local"),
-    opts=after_namespaces,
+monitoring = monitoring_component.build(
+    config, (ns.MONITORING.name, ns.APP.name, ns.AGENT.name), after_namespaces
 )
 
 workspace = outside_view.workspace(config, cluster)  # none | Log Analytics | CloudWatch

@@ -98,6 +98,6 @@ def build(config: KitConfig, resource_group_name, cluster_id) -> AzureNodeAlerts
             resource_group_name=resource_group_name,
             cluster_id=cluster_id,
             cluster_name=config.name,
-            emails=config.alert_emails,
+            emails=config.alerting.emails,
         ),
     )

@@ -156,7 +156,7 @@ def build(
         CloudWatchAlertsArgs(
             cluster_name=config.name,
             region=config.cluster.region,
-            emails=config.alert_emails,
+            emails=config.alerting.emails,
         ),
         opts=providers.merge(opts),
     )

@@ -10,9 +10,14 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import options, versions
+from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
 from components.labels import kit_labels
+from components.monitoring_content import MonitoringContent, MonitoringContentArgs
+from components.settings import AlertingConfig, KitConfig
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"
+ALERT_RECEIVER_SECRET = "alertmanager-receiver"
+NO_RECEIVER = AlertReceiver()  # alerts stay in the Alertmanager UI
 # Release names are fixed so Service names are predictable for the agent and the walkthrough.
 KPS_RELEASE = versions.KUBE_PROMETHEUS_STACK_CHART.release
 LOKI_RELEASE = versions.LOKI_CHART.release
@@ -75,6 +80,11 @@ class MonitoringArgs:
     # Managed control planes (AKS, EKS) do not expose controller-manager, scheduler, etcd or
     # kube-proxy metrics to workloads; scraping them only produces TargetDown alerts.
     managed_control_plane: bool
+    app_namespace: str  # named in the sample app's alerts
+    agent_namespace: str  # whose collectors the agent rules and PodMonitors watch
+    alert_receiver: AlertReceiver = NO_RECEIVER
+    # Secret values of the receiver (SECRET_KEYS of alertmanager_config), kept in a Secret.
+    alert_secrets: dict[str, pulumi.Input[str]] | None = None
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -104,6 +114,11 @@ class Monitoring(pulumi.ComponentResource):
             type="Opaque",
             opts=child,
         )
+        receiver_secret = (
+            [_receiver_secret(name, namespace, args.alert_secrets, child)]
+            if args.alert_secrets
+            else []
+        )
         loki = _release(f"{name}-loki", versions.LOKI_CHART, namespace, loki_values(), child)
         tempo = _release(
             f"{name}-tempo", versions.TEMPO_CHART, namespace, tempo_values(self.endpoints), child
@@ -112,12 +127,82 @@ class Monitoring(pulumi.ComponentResource):
             f"{name}-kps",
             versions.KUBE_PROMETHEUS_STACK_CHART,
             namespace,
-            kube_prometheus_stack_values(self.endpoints, args.managed_control_plane),
-            child.merge(pulumi.ResourceOptions(depends_on=[secret, loki, tempo])),
+            kube_prometheus_stack_values(
+                self.endpoints, args.managed_control_plane, args.alert_receiver
+            ),
+            child.merge(pulumi.ResourceOptions(depends_on=[secret, loki, tempo, *receiver_secret])),
+        )
+        self.content = MonitoringContent(
+            f"{name}-content",
+            MonitoringContentArgs(
+                namespace=namespace,
+                stack=self.stack,
+                app_namespace=args.app_namespace,
+                agent_namespace=args.agent_namespace,
+            ),
+            opts=child,
         )
         self.register_outputs(
             {"grafana_password": self.grafana_password, "grafana": self.endpoints.grafana}
         )
+
+
+def _receiver_secret(
+    name: str,
+    namespace: str,
+    values: dict[str, pulumi.Input[str]],
+    opts: pulumi.ResourceOptions,
+) -> k8s.core.v1.Secret:
+    """The receiver's secret values, mounted by Alertmanager, never in the Helm values."""
+    return k8s.core.v1.Secret(
+        f"{name}-alert-receiver",
+        metadata={
+            "name": ALERT_RECEIVER_SECRET,
+            "namespace": namespace,
+            "labels": kit_labels("alertmanager", "monitoring"),
+        },
+        string_data={key: pulumi.Output.secret(value) for key, value in values.items()},
+        type="Opaque",
+        opts=opts,
+    )
+
+
+def alert_receiver(alerting: AlertingConfig) -> tuple[AlertReceiver, dict[str, str] | None]:
+    """Alertmanager's receiver from config, and the secret values its Secret must hold."""
+    kind = ReceiverKind(alerting.receiver)
+    if kind is ReceiverKind.NONE:
+        return NO_RECEIVER, None
+    if kind is ReceiverKind.WEBHOOK:
+        return AlertReceiver(kind, ALERT_RECEIVER_SECRET), {"url": alerting.webhook_url or ""}
+    receiver = AlertReceiver(
+        kind,
+        ALERT_RECEIVER_SECRET,
+        email_to=", ".join(alerting.emails),
+        email_from=alerting.smtp_from,
+        smtp_smarthost=alerting.smtp_smarthost,
+        smtp_username=alerting.smtp_username,
+    )
+    return receiver, {"smtp-password": alerting.smtp_password or ""}
+
+
+def build(
+    config: KitConfig, namespaces: tuple[str, str, str], opts: pulumi.ResourceOptions
+) -> Monitoring:
+    """The stack's monitoring; `namespaces` is (monitoring, app, agent)."""
+    monitoring_ns, app_ns, agent_ns = namespaces
+    receiver, secrets = alert_receiver(config.alerting)
+    return Monitoring(
+        "monitoring",
+        MonitoringArgs(
+            namespace=monitoring_ns,
+            managed_control_plane=config.cloud != "local",
+            app_namespace=app_ns,
+            agent_namespace=agent_ns,
+            alert_receiver=receiver,
+            alert_secrets=secrets,
+        ),
+        opts=opts,
+    )
 
 
 def _release(
@@ -140,9 +225,13 @@ def _release(
     )
 
 
-def kube_prometheus_stack_values(endpoints: Endpoints, managed: bool) -> dict:
+def kube_prometheus_stack_values(
+    endpoints: Endpoints, managed: bool, receiver: AlertReceiver = NO_RECEIVER
+) -> dict:
     """Prometheus sized for a 2-3 node trial cluster, receiving the agent's metrics over OTLP,
-    and Grafana with its admin password from a Secret and datasources provisioned."""
+    Alertmanager routing by severity, and Grafana with its admin password from a Secret and
+    datasources provisioned."""
+    alerting = alertmanager_values(receiver)
     return {
         "fullnameOverride": KPS_RELEASE,
         "kubeControllerManager": {"enabled": not managed},
@@ -178,12 +267,14 @@ def kube_prometheus_stack_values(endpoints: Endpoints, managed: bool) -> dict:
             }
         },
         "alertmanager": {
+            "config": alerting["config"],
             "alertmanagerSpec": {
+                **alerting.get("alertmanagerSpec", {}),
                 "resources": {
                     "requests": {"cpu": "10m", "memory": "64Mi"},
                     "limits": {"memory": "128Mi"},
-                }
-            }
+                },
+            },
         },
         "grafana": {
             "admin": {

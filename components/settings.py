@@ -95,6 +95,28 @@ class AppConfig:
     image: str | None  # None: source from a ConfigMap on the pinned Python image
 
 
+RECEIVERS = ("none", "webhook", "email")
+# Keys whose values must be Pulumi secrets: never echoed in messages, never stored in clear.
+SECRET_KEYS = ("alertWebhookUrl", "alertSmtpPassword")
+SMTP_KEYS = ("alertSmtpSmarthost", "alertSmtpFrom", "alertSmtpUsername", "alertSmtpPassword")
+
+
+@dataclass(frozen=True)
+class AlertingConfig:
+    """Who hears about alerts: e-mails for the cloud alert, and Alertmanager's receiver."""
+
+    emails: tuple[str, ...]
+    receiver: str  # none | webhook | email
+    webhook_url: str | None  # secret
+    smtp_smarthost: str
+    smtp_from: str
+    smtp_username: str
+    smtp_password: str | None  # secret
+
+    def __repr__(self) -> str:  # the secrets must not reach a log or a traceback
+        return f"AlertingConfig(emails={self.emails!r}, receiver={self.receiver!r}, ...)"
+
+
 @dataclass(frozen=True)
 class KitConfig:
     """The whole stack's configuration; the only object components are built from."""
@@ -103,7 +125,7 @@ class KitConfig:
     cloud: Cloud
     cluster: ClusterConfig
     app: AppConfig
-    alert_emails: tuple[str, ...]
+    alerting: AlertingConfig
     log_retention_days: int
     log_daily_cap_gb: int
 
@@ -134,7 +156,12 @@ def load_config() -> KitConfig:
     prefix = f"{PROJECT}:"
     unknown = sorted(k[len(prefix) :] for k in present if k.startswith(prefix))
     unknown = [k for k in unknown if k not in declared]
-    return parse_config(raw, pulumi.get_stack(), declared, unknown)
+    in_clear = [
+        key
+        for key in SECRET_KEYS
+        if raw.get(key) and not runtime_config.is_config_secret(f"{PROJECT}:{key}")
+    ]
+    return parse_config(raw, pulumi.get_stack(), declared, unknown, in_clear)
 
 
 def parse_config(
@@ -142,6 +169,7 @@ def parse_config(
     stack: str,
     declared: Mapping[str, Declaration] | None = None,
     unknown_keys: list[str] | tuple[str, ...] = (),
+    secrets_in_clear: list[str] | tuple[str, ...] = (),
 ) -> KitConfig:
     """Turn raw config values (strings as Pulumi hands them over) into a KitConfig.
 
@@ -153,6 +181,11 @@ def parse_config(
         close = difflib.get_close_matches(key, list(declared), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problems.append(f"{key}: unknown key{hint} Known keys: {', '.join(declared)}.")
+    for key in secrets_in_clear:
+        problems.append(
+            f"{key}: stored in clear in the stack's config; set it with "
+            f"`pulumi config set --secret {key} <value>`."
+        )
     values = {key: _coerce(d, raw.get(key), problems) for key, d in declared.items()}
     for key, check in _KEY_RULES.items():
         if values.get(key) is not None:
@@ -180,7 +213,15 @@ def parse_config(
             frontend_allowed_cidrs=tuple(values["frontendAllowedCidrs"]),
             image=values["sampleAppImage"] or None,
         ),
-        alert_emails=tuple(values["alertEmails"]),
+        alerting=AlertingConfig(
+            emails=tuple(values["alertEmails"]),
+            receiver=values["alertReceiver"],
+            webhook_url=values["alertWebhookUrl"] or None,
+            smtp_smarthost=values["alertSmtpSmarthost"],
+            smtp_from=values["alertSmtpFrom"],
+            smtp_username=values["alertSmtpUsername"],
+            smtp_password=values["alertSmtpPassword"] or None,
+        ),
         log_retention_days=values["logRetentionDays"],
         log_daily_cap_gb=values["logDailyCapGb"],
     )
@@ -300,6 +341,11 @@ _KEY_RULES: dict[str, Callable[[Any, list[str]], None]] = {
     "logRetentionDays": _int_range("logRetentionDays", 1, max(CLOUDWATCH_RETENTION)),
     "loadRps": _int_range("loadRps", 0, MAX_LOAD_RPS),
     "logDailyCapGb": _int_range("logDailyCapGb", 0, 100),
+    "alertReceiver": _one_of("alertReceiver", RECEIVERS),
+    "alertSmtpSmarthost": _matches(
+        "alertSmtpSmarthost", re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$"), "host:port"
+    ),
+    "alertSmtpFrom": _matches("alertSmtpFrom", _EMAIL, "an e-mail address"),
     "sampleAppImage": lambda value, problems: _pinned_image("sampleAppImage", value, problems),
 }
 
@@ -310,6 +356,8 @@ def _cross_key_rules(v: dict[str, Any], problems: list[str]) -> None:
     managed = cloud in ("aks", "eks")
     if not managed:
         for key in ("region", "alertEmails", "frontendAllowedCidrs"):
+            if key == "alertEmails" and v["alertReceiver"] == "email":
+                continue  # Alertmanager mails them
             if v[key]:
                 problems.append(
                     f"{key} = {v[key]!r}: only used on aks and eks; cloud is local "
@@ -341,6 +389,7 @@ def _cross_key_rules(v: dict[str, Any], problems: list[str]) -> None:
             "fargateTiers = []: eks places at least one sample-app tier on Fargate (that is "
             "where the collector sidecars run); allowed tiers are middle, back."
         )
+    _alerting_rules(v, problems)
     if cloud != "aks" and v["logDailyCapGb"]:
         problems.append(
             f"logDailyCapGb = {v['logDailyCapGb']}: a Log Analytics setting, only used on aks; "
@@ -350,6 +399,36 @@ def _cross_key_rules(v: dict[str, Any], problems: list[str]) -> None:
         problems.append(
             f"fargateTiers = {v['fargateTiers']!r}: Fargate exists only on eks; cloud is {cloud}."
         )
+
+
+def _alerting_rules(v: dict[str, Any], problems: list[str]) -> None:
+    """Each receiver needs its own settings and no other's; secret values are never echoed."""
+    receiver = v["alertReceiver"]
+    if receiver == "webhook":
+        if not v["alertWebhookUrl"]:
+            problems.append("alertWebhookUrl: required when alertReceiver is webhook.")
+        elif not v["alertWebhookUrl"].startswith(("https://", "http://")):
+            problems.append("alertWebhookUrl = [secret]: not an http(s) URL.")
+    elif v["alertWebhookUrl"]:
+        problems.append(
+            f"alertWebhookUrl: only used when alertReceiver is webhook, not {receiver}."
+        )
+    if receiver == "email":
+        missing = [k for k in SMTP_KEYS if not v[k]]
+        if not v["alertEmails"]:
+            missing.insert(0, "alertEmails")
+        if missing:
+            problems.append(
+                f"alertReceiver = 'email' needs {', '.join(missing)} (alertSmtpPassword as a "
+                "secret)."
+            )
+    else:
+        for key in SMTP_KEYS:
+            if v[key]:
+                shown = "[secret]" if key in SECRET_KEYS else repr(v[key])
+                problems.append(
+                    f"{key} = {shown}: only used when alertReceiver is email, not {receiver}."
+                )
 
 
 def _region_hint(cloud: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import kubernetes_validate
 
 from components import versions
+from kit import crd_schemas
 from kit.offline import Registered, Secret
 
 # Resource types of the kubernetes provider that are not themselves Kubernetes objects.
@@ -80,9 +81,17 @@ def supported_versions() -> tuple[str, str]:
 
 
 def validate(objects: Iterable[dict[str, Any]]) -> list[Invalid]:
-    """Strict validation (unknown fields rejected) against both ends of the supported range."""
-    invalid = []
+    """Strict validation (unknown fields rejected) against both ends of the supported range;
+    prometheus-operator kinds against their CRD schemas (kit/crd_schemas.py)."""
+    objects = list(objects)
+    custom = [obj for obj in objects if crd_schemas.handles(obj)]
+    invalid = [
+        Invalid(object_name(custom[p.index]) if p.index >= 0 else "?", crd_schemas.SOURCE, p.reason)
+        for p in crd_schemas.check(custom)
+    ]
     for obj in objects:
+        if crd_schemas.handles(obj):
+            continue
         for version in supported_versions():
             try:
                 kubernetes_validate.validate(obj, version, strict=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import runpy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.settings import PROJECT
+from components.settings import PROJECT, SECRET_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS_DIR = ROOT / "stacks"
@@ -37,6 +37,7 @@ AWS_REGION = "aws:index/getRegion:getRegion"
 EKS_ADDON_VERSION = "aws:eks/getAddonVersion:getAddonVersion"
 
 ACCOUNT_ID = "123456789012"
+OFFLINE_SECRET = "offline-secret-value"  # what a `secure:` stack value reads as offline
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
 FAKE_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
@@ -106,24 +107,37 @@ class Evaluation:
     resources: list[Registered]
     invokes: list[tuple[str, dict[str, Any]]]
     outputs: dict[str, Any]
+    result: Any = None  # what a test program returned
 
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
 
 
-def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """The stack file's values as the Pulumi CLI hands them to a program: `project:key` -> str,
-    structured values JSON-encoded."""
+def stack_config(
+    stack: str, overrides: Mapping[str, Any] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The stack file's values as the Pulumi CLI hands them to a program (`project:key` -> str,
+    structured values JSON-encoded), and which keys are secret.
+
+    Encrypted values (`secure:`) cannot be decrypted offline and stand in as a fixed string;
+    overrides of the keys the kit wants secret are treated as `pulumi config set --secret`.
+    """
     path = STACKS_DIR / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks())
         raise FileNotFoundError(f"no stack file {path}; stacks are: {', '.join(known)}")
     values = dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+    secret = [k for k, v in values.items() if isinstance(v, dict) and "secure" in v]
+    values.update({k: OFFLINE_SECRET for k in secret})
     for key, value in (overrides or {}).items():
-        values[key if ":" in key else f"{PROJECT}:{key}"] = value
-    return {
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        values[full] = value
+        if full.removeprefix(f"{PROJECT}:") in SECRET_KEYS:
+            secret.append(full)
+    config = {
         k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items() if v is not None
     }
+    return config, secret
 
 
 def stacks() -> list[Path]:
@@ -135,21 +149,29 @@ def evaluate(
     stack: str,
     overrides: Mapping[str, Any] | None = None,
     monitor: RecordingMonitor | None = None,
+    program: Callable[[], Any] | None = None,
 ) -> Evaluation:
-    """Run __main__.py for `stack` under mocks and wait until every registration has landed.
+    """Run __main__.py (or `program`, e.g. one component in a test) for `stack` under mocks and
+    wait until every registration has landed; a program's return value lands in `.result`.
 
     Pass your own `monitor` to see what was registered even when the program raises.
     """
     monitor = monitor or RecordingMonitor(RecordingMocks())
     mocks = monitor.mocks
-    pulumi.runtime.set_all_config(stack_config(stack, overrides))
+    config, secret_keys = stack_config(stack, overrides)
+    pulumi.runtime.set_all_config(config, secret_keys)
     settings.set_root_resource(None)  # a fresh root stack per evaluation
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     settings.SETTINGS.rpc_manager.clear()
-    program = str(ROOT / "__main__.py")
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+    main = str(ROOT / "__main__.py")
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        result["value"] = program() if program else runpy.run_path(main, run_name="__main__")
+
+    _sync_await(run_pulumi_func(run))
     outputs = _resolve(settings.get_root_resource().outputs)
-    return Evaluation(stack, monitor.registered, mocks.invokes, outputs)
+    return Evaluation(stack, monitor.registered, mocks.invokes, outputs, result.get("value"))
 
 
 def _resolve(outputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -90,8 +90,8 @@ def summary(result: PlanResult) -> str:
     low, high = manifests.supported_versions()
     lines.append(
         f"{len(result.objects)} Kubernetes objects checked with kubernetes-validate --strict "
-        f"against {low} and {high}: "
-        + ("all valid" if result.ok else f"{len(result.invalid)} problem(s)")
+        f"against {low} and {high} (custom resources against the prometheus-operator CRD "
+        "schemas): " + ("all valid" if result.ok else f"{len(result.invalid)} problem(s)")
     )
     lines += [f"  INVALID {i.object} (k8s {i.version}): {i.reason}" for i in result.invalid]
     lines.append("outputs:")

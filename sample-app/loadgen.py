@@ -85,15 +85,19 @@ class LoadGenerator:
 
     def run(self, stop: threading.Event, duration_s: float | None = None) -> None:
         """Fire on schedule until `stop` is set (or `duration_s` passed), then drain."""
-        start = time.monotonic()
-        due = start
-        while not stop.is_set() and (duration_s is None or due - start < duration_s):
+        due = time.monotonic()
+        # Count ticks rather than compare accumulated float times: 20 x 0.05 s adds up to a hair
+        # under 1 s, which would fire a 21st request in a 1-second run.
+        ticks = None if duration_s is None else round(duration_s / self.interval_s)
+        fired = 0
+        while not stop.is_set() and (ticks is None or fired < ticks):
             if stop.wait(max(0.0, due - time.monotonic())):
                 break
             if self._slots.acquire(blocking=False):
                 self._pool.submit(self._one_request)
             else:
                 self.tally.skip()
+            fired += 1
             due += self.interval_s
             # After a long stall (a paused VM, say) resume the rate instead of bursting to catch up.
             due = max(due, time.monotonic() - 1.0)

@@ -6,13 +6,10 @@ from __future__ import annotations
 import pulumi
 import yaml
 from helpers import EKS, FARGATE_PROFILE, K8S_PROVIDER, LOG_GROUP, NAT, NODE_GROUP, SUBNET, one
-from pulumi.runtime import settings
-from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components import versions
 from components.cluster.eks import FARGATE_SELECTORS, EksCluster, EksClusterArgs
-from components.settings import PROJECT
 from components.versions import EKS_ADDON_VERSIONS
 from kit import offline
 from kit.offline import Secret
@@ -101,18 +98,10 @@ NETWORK_TYPES = (
 
 
 def run_program(program, stack="eks", overrides=None):
-    """Run `program` instead of __main__.py under the offline mock engine (components the lead
-    has not wired yet, or args the config cannot express); returns (Evaluation, its result)."""
-    monitor = offline.RecordingMonitor(offline.RecordingMocks())
-    pulumi.runtime.set_all_config(offline.stack_config(stack, overrides))
-    settings.set_root_resource(None)
-    pulumi.runtime.set_mocks(
-        monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
-    )
-    settings.SETTINGS.rpc_manager.clear()
-    result = {}
-    _sync_await(run_pulumi_func(lambda: result.setdefault("value", program())))
-    return offline.Evaluation(stack, monitor.registered, monitor.mocks.invokes, {}), result["value"]
+    """Run `program` instead of __main__.py under the offline mock engine (for args the config
+    cannot express); returns (Evaluation, its result)."""
+    ev = offline.evaluate(stack, overrides, program=program)
+    return ev, ev.result
 
 
 def resolve(value):

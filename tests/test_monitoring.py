@@ -96,3 +96,54 @@ def test_loki_keeps_bounded_logs_and_accepts_otlp(evaluated):
     assert limits["retention_period"] == "72h"
     assert loki["loki"]["compactor"]["retention_enabled"] is True
     assert loki["singleBinary"]["replicas"] == 1
+
+
+def _alertmanager(ev) -> dict:
+    return releases(ev)["kps"]["values"]["alertmanager"]
+
+
+def test_without_a_receiver_alerts_stay_in_alertmanager(evaluated):
+    ev = evaluated("local")
+    config = _alertmanager(ev)["config"]
+    assert [r["name"] for r in config["receivers"]] == ["null"]
+    assert "secrets" not in _alertmanager(ev)["alertmanagerSpec"]
+    assert not [s for s in ev.of_type(SECRET) if "alertmanager" in s.name]
+
+
+def test_webhook_receiver_reads_its_url_from_a_mounted_secret(evaluate):
+    url = "https://hooks.example.com/services/T0K3N"
+    ev = evaluate("local", alertReceiver="webhook", alertWebhookUrl=url)
+    (secret,) = [s for s in ev.of_type(SECRET) if s.name.endswith("alert-receiver")]
+    assert isinstance(secret.inputs["stringData"], Secret)
+    assert secret.inputs["stringData"].value == {"url": url}
+    alertmanager = _alertmanager(ev)
+    assert alertmanager["alertmanagerSpec"]["secrets"] == ["alertmanager-receiver"]
+    (hook,) = [r for r in alertmanager["config"]["receivers"] if r["name"] == "o11y-kit"]
+    assert hook["webhook_configs"][0]["url_file"] == (
+        "/etc/alertmanager/secrets/alertmanager-receiver/url"
+    )
+    routed = {m for r in alertmanager["config"]["route"]["routes"] for m in r["matchers"]}
+    assert {'severity = "critical"', 'severity = "warning"'} <= routed
+    assert url not in json.dumps(releases(ev), default=str)
+
+
+def test_email_receiver_mails_alert_emails_through_the_configured_smtp_server(evaluate):
+    ev = evaluate(
+        "local",
+        alertReceiver="email",
+        alertEmails='["ops@example.com"]',
+        alertSmtpSmarthost="smtp.example.com:587",
+        alertSmtpFrom="kit@example.com",
+        alertSmtpUsername="kit",
+        alertSmtpPassword="s3cret-pass",
+    )
+    config = _alertmanager(ev)["config"]
+    (mail,) = [r for r in config["receivers"] if r["name"] == "o11y-kit"]
+    email = mail["email_configs"][0]
+    assert (email["to"], email["from"], email["smarthost"]) == (
+        "ops@example.com",
+        "kit@example.com",
+        "smtp.example.com:587",
+    )
+    assert email["auth_password_file"].endswith("/alertmanager-receiver/smtp-password")
+    assert "s3cret-pass" not in json.dumps(releases(ev), default=str)

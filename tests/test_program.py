@@ -75,7 +75,7 @@ def test_local_provider_uses_the_configured_context(evaluate, tmp_path):
 
 SNAKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
 # Free-form payloads whose keys are the user's, not the provider's schema.
-FREE_FORM = ("values", "data", "stringData", "extensionSettings")
+FREE_FORM = ("values", "data", "stringData", "extensionSettings", "labels", "annotations")
 
 
 def _snake_keys(value, path=""):

@@ -53,7 +53,7 @@ def test_values_arrive_as_strings_and_become_typed():
     assert config.app.enabled is False
     assert config.cluster.fargate_tiers == ("middle", "back")
     assert config.cluster.vm_size == "t3.large"  # eksInstanceType on eks
-    assert config.alert_emails == ("ops@example.com",)
+    assert config.alerting.emails == ("ops@example.com",)
 
 
 @pytest.mark.parametrize(
@@ -143,3 +143,63 @@ def test_kubernetes_version_declaration_matches_the_pinned_range():
     decl = DECLARED["kubernetesVersion"]
     assert decl.default == versions.K8S_DEFAULT
     assert f"{versions.K8S_OLDEST}-{versions.K8S_NEWEST}" in decl.description
+
+
+def test_each_alert_receiver_needs_its_settings_and_secrets_are_never_echoed():
+    assert only(alertReceiver="webhook") == (
+        "alertWebhookUrl: required when alertReceiver is webhook."
+    )
+    assert only(alertReceiver="webhook", alertWebhookUrl="ftp://x") == (
+        "alertWebhookUrl = [secret]: not an http(s) URL."
+    )
+    assert only(alertReceiver="email").startswith(
+        "alertReceiver = 'email' needs alertEmails, alertSmtpSmarthost, alertSmtpFrom, "
+        "alertSmtpUsername, alertSmtpPassword"
+    )
+    found = only(alertSmtpPassword="hunter2")
+    assert found == "alertSmtpPassword = [secret]: only used when alertReceiver is email, not none."
+    assert "hunter2" not in found
+    assert only(alertReceiver="pagerduty").startswith(
+        "alertReceiver = 'pagerduty': allowed values are none, webhook, email."
+    )
+
+
+def test_secrets_stored_in_clear_are_refused():
+    with pytest.raises(ConfigError) as err:
+        parse_config(
+            {"alertReceiver": "webhook", "alertWebhookUrl": "https://hooks.example.com/x"},
+            "local",
+            DECLARED,
+            secrets_in_clear=["alertWebhookUrl"],
+        )
+    (problem,) = err.value.problems
+    assert problem == (
+        "alertWebhookUrl: stored in clear in the stack's config; set it with "
+        "`pulumi config set --secret alertWebhookUrl <value>`."
+    )
+    assert "hooks.example.com" not in str(err.value)
+
+
+def test_the_real_program_refuses_a_webhook_url_that_is_not_secret(monkeypatch):
+    from kit import offline
+
+    monkeypatch.setattr(offline, "SECRET_KEYS", ())  # as if set without --secret
+    with pytest.raises(ConfigError, match="alertWebhookUrl: stored in clear"):
+        offline.evaluate("local", {"alertReceiver": "webhook", "alertWebhookUrl": "https://x.io/"})
+
+
+def test_alertmanager_may_mail_alert_emails_on_local():
+    config = parse_config(
+        {
+            "alertReceiver": "email",
+            "alertEmails": '["ops@example.com"]',
+            "alertSmtpSmarthost": "smtp.example.com:587",
+            "alertSmtpFrom": "kit@example.com",
+            "alertSmtpUsername": "kit",
+            "alertSmtpPassword": "pw",
+        },
+        "local",
+        DECLARED,
+    )
+    assert config.alerting.emails == ("ops@example.com",)
+    assert "pw" not in repr(config)
