@@ -99,6 +99,33 @@ def kubelet_stats() -> Preset:
     )
 
 
+# CRI/docker lines -> body + k8s.* attributes; then apps that log one JSON object per line
+# (the sample app does) get their fields as attributes, their level as severity and their
+# trace_id/span_id as the record's trace context, which Loki keeps as structured metadata
+# `trace_id` (Grafana's log -> trace link) and Tempo's "logs for this span" searches by.
+CONTAINER_LOG_OPERATORS: list[Json] = [
+    {"type": "container", "id": "container-parser"},
+    {
+        "type": "json_parser",
+        "id": "app-json",
+        # A character class, not "\\{": expr string literals would need the backslash doubled.
+        "if": 'body matches "^[{]"',
+        "parse_from": "body",
+        "parse_to": "attributes",
+        "on_error": "send_quiet",
+        "severity": {"parse_from": "attributes.level", "on_error": "send_quiet"},
+    },
+    {
+        "type": "trace_parser",
+        "id": "app-trace",
+        "if": "attributes.trace_id != nil",
+        "trace_id": {"parse_from": "attributes.trace_id"},
+        "span_id": {"parse_from": "attributes.span_id"},
+        "on_error": "send_quiet",
+    },
+]
+
+
 def container_logs(namespace: str, own_pod_prefix: str, own_container: str) -> Preset:
     """Container logs of every pod on the node, minus the agent's own (no feedback loop).
 
@@ -116,7 +143,7 @@ def container_logs(namespace: str, own_pod_prefix: str, own_container: str) -> P
                 "include_file_name": False,
                 "storage": "file_storage",
                 "retry_on_failure": {"enabled": True},
-                "operators": [{"type": "container", "id": "container-parser"}],
+                "operators": CONTAINER_LOG_OPERATORS,
             }
         },
         volumes=(
@@ -150,7 +177,14 @@ def k8s_attributes(node_local: bool) -> Preset:
                 "k8s.job.name",
                 "k8s.cronjob.name",
                 "k8s.container.name",
-            ]
+            ],
+            # service.name for logs and kubelet metrics, which carry none of their own: the
+            # pod's app.kubernetes.io/name (recommended label; the OpenTelemetry semantic
+            # conventions' first choice for Kubernetes). Resources that already have one, like
+            # the sample app's OTLP data, keep theirs.
+            "labels": [
+                {"tag_name": "service.name", "key": "app.kubernetes.io/name", "from": "pod"}
+            ],
         },
     }
     env: tuple[Json, ...] = ()

@@ -1,4 +1,5 @@
-"""Command line: `python -m kit plan --stack local`, `python -m kit config-docs`."""
+"""Command line: `python -m kit plan --stack local`, `python -m kit config-docs`, and the
+walkthrough's commands against a deployed stack: status, open, traffic, break, heal, verify."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import sys
 from pathlib import Path
 
 from components.settings import ConfigError
+from kit import cli
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     plan_cmd = commands.add_parser("plan", help="evaluate a stack offline and write its plan")
@@ -20,7 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     docs_cmd = commands.add_parser("config-docs", help="print the config keys as Markdown")
     docs_cmd.add_argument("--update", type=Path, metavar="README", help="rewrite its table")
-    args = parser.parse_args(argv)
+    cli.add_parsers(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    if args.command in cli.COMMANDS:
+        return cli.run(args)
 
     if args.command == "config-docs":
         from kit.docs import config_table, update_readme

@@ -151,3 +151,14 @@ def test_both_spellings_of_renamed_components_are_accepted():
 def test_components_absent_from_the_release_are_rejected():
     assert "loki" not in component_types("exporters")  # removed from contrib (contrib#33916)
     assert "kubeletstatsreceiver" not in component_types("receivers")
+
+
+def test_container_logs_lift_json_fields_and_trace_context_for_log_trace_links():
+    from agent.presets import CONTAINER_LOG_OPERATORS
+
+    types = [op["type"] for op in CONTAINER_LOG_OPERATORS]
+    assert types == ["container", "json_parser", "trace_parser"]
+    json_op, trace_op = CONTAINER_LOG_OPERATORS[1], CONTAINER_LOG_OPERATORS[2]
+    assert "\\" not in json_op["if"]  # expr string escapes would need doubling
+    assert trace_op["trace_id"] == {"parse_from": "attributes.trace_id"}
+    assert trace_op["span_id"] == {"parse_from": "attributes.span_id"}

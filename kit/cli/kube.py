@@ -1,0 +1,139 @@
+"""Which cluster the CLI talks to, and one connection check that turns "no cluster", "wrong
+context" and "kit not deployed here" into one-line messages instead of tracebacks.
+
+Precedence: --kubeconfig/--context; else the stack output `kubeconfig` (aks/eks, when the
+Pulumi CLI is installed and --stack is given); else the current context."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+
+import urllib3
+import yaml
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from components.namespaces import AGENT, APP, MONITORING
+from kit.cli.errors import KitError
+from kit.cli.stack import pulumi_available, stack_outputs
+
+PROBE_TIMEOUT_S = 8
+FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """Options every cluster-facing subcommand shares."""
+    parser.add_argument("--stack", help="Pulumi stack (local, aks, eks): outputs and kubeconfig")
+    parser.add_argument("--context", help="kube context to use (default: the current one)")
+    parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube)")
+
+
+@dataclass
+class Kube:
+    """A checked connection to a cluster where the kit is deployed."""
+
+    api: client.ApiClient
+    where: str  # for messages: the context or stack it came from
+    outputs: dict = field(default_factory=dict)  # stack outputs, secrets included: never print
+
+    @property
+    def core(self) -> client.CoreV1Api:
+        return client.CoreV1Api(self.api)
+
+    @property
+    def apps(self) -> client.AppsV1Api:
+        return client.AppsV1Api(self.api)
+
+    def vm_nodes(self) -> list:
+        """Nodes that can run a DaemonSet (everything but EKS Fargate's one-pod nodes)."""
+        return [n for n in self.nodes() if not is_fargate(n)]
+
+    def nodes(self) -> list:
+        return self.core.list_node(_request_timeout=PROBE_TIMEOUT_S).items
+
+
+def is_fargate(node) -> bool:
+    return (node.metadata.labels or {}).get(FARGATE_NODE_LABEL) == "fargate"
+
+
+def connect(args: argparse.Namespace) -> Kube:
+    """Load the kubeconfig the options point at and check that the kit's namespaces exist."""
+    outputs: dict = {}
+    if args.stack and pulumi_available():
+        outputs = stack_outputs(args.stack)
+    elif args.stack:
+        print(
+            f"note: no Pulumi CLI; using the kube context as it is for stack {args.stack}",
+            file=sys.stderr,
+        )
+    configuration = client.Configuration()
+    where = _load(args, outputs, configuration)
+    configuration.retries = 1  # a closed port should fail in a second, not after retries
+    kube = Kube(client.ApiClient(configuration), where, outputs)
+    _check_deployed(kube, configuration.host)
+    return kube
+
+
+def _load(args: argparse.Namespace, outputs: dict, configuration: client.Configuration) -> str:
+    try:
+        if args.kubeconfig or args.context or "kubeconfig" not in outputs:
+            config.load_kube_config(
+                config_file=args.kubeconfig,
+                context=args.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+            return f"context {args.context or _current_context(args.kubeconfig)}"
+        config.load_kube_config_from_dict(
+            yaml.safe_load(outputs["kubeconfig"]),
+            client_configuration=configuration,
+            persist_config=False,
+        )
+        return f"stack {args.stack}"
+    except (ConfigException, OSError, ValueError, yaml.YAMLError) as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise KitError(f"no usable kubeconfig: {first_line}") from None
+
+
+def _current_context(kubeconfig: str | None) -> str:
+    try:
+        _, active = config.list_kube_config_contexts(config_file=kubeconfig)
+    except (ConfigException, OSError):
+        return "(unknown)"
+    return active["name"] if active else "(none)"
+
+
+def _check_deployed(kube: Kube, host: str) -> None:
+    try:
+        kube.core.read_namespace(MONITORING.name, _request_timeout=PROBE_TIMEOUT_S)
+    except ApiException as err:
+        if err.status == 404:
+            raise KitError(
+                f"the kit is not deployed in {kube.where} (no namespace {MONITORING.name}): "
+                "run make up, or choose the cluster with --stack / --context"
+            ) from None
+        raise KitError(describe_api_error(err, kube.where)) from None
+    except urllib3.exceptions.HTTPError as err:
+        raise KitError(
+            f"cannot reach the Kubernetes API at {host} ({kube.where}): {_reason(err)}"
+        ) from None
+
+
+def describe_api_error(err: ApiException, where: str) -> str:
+    if err.status in (401, 403):
+        return f"the Kubernetes API refused the credentials of {where} (HTTP {err.status})"
+    return f"Kubernetes API error in {where}: HTTP {err.status} {err.reason}"
+
+
+def _reason(err: Exception) -> str:
+    reason = getattr(err, "reason", None) or err
+    text = str(reason)
+    if "Connection refused" in text:
+        return "connection refused"
+    return text.splitlines()[0][:200]
+
+
+KIT_NAMESPACES = (MONITORING.name, AGENT.name, APP.name)

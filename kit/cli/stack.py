@@ -1,0 +1,47 @@
+"""Stack outputs through the Pulumi CLI, when it is installed: the kubeconfig of an aks/eks
+stack, the cluster name and the cloud. Secrets are read into memory, never printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from kit.cli.errors import KitError
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def pulumi_available() -> bool:
+    return shutil.which("pulumi") is not None
+
+
+def stack_outputs(stack: str) -> dict:
+    """`pulumi stack output --json --show-secrets --stack S`, with the Makefile's default
+    backend (.pulumi-state) so the CLI finds the stacks `make up` created."""
+    env = dict(os.environ)
+    env.setdefault("PULUMI_BACKEND_URL", f"file://{ROOT}/.pulumi-state")
+    try:
+        done = subprocess.run(
+            ["pulumi", "stack", "output", "--json", "--show-secrets", "--stack", stack],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise KitError(f"pulumi stack output --stack {stack} failed: {err}") from None
+    if done.returncode != 0:
+        first = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise KitError(f"stack {stack!r} has no outputs (is it deployed? make up): {first}")
+    try:
+        outputs = json.loads(done.stdout or "{}")
+    except json.JSONDecodeError:
+        raise KitError(f"pulumi stack output --stack {stack} did not print JSON") from None
+    if not outputs:
+        raise KitError(f"stack {stack!r} is not deployed (no outputs): run make up STACK={stack}")
+    return outputs

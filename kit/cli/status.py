@@ -1,0 +1,149 @@
+"""`kit status`: the kit's pods ready per node, the node agent on every VM node and the
+collector sidecar in every Fargate pod. Exit 1 when anything is not as it should be."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from kubernetes.client.exceptions import ApiException
+
+from agent.cluster_agent import CLUSTER_AGENT
+from agent.k8s import CONTAINER_NAME as COLLECTOR_CONTAINER
+from agent.node_agent import NODE_AGENT
+from components.namespaces import AGENT, APP
+from components.sample_app import FARGATE_LABEL
+from kit.cli.kube import KIT_NAMESPACES, Kube, add_target_options, connect, is_fargate
+
+NAME_LABEL = "app.kubernetes.io/name"
+_POD_SUFFIX = re.compile(r"(-[a-z0-9]{8,10})?-[a-z0-9]{5}$|-\d+$")
+
+
+@dataclass
+class Report:
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        header = ("NAMESPACE", "COMPONENT", "NODE", "READY")
+        table = [header, *self.rows]
+        widths = [max(len(r[i]) for r in table) for i in range(4)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table]
+        if self.problems:
+            lines += ["", "Problems:"] + [f"  - {p}" for p in self.problems]
+        else:
+            lines += ["", "All kit pods ready; node agent on every VM node; sidecars in place."]
+        return "\n".join(lines)
+
+
+def add_parser(commands) -> None:
+    cmd = commands.add_parser("status", help="pods per node, agent coverage, Fargate sidecars")
+    add_target_options(cmd)
+    cmd.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    kube = connect(args)
+    report = assess(kube)
+    print(report.render())
+    return 1 if report.problems else 0
+
+
+def assess(kube: Kube) -> Report:
+    nodes = kube.nodes()
+    pods = {
+        ns: kube.core.list_namespaced_pod(ns, _request_timeout=10).items for ns in KIT_NAMESPACES
+    }
+    report = Report()
+    _pods_per_node(pods, report)
+    _node_agent(kube, nodes, pods[AGENT.name], report)
+    _cluster_agent(kube, report)
+    _fargate_sidecars(pods[APP.name], report)
+    return report
+
+
+def component_of(pod) -> str:
+    labels = pod.metadata.labels or {}
+    return labels.get(NAME_LABEL) or labels.get("app") or _POD_SUFFIX.sub("", pod.metadata.name)
+
+
+def is_ready(pod) -> bool:
+    conditions = (pod.status.conditions if pod.status else None) or []
+    return any(c.type == "Ready" and c.status == "True" for c in conditions)
+
+
+def _pods_per_node(pods: dict[str, list], report: Report) -> None:
+    for namespace, items in pods.items():
+        groups: dict[tuple[str, str], list] = defaultdict(list)
+        for pod in items:
+            if pod.status and pod.status.phase == "Succeeded":
+                continue
+            groups[(component_of(pod), pod.spec.node_name or "(unscheduled)")].append(pod)
+        for (component, node), members in sorted(groups.items()):
+            ready = sum(is_ready(p) for p in members)
+            report.rows.append((namespace, component, node, f"{ready}/{len(members)}"))
+            for pod in members:
+                if not is_ready(pod):
+                    report.problems.append(
+                        f"{namespace}/{pod.metadata.name} on {node} is not ready ({_why(pod)})"
+                    )
+
+
+def _why(pod) -> str:
+    for status in (pod.status.container_statuses if pod.status else None) or []:
+        waiting = status.state.waiting if status.state else None
+        if waiting and waiting.reason:
+            return f"{status.name}: {waiting.reason}"
+    return pod.status.phase if pod.status else "no status"
+
+
+def _node_agent(kube: Kube, nodes: list, agent_pods: list, report: Report) -> None:
+    try:
+        ds = kube.apps.read_namespaced_daemon_set(NODE_AGENT, AGENT.name, _request_timeout=10)
+    except ApiException as err:
+        if err.status != 404:
+            raise
+        report.problems.append(f"no DaemonSet {AGENT.name}/{NODE_AGENT}: the agent is not deployed")
+        return
+    desired, ready = ds.status.desired_number_scheduled, ds.status.number_ready
+    if desired != ready:
+        report.problems.append(f"DaemonSet {NODE_AGENT}: {ready} of {desired} pods ready")
+    covered = {
+        p.spec.node_name
+        for p in agent_pods
+        if (p.metadata.labels or {}).get(NAME_LABEL) == NODE_AGENT and is_ready(p)
+    }
+    for node in nodes:
+        if not is_fargate(node) and node.metadata.name not in covered:
+            report.problems.append(f"node {node.metadata.name} has no ready {NODE_AGENT} pod")
+
+
+def _cluster_agent(kube: Kube, report: Report) -> None:
+    try:
+        deploy = kube.apps.read_namespaced_deployment(
+            CLUSTER_AGENT, AGENT.name, _request_timeout=10
+        )
+    except ApiException as err:
+        if err.status != 404:
+            raise
+        report.problems.append(f"no Deployment {AGENT.name}/{CLUSTER_AGENT}")
+        return
+    if not (deploy.status.ready_replicas or 0):
+        report.problems.append(f"Deployment {CLUSTER_AGENT} has no ready replica")
+
+
+def _fargate_sidecars(app_pods: list, report: Report) -> None:
+    ((key, value),) = FARGATE_LABEL.items()
+    for pod in app_pods:
+        if (pod.metadata.labels or {}).get(key) != value:
+            continue
+        statuses = {
+            s.name: s for s in (pod.status.container_statuses if pod.status else None) or []
+        }
+        sidecar = statuses.get(COLLECTOR_CONTAINER)
+        if sidecar is None:
+            report.problems.append(f"Fargate pod {pod.metadata.name} has no collector sidecar")
+        elif not sidecar.ready:
+            report.problems.append(f"Fargate pod {pod.metadata.name}: sidecar not ready")

@@ -1,0 +1,106 @@
+"""A small cluster as Kubernetes API JSON, for the replay server to answer the CLI with."""
+
+from __future__ import annotations
+
+NS = {"monitoring": "o11y-monitoring", "agent": "o11y-agent", "app": "o11y-app"}
+
+
+def node(name: str, provider_id: str, ready: bool = True, labels: dict | None = None) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
+        "spec": {"providerID": provider_id},
+        "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "Unknown"}]},
+    }
+
+
+def pod(
+    name: str,
+    namespace: str,
+    node_name: str,
+    app: str,
+    ready: bool = True,
+    containers: tuple[str, ...] = ("main",),
+    labels: dict | None = None,
+    waiting: str | None = None,
+) -> dict:
+    statuses = [
+        {
+            "name": c,
+            "ready": ready,
+            "restartCount": 0,
+            "image": "img",
+            "imageID": "",
+            "state": {"waiting": {"reason": waiting}} if waiting else {"running": {}},
+        }
+        for c in containers
+    ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/name": app, **(labels or {})},
+        },
+        "spec": {
+            "nodeName": node_name,
+            "containers": [{"name": c, "image": "img"} for c in containers],
+        },
+        "status": {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+            "containerStatuses": statuses,
+        },
+    }
+
+
+def listing(kind: str, items: list[dict]) -> dict:
+    return {"apiVersion": "v1", "kind": f"{kind}List", "metadata": {}, "items": items}
+
+
+def namespace(name: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def daemon_set(name: str, desired: int, ready: int) -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": NS["agent"]},
+        "spec": _workload_spec(name),
+        "status": {
+            "currentNumberScheduled": desired,
+            "desiredNumberScheduled": desired,
+            "numberMisscheduled": 0,
+            "numberReady": ready,
+        },
+    }
+
+
+def deployment(name: str, namespace: str, ready: int = 1, env: list | None = None) -> dict:
+    spec = _workload_spec(name)
+    spec["template"]["spec"]["containers"] = [{"name": "app", "image": "img", "env": env or []}]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+        "status": {"readyReplicas": ready, "replicas": 1},
+    }
+
+
+def _workload_spec(name: str) -> dict:
+    labels = {"app.kubernetes.io/name": name}
+    return {
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c"}]}},
+    }
+
+
+def pod_routes(pods_by_namespace: dict[str, list[dict]]) -> dict:
+    return {
+        f"/api/v1/namespaces/{ns}/pods": listing("Pod", pods_by_namespace.get(ns, []))
+        for ns in NS.values()
+    }

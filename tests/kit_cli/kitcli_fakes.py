@@ -1,0 +1,251 @@
+"""Stand-ins the kit CLI tests talk to over real HTTP: a replay server (Tempo, Loki and the
+Kubernetes API answered from JSON fixtures), a real Prometheus process, and a minimal remote-write
+client (protobuf and snappy written by hand: the format is small and stable)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import socket
+import struct
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+Responder = Callable[["Request"], tuple[int, object]]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: object  # parsed JSON, or None
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+class ReplayServer:
+    """Answers requests with `respond(request) -> (status, json body)`; records every one."""
+
+    def __init__(self, respond: Responder):
+        self.requests: list[Request] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                parsed = urllib.parse.urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                request = Request(
+                    self.command,
+                    parsed.path,
+                    dict(urllib.parse.parse_qsl(parsed.query)),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    json.loads(raw) if raw else None,
+                )
+                owner.requests.append(request)
+                status, body = respond(request)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _answer  # noqa: N815 - http.server names
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> ReplayServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def not_found(path: str) -> tuple[int, dict]:
+    return 404, {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "code": 404,
+        "reason": "NotFound",
+        "message": path,
+        "status": "Failure",
+        "metadata": {},
+    }
+
+
+def routes(table: dict) -> Responder:
+    """A responder from {path or (method, path): body}; GET is the default method."""
+
+    def respond(request: Request) -> tuple[int, object]:
+        for key in ((request.method, request.path), request.path):
+            if key in table and (isinstance(key, tuple) or request.method == "GET"):
+                return 200, table[key]
+        return not_found(request.path)
+
+    return respond
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def closed_port_kubeconfig(directory: Path) -> Path:
+    """A kubeconfig whose API server is a port nothing listens on."""
+    return write_kubeconfig(directory, f"http://127.0.0.1:{free_port()}")
+
+
+def write_kubeconfig(directory: Path, server: str) -> Path:
+    path = directory / "kubeconfig"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "test", "cluster": {"server": server}}],
+                "users": [{"name": "test", "user": {"token": "test-token"}}],
+                "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
+                "current-context": "test",
+            }
+        )
+    )
+    return path
+
+
+# --- Prometheus ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def prometheus(directory: Path, rule_groups: list[dict]) -> Iterator[str]:
+    """The real Prometheus binary with the kit's rule groups and the remote-write receiver on."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        raise RuntimeError("prometheus is not installed (apt-get install prometheus)")
+    (directory / "rules.yml").write_text(yaml.safe_dump({"groups": rule_groups}))
+    (directory / "prometheus.yml").write_text(
+        yaml.safe_dump({"global": {"evaluation_interval": "1s"}, "rule_files": ["rules.yml"]})
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (directory / "prometheus.log").open("w")
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={directory / 'prometheus.yml'}",
+            f"--storage.tsdb.path={directory / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--web.enable-remote-write-receiver",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_ready(url, process, directory / "prometheus.log")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"prometheus exited: {log.read_text()[-2000:]}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/-/ready", timeout=1) as answer,
+        ):
+            if answer.status == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("prometheus did not become ready in 30 s")
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def write_request(series: list[tuple[dict[str, str], float, int]]) -> bytes:
+    """prometheus.WriteRequest: timeseries=1 {labels=1 {name=1, value=2}, samples=2
+    {value=1 double, timestamp=2 int64}}; labels sorted by name, as the receiver expects."""
+    body = b""
+    for labels, value, timestamp_ms in series:
+        ts = b"".join(
+            _field(1, _field(1, k.encode()) + _field(2, v.encode()))
+            for k, v in sorted(labels.items())
+        )
+        sample = b"\x09" + struct.pack("<d", value) + b"\x10" + _varint(timestamp_ms)
+        ts += _field(2, sample)
+        body += _field(1, ts)
+    return body
+
+
+def snappy_block(data: bytes) -> bytes:
+    """Snappy block format made only of literals: valid input for any snappy decoder."""
+    out = bytearray(_varint(len(data)))
+    for start in range(0, len(data), 65536):
+        chunk = data[start : start + 65536]
+        out.append(61 << 2)  # literal, length-1 in the next two bytes (little endian)
+        out += struct.pack("<H", len(chunk) - 1)
+        out += chunk
+    return bytes(out)
+
+
+def remote_write(url: str, series: list[tuple[dict[str, str], float, int]]) -> None:
+    request = urllib.request.Request(
+        f"{url}/api/v1/write",
+        data=snappy_block(write_request(series)),
+        headers={
+            "Content-Encoding": "snappy",
+            "Content-Type": "application/x-protobuf",
+            "X-Prometheus-Remote-Write-Version": "0.1.0",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status in (200, 204), answer.status

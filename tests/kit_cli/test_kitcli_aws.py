@@ -1,0 +1,184 @@
+"""eks: the X-Ray and CloudWatch Logs checks, and stopping / restarting a node group instance,
+against moto's AWS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import boto3
+import pytest
+from kitcli_cluster import node
+from moto import mock_aws
+
+from kit.cli import checks_aws, nodes
+from kit.cli.checks import FAIL, PASS
+from kit.cli.kube import Kube
+
+REGION = "us-east-1"
+XRAY_ID = "1-6741b2c0-0b5e6b0e3f6d9a2c1e4b7d8f"
+W3C_ID = "6741b2c00b5e6b0e3f6d9a2c1e4b7d8f"
+CLUSTER = "o11y-kit-eks"
+
+
+@pytest.fixture
+def session(monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    with mock_aws():
+        yield boto3.Session(region_name=REGION)
+
+
+def put_trace(session, services: list[str]) -> None:
+    """One segment per service, as the awsxray exporter writes server spans."""
+    start = time.time() - 60
+    documents = [
+        json.dumps(
+            {
+                "name": service,
+                "id": f"{i + 1:016x}",
+                "trace_id": XRAY_ID,
+                "start_time": start + i * 0.01,
+                "end_time": start + 0.07 - i * 0.01,
+            }
+        )
+        for i, service in enumerate(services)
+    ]
+    session.client("xray").put_trace_segments(TraceSegmentDocuments=documents)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(tz=dt.UTC)
+
+
+def test_xray_trace_through_all_tiers(session):
+    put_trace(session, ["sample-front", "sample-middle", "sample-back"])
+    found: list[str] = []
+    check = checks_aws.xray_trace(session, now(), found)
+    assert check.status == PASS, check
+    assert found == [W3C_ID]
+
+
+def test_xray_trace_missing_a_tier_fails(session):
+    put_trace(session, ["sample-front", "sample-middle"])
+    check = checks_aws.xray_trace(session, now(), [])
+    assert check.status == FAIL and "none through all" in check.detail
+
+
+def test_cloudwatch_logs_of_the_trace(session):
+    logs = session.client("logs")
+    group = checks_aws.application_log_group(CLUSTER)
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="sample-back-1")
+    line = {"body": json.dumps({"message": "served", "trace_id": W3C_ID}), "trace_id": W3C_ID}
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="sample-back-1",
+        logEvents=[{"timestamp": int(time.time() * 1000) - 5000, "message": json.dumps(line)}],
+    )
+    assert checks_aws.cloudwatch_logs(session, CLUSTER, W3C_ID, now()).status == PASS
+    other = checks_aws.cloudwatch_logs(session, CLUSTER, "0" * 32, now())
+    assert other.status == FAIL and "no log line" in other.detail
+
+
+def test_cloudwatch_logs_without_the_log_group_fails(session):
+    check = checks_aws.cloudwatch_logs(session, "no-such-cluster", W3C_ID, now())
+    assert check.status == FAIL
+
+
+class _Nodes(Kube):
+    """A Kube whose nodes are given; only the node list and monitoring pods are asked for."""
+
+    def __init__(self, items):
+        self._items = items
+
+    def nodes(self):
+        return self._items
+
+    @property
+    def core(self):
+        class Core:
+            def list_namespaced_pod(self, *args, **kwargs):
+                from kubernetes.client import V1PodList
+
+                return V1PodList(items=[])
+
+        return Core()
+
+
+def _node_model(name: str, instance_id: str, ready: bool = True):
+    from kubernetes.client import ApiClient
+
+    raw = node(name, f"aws:///{REGION}a/{instance_id}", ready=ready,
+               labels={"topology.kubernetes.io/region": REGION})  # fmt: skip
+    return ApiClient()._ApiClient__deserialize(raw, "V1Node")  # the client's own JSON -> model
+
+
+def node_group_instance(session) -> str:
+    ec2 = session.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    autoscaling = session.client("autoscaling")
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName="ng", ImageId=image, InstanceType="t3.large"
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="eks-ng-1",
+        LaunchConfigurationName="ng",
+        MinSize=0,
+        MaxSize=2,
+        AvailabilityZones=[f"{REGION}a"],
+    )
+    tags = [
+        {"Key": "eks:nodegroup-name", "Value": "ng"},
+        {"Key": "eks:cluster-name", "Value": CLUSTER},
+        {"Key": "aws:autoscaling:groupName", "Value": "eks-ng-1"},
+    ]
+    reservation = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+    )
+    return reservation["Instances"][0]["InstanceId"]
+
+
+def _state(session, instance_id: str) -> str:
+    answer = session.client("ec2").describe_instances(InstanceIds=[instance_id])
+    return answer["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+
+def _suspended(session) -> set[str]:
+    group = session.client("autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=["eks-ng-1"]
+    )["AutoScalingGroups"][0]
+    return {p["ProcessName"] for p in group.get("SuspendedProcesses", [])}
+
+
+def test_break_node_stops_the_instance_and_heal_starts_it(session):
+    instance_id = node_group_instance(session)
+    worker = _node_model("ip-10-0-1-5.ec2.internal", instance_id)
+
+    said = nodes.break_node(_Nodes([worker]), None, yes=False, session=session)
+    assert "--yes" in said and _state(session, instance_id) == "running"
+
+    said = nodes.break_node(_Nodes([worker]), None, yes=True, session=session)
+    assert _state(session, instance_id) == "stopped", said
+    assert {"HealthCheck", "ReplaceUnhealthy"} <= _suspended(session)
+
+    not_ready = _node_model("ip-10-0-1-5.ec2.internal", instance_id, ready=False)
+    said = nodes.heal_nodes(_Nodes([not_ready]), session=session)
+    assert _state(session, instance_id) in ("pending", "running"), said
+    assert not {"HealthCheck", "ReplaceUnhealthy"} & _suspended(session)
+
+
+def test_break_node_refuses_instances_outside_a_node_group(session):
+    ec2 = session.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance_id = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0][
+        "InstanceId"
+    ]
+    worker = _node_model("ip-10-0-1-6.ec2.internal", instance_id)
+    with pytest.raises(nodes.KitError, match="not in an EKS managed node group"):
+        nodes.break_node(_Nodes([worker]), None, yes=True, session=session)
+    assert _state(session, instance_id) == "running"

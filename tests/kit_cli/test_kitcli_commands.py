@@ -1,0 +1,320 @@
+"""The CLI's argument handling, its one-line failures (exit 2), and status / break / heal /
+traffic / open's relay against a replayed Kubernetes API and local HTTP servers."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from kitcli_cluster import (
+    NS,
+    daemon_set,
+    deployment,
+    listing,
+    namespace,
+    node,
+    pod,
+    pod_routes,
+)
+from kitcli_fakes import ROOT, ReplayServer, closed_port_kubeconfig, routes, write_kubeconfig
+
+from kit.__main__ import build_parser, main
+from kit.cli.kube import connect
+from kit.cli.portforward import LocalForward, service_pod_port
+
+KIND = "kind://docker/kit/"
+CLUSTER_COMMANDS = [
+    ["status"],
+    ["open", "grafana"],
+    ["traffic", "--rps", "1", "--duration", "1"],
+    ["break", "pod"],
+    ["heal"],
+    ["verify"],
+]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["break", "everything"],
+        ["open", "kibana"],
+        ["traffic", "--rps", "0"],
+        ["traffic", "--duration", "soon"],
+        ["break", "errors", "--ratio", "1.5"],
+        ["break", "slow", "--latency-ms", "-3"],
+        ["status", "--bogus"],
+    ],
+)
+def test_bad_arguments_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert "usage: python -m kit" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", CLUSTER_COMMANDS, ids=lambda a: a[0])
+def test_no_cluster_is_one_line_and_exit_2(argv, tmp_path, capsys):
+    kubeconfig = closed_port_kubeconfig(tmp_path)
+    assert main([*argv, "--kubeconfig", str(kubeconfig)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err.startswith("kit: cannot reach the Kubernetes API at http://127.0.0.1:")
+    assert "connection refused" in err
+
+
+def test_no_cluster_as_a_process_prints_no_traceback(tmp_path):
+    kubeconfig = closed_port_kubeconfig(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "kit", "status", "--kubeconfig", str(kubeconfig)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_unknown_context_is_a_usage_error(tmp_path, capsys):
+    kubeconfig = closed_port_kubeconfig(tmp_path)
+    assert main(["status", "--kubeconfig", str(kubeconfig), "--context", "prod"]) == 2
+    assert capsys.readouterr().err.startswith("kit: no usable kubeconfig: ")
+
+
+def test_cluster_without_the_kit_says_so(tmp_path, capsys):
+    with ReplayServer(routes({})) as api:
+        kubeconfig = write_kubeconfig(tmp_path, api.url)
+        assert main(["verify", "--kubeconfig", str(kubeconfig)]) == 2
+    err = capsys.readouterr().err
+    assert "the kit is not deployed in context test (no namespace o11y-monitoring)" in err
+
+
+def healthy_cluster(**overrides) -> dict:
+    nodes = [node("kit-worker", KIND + "kit-worker"), node("kit-worker2", KIND + "kit-worker2")]
+    pods = {
+        NS["monitoring"]: [
+            pod("prometheus-kps-prometheus-0", NS["monitoring"], "kit-worker", "prometheus"),
+            pod("kps-grafana-5d9c7b-x2x9q", NS["monitoring"], "kit-worker2", "grafana"),
+        ],
+        NS["agent"]: [
+            pod("otel-node-agent-a", NS["agent"], "kit-worker", "otel-node-agent"),
+            pod("otel-node-agent-b", NS["agent"], "kit-worker2", "otel-node-agent"),
+            pod("otel-cluster-agent-1", NS["agent"], "kit-worker", "otel-cluster-agent"),
+        ],
+        NS["app"]: [pod("sample-front-1", NS["app"], "kit-worker2", "sample-front")],
+    }
+    table = {
+        f"/api/v1/namespaces/{NS['monitoring']}": namespace(NS["monitoring"]),
+        "/api/v1/nodes": listing("Node", overrides.pop("nodes", nodes)),
+        **pod_routes({**pods, **overrides.pop("pods", {})}),
+        f"/apis/apps/v1/namespaces/{NS['agent']}/daemonsets/otel-node-agent": daemon_set(
+            "otel-node-agent", 2, 2
+        ),
+        f"/apis/apps/v1/namespaces/{NS['agent']}/deployments/otel-cluster-agent": deployment(
+            "otel-cluster-agent", NS["agent"]
+        ),
+    }
+    table.update(overrides.pop("extra", {}))
+    return table
+
+
+def run_cli(tmp_path, table: dict, *argv: str) -> tuple[int, ReplayServer]:
+    with ReplayServer(routes(table)) as api:
+        kubeconfig = write_kubeconfig(tmp_path, api.url)
+        return main([*argv, "--kubeconfig", str(kubeconfig)]), api
+
+
+def test_status_healthy(tmp_path, capsys):
+    code, _ = run_cli(tmp_path, healthy_cluster(), "status")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "o11y-agent       otel-node-agent     kit-worker2  1/1" in out
+    assert "All kit pods ready" in out
+
+
+def test_status_names_every_gap(tmp_path, capsys):
+    fargate = {"eks.amazonaws.com/compute-type": "fargate"}
+    nodes = [
+        node("kit-worker", KIND + "kit-worker"),
+        node("kit-worker2", KIND + "kit-worker2"),
+        node("kit-worker3", KIND + "kit-worker3"),  # no agent pod
+        node("fargate-ip-10-0-3-7", "aws:///us-east-1a/fargate-ip", labels=fargate),  # exempt
+    ]
+    app_pods = [
+        pod("sample-back-1", NS["app"], "fargate-ip-10-0-3-7", "sample-back",
+            containers=("app",), labels={"o11y-kit/compute": "fargate"}),
+        pod("phoenix", NS["app"], "kit-worker", "phoenix", ready=False,
+            containers=("phoenix",), waiting="CrashLoopBackOff"),
+    ]  # fmt: skip
+    code, _ = run_cli(tmp_path, healthy_cluster(nodes=nodes, pods={NS["app"]: app_pods}), "status")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "node kit-worker3 has no ready otel-node-agent pod" in out
+    assert "fargate-ip-10-0-3-7 has no ready" not in out
+    assert "Fargate pod sample-back-1 has no collector sidecar" in out
+    assert "o11y-app/phoenix on kit-worker is not ready (phoenix: CrashLoopBackOff)" in out
+
+
+def test_break_pod_creates_a_restricted_crash_looping_pod(tmp_path, capsys):
+    created = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "phoenix"}}
+    table = healthy_cluster(extra={("POST", f"/api/v1/namespaces/{NS['app']}/pods"): created})
+    code, api = run_cli(tmp_path, table, "break", "pod")
+    assert code == 0
+    body = next(r.body for r in api.requests if r.method == "POST")
+    spec = body["spec"]
+    assert body["metadata"]["name"] == "phoenix" and spec["restartPolicy"] == "Always"
+    # What the restricted Pod Security level checks (pod and container level).
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    (container,) = spec["containers"]
+    security = container["securityContext"]
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert "sys.exit(1)" in container["command"][-1]
+    assert "CrashLoopBackOff" in capsys.readouterr().out
+
+
+def test_break_errors_sets_the_knob_by_strategic_merge(tmp_path):
+    path = f"/apis/apps/v1/namespaces/{NS['app']}/deployments/sample-back"
+    table = healthy_cluster(extra={("PATCH", path): deployment("sample-back", NS["app"])})
+    code, api = run_cli(tmp_path, table, "break", "errors", "--ratio", "0.25")
+    assert code == 0
+    patch = next(r for r in api.requests if r.method == "PATCH")
+    assert patch.headers["content-type"] == "application/strategic-merge-patch+json"
+    container = patch.body["spec"]["template"]["spec"]["containers"][0]
+    assert container == {"name": "app", "env": [{"name": "FAULT_ERROR_RATIO", "value": "0.25"}]}
+
+
+def test_heal_removes_knobs_and_phoenix(tmp_path, capsys):
+    path = f"/apis/apps/v1/namespaces/{NS['app']}/deployments/sample-back"
+    env = [{"name": "TIER", "value": "back"}, {"name": "FAULT_EXTRA_LATENCY_MS", "value": "400"}]
+    back = deployment("sample-back", NS["app"], env=env)
+    deleted = {"kind": "Status", "apiVersion": "v1", "status": "Success", "metadata": {}}
+    table = healthy_cluster(
+        extra={
+            path: back,
+            ("PATCH", path): back,
+            ("DELETE", f"/api/v1/namespaces/{NS['app']}/pods/phoenix"): deleted,
+        }
+    )
+    code, api = run_cli(tmp_path, table, "heal")
+    assert code == 0
+    patch = next(r for r in api.requests if r.method == "PATCH")
+    assert patch.headers["content-type"] == "application/json-patch+json"
+    test_op, replace_op = patch.body
+    assert test_op["op"] == "test" and test_op["value"] == env
+    assert replace_op == {
+        "op": "replace",
+        "path": "/spec/template/spec/containers/0/env",
+        "value": [{"name": "TIER", "value": "back"}],
+    }
+    out = capsys.readouterr().out
+    assert "deleted pod o11y-app/phoenix" in out and "removed FAULT_EXTRA_LATENCY_MS" in out
+
+
+def test_break_node_on_kind_needs_yes(tmp_path, capsys):
+    nodes = [
+        node("kit-control-plane", KIND + "kit-control-plane",
+             labels={"node-role.kubernetes.io/control-plane": ""}),
+        node("kit-worker", KIND + "kit-worker"),
+        node("kit-worker2", KIND + "kit-worker2"),
+    ]  # fmt: skip
+    code, api = run_cli(tmp_path, healthy_cluster(nodes=nodes), "break", "node")
+    out = capsys.readouterr().out
+    assert code == 0
+    # kit-worker runs Prometheus, so the demo stops the other worker, and only with --yes.
+    assert "docker stop kit-worker2" in out and "Not done" in out
+    assert all(r.method == "GET" for r in api.requests)
+
+
+class _Front(BaseHTTPRequestHandler):
+    """Every fourth request fails, like a back end with FAULT_ERROR_RATIO=0.25."""
+
+    count = 0
+    lock = threading.Lock()
+
+    def do_GET(self):  # noqa: N802
+        with self.lock:
+            type(self).count += 1
+            failing = self.count % 4 == 0
+        self.send_response(502 if failing else 200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_traffic_reports_percentiles_and_errors(capsys):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Front)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        assert main(["traffic", "--url", url, "--rps", "40", "--duration", "0.5s"]) == 0
+    finally:
+        server.shutdown()
+    captured = capsys.readouterr()
+    assert "20 requests, 5 errors (200: 15, 502: 5; no answer: 0)" in captured.out
+    assert "p50" in captured.out and "p95" in captured.out and "p99" in captured.out
+    assert "[" in captured.err and "sent 20" in captured.err  # the progress bar
+
+
+def test_traffic_to_nothing_is_an_environment_error(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = ["traffic", "--url", f"http://127.0.0.1:{port}/", "--rps", "20", "--duration", "0.2"]
+    assert main(argv) == 2
+    assert "kit: the front end never answered" in capsys.readouterr().err
+
+
+def test_local_forward_relays_http_through_the_opener():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Front)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    opened = []
+
+    def open_remote():
+        opened.append(1)
+        return socket.create_connection(server.server_address)
+
+    forward = LocalForward(open_remote)
+    try:
+        for _ in range(2):
+            with urllib.request.urlopen(forward.url + "/", timeout=5) as answer:
+                assert answer.read() == b"{}"
+    finally:
+        forward.close()
+        server.shutdown()
+    assert len(opened) == 2  # one stream per connection, as port-forward needs
+
+
+def test_forward_target_is_a_ready_pod_and_the_named_container_port(tmp_path):
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "kps-grafana", "namespace": NS["monitoring"]},
+        "spec": {
+            "selector": {"app.kubernetes.io/name": "grafana"},
+            "ports": [{"name": "http-web", "port": 80, "targetPort": "grafana"}],
+        },
+    }
+    starting = pod("kps-grafana-a", NS["monitoring"], "kit-worker", "grafana", ready=False)
+    ready = pod("kps-grafana-b", NS["monitoring"], "kit-worker2", "grafana")
+    ready["spec"]["containers"][0]["ports"] = [{"name": "grafana", "containerPort": 3000}]
+    table = healthy_cluster(
+        pods={NS["monitoring"]: [starting, ready]},
+        extra={f"/api/v1/namespaces/{NS['monitoring']}/services/kps-grafana": service},
+    )
+    with ReplayServer(routes(table)) as api:
+        kubeconfig = write_kubeconfig(tmp_path, api.url)
+        args = build_parser().parse_args(["status", "--kubeconfig", str(kubeconfig)])
+        target = service_pod_port(connect(args), NS["monitoring"], "kps-grafana", 80)
+        selector = next(r.query for r in api.requests if r.path.endswith("/pods"))
+    assert (target.pod, target.port) == ("kps-grafana-b", 3000)
+    assert selector["labelSelector"] == "app.kubernetes.io/name=grafana"
