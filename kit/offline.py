@@ -254,6 +254,8 @@ def _other_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
         return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host_path}"}
     if typ == "aws:cloudwatch/logGroup:LogGroup":  # the provider strips the API's trailing ":*"
         return {"arn": f"arn:aws:logs:ap-northeast-1:{ACCOUNT_ID}:log-group:{inputs['name']}"}
+    if typ == "aws:ec2/launchTemplate:LaunchTemplate":
+        return {"latestVersion": 1, "arn": f"arn:aws:ec2:ap-northeast-1:{ACCOUNT_ID}:{name}"}
     if typ == "aws:sns/topic:Topic":
         return {"arn": f"arn:aws:sns:ap-northeast-1:{ACCOUNT_ID}:{inputs.get('name', name)}"}
     if typ.startswith("aws:iam/"):

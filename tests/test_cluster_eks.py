@@ -227,3 +227,16 @@ def test_next_steps_give_the_kubeconfig_command_and_the_console(evaluated):
 
 def _minor(version):
     return int(version.split(".")[1])
+
+
+def test_nodes_let_pods_reach_imdsv2_for_container_insights(evaluated):
+    ev = evaluated("eks")
+    (template,) = ev.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["metadataOptions"] == {
+        "httpEndpoint": "enabled",
+        "httpTokens": "required",
+        "httpPutResponseHopLimit": 2,
+    }
+    nodes = one(ev, NODE_GROUP).inputs
+    assert nodes["launchTemplate"] == {"id": f"{template.name}-id", "version": "1"}
+    assert "instanceTypes" in nodes  # the template sets no instance type, the group does

@@ -20,6 +20,7 @@ from components.cluster.base import KitCluster
 from components.cluster.eks_network import EksNetwork, EksNetworkArgs
 from components.settings import KitConfig
 
+IMDS_HOP_LIMIT = 2
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 # Pods matching this selector run on Fargate (namespace + label); the sample app sets the label
 # on the tiers listed in `fargateTiers`.
@@ -131,8 +132,23 @@ class EksCluster(KitCluster):
         # on create, and on destroy leave it in place until they (and all in-cluster objects,
         # through the kube provider) are gone.
         compute_after = [self.network, *node_policies, *self.addons.values()]
+        # IMDSv2 with a hop limit of 2: the node agent's Container Insights receiver runs in a
+        # pod (one network hop more than the host) and reads the instance id from IMDS.
+        node_template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes",
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",
+                "http_put_response_hop_limit": IMDS_HOP_LIMIT,
+            },
+            opts=child,
+        )
         self.node_group = aws.eks.NodeGroup(
             f"{name}-nodes",
+            launch_template={
+                "id": node_template.id,
+                "version": node_template.latest_version.apply(str),
+            },
             cluster_name=self.cluster.name,
             node_role_arn=node_role.arn,
             subnet_ids=self.network.private_subnet_ids,
