@@ -1,7 +1,8 @@
 """Print the Fargate size of the sample app's back tier with and without the sidecar.
 
-Run: venv/bin/python -m agent.bench_fargate_size [--app-cpu 100m] [--app-memory 128Mi]
-The app container is assumed to request (= limit) 100m / 128Mi unless told otherwise.
+Run: venv/bin/python -m agent.bench_fargate_size [--app-cpu 100m] [--app-memory 192Mi]
+The app container requests (= limit) what components/sample_app.py gives it, 100m / 192Mi,
+unless told otherwise; tests/test_sample_app_component.py sizes the real pod spec.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def report(app: Resources, sidecar: Resources) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--app-cpu", default="100m")
-    parser.add_argument("--app-memory", default="128Mi")
+    parser.add_argument("--app-memory", default="192Mi")
     args = parser.parse_args(argv)
     app = Resources(cpu=args.app_cpu, memory=args.app_memory)
     print(

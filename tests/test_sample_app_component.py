@@ -154,3 +154,13 @@ def test_sample_app_can_be_turned_off(evaluate):
     ev = evaluate("local", sampleApp="false")
     assert not [o for o in _objects(ev) if o["metadata"].get("namespace") == "o11y-app"]
     assert ev.outputs["front"] == "sampleApp is off"
+
+
+def test_the_real_fargate_back_pod_bills_in_the_smallest_one_gigabyte_class():
+    """AWS rounding (max of init vs running requests, + 256 MB, next size up) of the pod the
+    component builds, sidecar and init container included."""
+    from agent.fargate_sizing import billed_size
+
+    objects = sample_app_objects(SampleAppArgs(**{**ARGS.__dict__, "fargate_tiers": ("back",)}))
+    back = next(o for o in objects if o["metadata"]["name"] == "sample-back")
+    assert str(billed_size(back["spec"]["template"]["spec"])) == "0.25 vCPU / 1 GB"
