@@ -9,6 +9,7 @@ from pathlib import Path
 
 from components.settings import ConfigError
 from kit import cli
+from kit.crd_schemas import CrdValidatorError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         overrides = dict(_key_value(item) for item in args.set)
         result = plan(args.stack, args.out or Path("plan") / args.stack, overrides)
-    except (ConfigError, FileNotFoundError, ValueError) as err:
+    except (ConfigError, FileNotFoundError, ValueError, CrdValidatorError) as err:
         print(f"plan failed: {err}", file=sys.stderr)
         return 2
     print(summary(result))

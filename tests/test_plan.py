@@ -76,3 +76,16 @@ def test_plan_never_writes_secret_values(tmp_path):
     assert data == {"admin-user": manifests.REDACTED, "admin-password": manifests.REDACTED}
     written = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
     assert "offline-monitoring" not in written  # the mocked password
+
+
+def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(
+    tmp_path, monkeypatch, capsys
+):
+    from kit import crd_schemas
+    from kit.__main__ import main
+
+    monkeypatch.setattr(crd_schemas, "VALIDATOR_DIR", tmp_path / "missing")
+    assert main(["plan", "--stack", "local", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "npm ci --prefix kit/crd-validate" in err
+    assert "Traceback" not in err
