@@ -78,9 +78,7 @@ def test_plan_never_writes_secret_values(tmp_path):
     assert "offline-monitoring" not in written  # the mocked password
 
 
-def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(
-    tmp_path, monkeypatch, capsys
-):
+def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(tmp_path, monkeypatch, capsys):
     from kit import crd_schemas
     from kit.__main__ import main
 
