@@ -12,7 +12,8 @@ def config_table() -> str:
     """Markdown table of every config key: key, type, default, meaning."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for decl in load_declarations().values():
-        default = json.dumps(decl.default) if not isinstance(decl.default, str) else decl.default
+        plain = isinstance(decl.default, str) and decl.default
+        default = decl.default if plain else json.dumps(decl.default)
         rows.append(f"| `{decl.key}` | {decl.type} | `{default}` | {decl.description} |")
     return "\n".join(rows)
 
