@@ -196,7 +196,11 @@ class Secret:
 
 def _mark_secrets(value: Any) -> Any:
     """Replace the wire format of secret values with Secret(...), so tests can assert on
-    secret-ness and `plan` can redact them."""
+    secret-ness and `plan` can redact them; and give whole numbers back their int type (the
+    wire carries every number as a double, and `containerPort: 8888.0` is not something
+    `kubectl apply` accepts for an int32 field)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:  # noqa: SLF001
             return Secret(_mark_secrets(value["value"]))

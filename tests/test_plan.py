@@ -35,6 +35,8 @@ def test_plan_writes_tree_manifests_and_outputs_and_all_objects_are_schema_valid
     objects = [yaml.safe_load(p.read_text()) for p in sorted((out / "manifests").glob("*.yaml"))]
     assert objects[0]["kind"] == "Namespace"  # applied first
     assert manifests.validate(objects) == []
+    # JSON schema "integer" accepts 8888.0; the API server's int32 fields do not.
+    assert [path for path in _floats(objects)] == []
     outputs = json.loads((out / "outputs.json").read_text())
     assert outputs["cloud"] == stack
     if stack != "local":
@@ -87,3 +89,14 @@ def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(tmp_path, m
     err = capsys.readouterr().err
     assert "npm ci --prefix kit/crd-validate" in err
     assert "Traceback" not in err
+
+
+def _floats(value, path="$"):
+    if isinstance(value, float):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _floats(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _floats(item, f"{path}[{index}]")
