@@ -12,3 +12,8 @@ def kit_labels(name: str, component: str) -> dict[str, str]:
         "app.kubernetes.io/part-of": PART_OF,
         "app.kubernetes.io/managed-by": "pulumi",
     }
+
+
+# Pods with this label in the app namespace run on EKS Fargate: the eks Fargate profile selects
+# it, the sample app sets it on the tiers in `fargateTiers`.
+FARGATE_LABEL = {"o11y-kit/compute": "fargate"}

@@ -17,7 +17,7 @@ import pulumi
 import agent
 from components import k8s_objects, options, versions
 from components.agent import node_otlp_http_url
-from components.labels import kit_labels
+from components.labels import FARGATE_LABEL, kit_labels
 from components.settings import KitConfig
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "sample-app"
@@ -35,8 +35,6 @@ SOURCE_CONFIG_MAP = "sample-app-source"
 TIERS = ("front", "middle", "back")
 PORT = 8080
 RUN_AS = 10001
-# Pods labelled like this in the app namespace match the eks Fargate profile.
-FARGATE_LABEL = {"o11y-kit/compute": "fargate"}
 PIP_INSTALL = [
     "python", "-m", "pip", "install", "--require-hashes", "--only-binary=:all:",
     "--no-cache-dir", "--disable-pip-version-check", "--no-warn-script-location",

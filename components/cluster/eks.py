@@ -15,18 +15,17 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import yaml
 
-from components import versions
+from components import namespaces, versions
 from components.cluster.base import KitCluster
 from components.cluster.eks_network import EksNetwork, EksNetworkArgs
+from components.labels import FARGATE_LABEL
 from components.settings import KitConfig
 
 IMDS_HOP_LIMIT = 2
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 # Pods matching this selector run on Fargate (namespace + label); the sample app sets the label
 # on the tiers listed in `fargateTiers`.
-FARGATE_NAMESPACE = "o11y-app"
-FARGATE_LABEL = {"o11y-kit/compute": "fargate"}
-FARGATE_SELECTORS = ({"namespace": FARGATE_NAMESPACE, "labels": FARGATE_LABEL},)
+FARGATE_SELECTORS = ({"namespace": namespaces.APP.name, "labels": FARGATE_LABEL},)
 # IRSA: the audience the pods' projected tokens carry (EKS user guide, "Create an IAM OIDC
 # provider for your cluster").
 STS_AUDIENCE = "sts.amazonaws.com"

@@ -13,8 +13,8 @@ from kubernetes.client.exceptions import ApiException
 from agent.cluster_agent import CLUSTER_AGENT
 from agent.k8s import CONTAINER_NAME as COLLECTOR_CONTAINER
 from agent.node_agent import NODE_AGENT
+from components.labels import FARGATE_LABEL
 from components.namespaces import AGENT, APP
-from components.sample_app import FARGATE_LABEL
 from kit.cli.kube import KIT_NAMESPACES, Kube, add_target_options, connect, is_fargate
 
 NAME_LABEL = "app.kubernetes.io/name"
