@@ -96,7 +96,42 @@ def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
         objects.append(tier_deployment(args, tier))
         objects.append(tier_service(args, tier))
     objects.append(load_generator(args))
+    objects += network_policies(args.namespace)
     return objects
+
+
+def network_policies(namespace: str) -> list[dict[str, Any]]:
+    """Ingress least privilege where the cluster enforces NetworkPolicy (aks: Cilium): nothing
+    reaches an app pod unless listed, the front end is reachable on its port (the
+    LoadBalancer's source ranges decide from where), middle only from front, back only from
+    middle. Egress stays open: DNS, the agent's OTLP, and PyPI for the init container."""
+    callers = {"middle": "front", "back": "middle"}
+
+    def policy(name: str, selector: dict, ingress: list) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": _meta(name, namespace, "sample-app"),
+            "spec": {"podSelector": selector, "policyTypes": ["Ingress"], "ingress": ingress},
+        }
+
+    def tier(name: str) -> dict:
+        return {"matchLabels": {"app.kubernetes.io/name": f"sample-{name}"}}
+
+    port = [{"protocol": "TCP", "port": PORT}]
+    policies = [
+        policy("default-deny-ingress", {}, []),
+        policy("front-from-anywhere", tier("front"), [{"ports": port}]),
+    ]
+    policies += [
+        policy(
+            f"{callee}-from-{caller}",
+            tier(callee),
+            [{"from": [{"podSelector": tier(caller)}], "ports": port}],
+        )
+        for callee, caller in callers.items()
+    ]
+    return policies
 
 
 def source_config_map(namespace: str) -> dict[str, Any]:

@@ -47,7 +47,8 @@ def manifest(resource: Registered) -> dict[str, Any]:
 KIND_ORDER = (
     "Namespace", "CustomResourceDefinition", "PriorityClass", "ServiceAccount", "Secret",
     "ConfigMap", "StorageClass", "PersistentVolumeClaim", "ClusterRole", "ClusterRoleBinding",
-    "Role", "RoleBinding", "Service", "DaemonSet", "Deployment", "StatefulSet", "Job",
+    "Role", "RoleBinding", "NetworkPolicy", "Service", "DaemonSet", "Deployment",
+    "StatefulSet", "Job",
 )  # fmt: skip
 
 
