@@ -62,6 +62,14 @@ class CloudWatchAlerts(pulumi.ComponentResource):
                 opts=child,
             )
         notify = [self.topic.arn]
+        every_minute_for_5 = {
+            "period": PERIOD_SECONDS,
+            "evaluation_periods": EVALUATION_PERIODS,
+            "datapoints_to_alarm": EVALUATION_PERIODS,
+            "alarm_actions": notify,
+            "ok_actions": notify,
+            "opts": child,
+        }
         self.not_ready = aws.cloudwatch.MetricAlarm(
             f"{name}-node-not-ready",
             name=f"{cluster}-node-not-ready",
@@ -77,17 +85,12 @@ class CloudWatchAlerts(pulumi.ComponentResource):
             statistic="Minimum",
             comparison_operator="LessThanThreshold",
             threshold=1,
-            period=PERIOD_SECONDS,
-            evaluation_periods=EVALUATION_PERIODS,
-            datapoints_to_alarm=EVALUATION_PERIODS,
             # Breaching: the metric only goes missing when the single cluster agent is not
             # writing, e.g. while it is rescheduled off the very node that failed, or down. Five
             # blind minutes are then worth a mail; "missing" would only go INSUFFICIENT_DATA,
             # which mails nobody, and "notBreaching" would even turn a firing alarm back to OK.
             treat_missing_data="breaching",
-            alarm_actions=notify,
-            ok_actions=notify,
-            opts=child,
+            **every_minute_for_5,
         )
         self.pressure = aws.cloudwatch.MetricAlarm(
             f"{name}-node-pressure",
@@ -102,16 +105,11 @@ class CloudWatchAlerts(pulumi.ComponentResource):
             statistic="Maximum",
             comparison_operator="GreaterThanThreshold",
             threshold=0,
-            period=PERIOD_SECONDS,
-            evaluation_periods=EVALUATION_PERIODS,
-            datapoints_to_alarm=EVALUATION_PERIODS,
             # Not breaching: only the receiver's elected leader emits this count, so it gaps
             # across leader changes and node-agent rollouts; a silent or lost node is the
             # not-ready alarm's job, which treats silence as breaching.
             treat_missing_data="notBreaching",
-            alarm_actions=notify,
-            ok_actions=notify,
-            opts=child,
+            **every_minute_for_5,
         )
         self.next_steps = next_steps(args, self.topic.arn)
         self.register_outputs(
