@@ -55,15 +55,19 @@ SAMPLE_APP_PYTHON_IMAGE = (
 )
 
 # EKS add-ons (aws.eks.Addon), pinned per Kubernetes minor: an add-on build is published for a
-# range of cluster versions, and kube-proxy must match the control plane's minor. Versions are the
-# "latest version of the Amazon EKS add-on type" tables of the EKS user guide (managing-coredns,
-# managing-kube-proxy; 2026 edition listing 1.30-1.36). None: no table for the supported range
-# could be verified (the vpc-cni table seen stops at 1.34), so the cluster resolves the version
-# EKS marks as default for its Kubernetes version (eks:DescribeAddonVersions, most_recent=False)
-# on every `pulumi up`: a later change of that default shows in the preview as an add-on update.
-# Pin it here once `aws eks describe-addon-versions --addon-name vpc-cni` confirms a build.
-EKS_ADDON_VERSIONS: dict[str, dict[str, str | None]] = {
-    "vpc-cni": {"1.34": None, "1.35": None, "1.36": None},
+# range of cluster versions, and kube-proxy must match the control plane's minor. kube-proxy and
+# coredns: the "latest version of the Amazon EKS add-on type" tables of the EKS user guide
+# (managing-coredns, managing-kube-proxy; 2026 edition listing 1.30-1.36). vpc-cni: the user
+# guide's table stops at 1.34, so the build is v1.23.1 (amazon-vpc-cni-k8s CHANGELOG, 2026-08),
+# whose EKS build v1.23.1-eksbuild.1 is published for every supported minor (one build serves
+# all of them; seen active on 1.34, 1.35 and 1.36 clusters). Check a pin before bumping it with
+# `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version 1.35`.
+EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
+    "vpc-cni": {
+        "1.34": "v1.23.1-eksbuild.1",
+        "1.35": "v1.23.1-eksbuild.1",
+        "1.36": "v1.23.1-eksbuild.1",
+    },
     "kube-proxy": {
         "1.34": "v1.34.6-eksbuild.13",
         "1.35": "v1.35.3-eksbuild.13",

@@ -34,7 +34,6 @@ AWS_AZS = "aws:index/getAvailabilityZones:getAvailabilityZones"
 AWS_CALLER = "aws:index/getCallerIdentity:getCallerIdentity"
 AWS_PARTITION = "aws:index/getPartition:getPartition"
 AWS_REGION = "aws:index/getRegion:getRegion"
-EKS_ADDON_VERSION = "aws:eks/getAddonVersion:getAddonVersion"
 
 ACCOUNT_ID = "123456789012"
 OFFLINE_SECRET = "offline-secret-value"  # what a `secure:` stack value reads as offline
@@ -298,9 +297,6 @@ def _invoke_result(token: str, args: Mapping[str, Any]) -> dict[str, Any]:
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
     if token == AWS_REGION:
         return {"name": "ap-northeast-1", "region": "ap-northeast-1"}
-    if token == EKS_ADDON_VERSION:  # what EKS marks default is only known at deploy time
-        version = f"<EKS default for {args['kubernetesVersion']}>"
-        return {**args, "version": version}
     raise NotImplementedError(f"kit.offline has no mock for invoke {token}; add one")
 
 

@@ -3,6 +3,8 @@ profiles, and the create/delete order everything in the cluster relies on."""
 
 from __future__ import annotations
 
+import re
+
 import pulumi
 import yaml
 from helpers import EKS, FARGATE_PROFILE, K8S_PROVIDER, LOG_GROUP, NAT, NODE_GROUP, SUBNET, one
@@ -114,27 +116,22 @@ def _addons(ev):
 
 
 def test_core_addons_are_eks_addons_pinned_for_the_cluster_version(evaluated):
-    addons = _addons(evaluated("eks"))
+    ev = evaluated("eks")
+    addons = _addons(ev)
     assert set(addons) == {"vpc-cni", "kube-proxy", "coredns"}  # no pod identity agent: IRSA
-    pinned = {name: by_k8s[versions.K8S_DEFAULT] for name, by_k8s in EKS_ADDON_VERSIONS.items()}
-    assert addons["kube-proxy"].inputs["addonVersion"] == pinned["kube-proxy"]
-    assert pinned["kube-proxy"].startswith(f"v{versions.K8S_DEFAULT}.")  # matches the control plane
-    assert addons["coredns"].inputs["addonVersion"] == pinned["coredns"]
-    for addon in addons.values():
+    for name, addon in addons.items():
+        assert addon.inputs["addonVersion"] == EKS_ADDON_VERSIONS[name][versions.K8S_DEFAULT]
         assert addon.inputs["clusterName"] == "o11y-kit-eks"
         assert addon.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
+    assert addons["kube-proxy"].inputs["addonVersion"].startswith(f"v{versions.K8S_DEFAULT}.")
+    assert not [t for t, _ in ev.invokes if t.startswith("aws:eks/")]  # nothing left to EKS
 
 
-def test_an_addon_without_a_verified_pin_gets_eks_default_for_the_cluster_version(evaluated):
-    ev = evaluated("eks")
-    assert EKS_ADDON_VERSIONS["vpc-cni"][versions.K8S_DEFAULT] is None
-    (lookup,) = [args for token, args in ev.invokes if token == offline.EKS_ADDON_VERSION]
-    assert lookup == {
-        "addonName": "vpc-cni",
-        "kubernetesVersion": versions.K8S_DEFAULT,
-        "mostRecent": False,  # the default build, not the newest
-    }
-    assert _addons(ev)["vpc-cni"].inputs["addonVersion"] == f"<EKS default for {K8S}>"
+def test_addon_pins_are_eks_build_versions():
+    """major.minor.patch-eksbuild.N, the only form CreateAddon accepts."""
+    for by_k8s in EKS_ADDON_VERSIONS.values():
+        for version in by_k8s.values():
+            assert re.fullmatch(r"v\d+\.\d+\.\d+-eksbuild\.\d+", version), version
 
 
 def test_every_supported_kubernetes_version_has_an_entry_per_addon(evaluate):
