@@ -1,12 +1,12 @@
 """Node agent: one collector per EC2/VM node (DaemonSet).
 
-Collects this node's kubelet stats and container logs, receives the app's OTLP, and on EKS runs
-Container Insights. Apps reach it through a Service with internalTrafficPolicy: Local: the
-address is a plain DNS name (no downward-API host IP in the app), traffic never leaves the node,
-the source pod IP survives (kube-proxy only DNATs) so k8s_attributes can match the connection,
-and it needs neither hostNetwork nor hostPort (which depends on the CNI's portmap plugin and
-forbids maxSurge rollouts). If the node's agent is not ready, OTLP fails fast instead of
-silently crossing to another node; SDK exporters retry.
+Collects this node's kubelet stats, host metrics and container logs, receives the app's OTLP,
+and on EKS runs Container Insights. Apps reach it through a Service with internalTrafficPolicy:
+Local: the address is a plain DNS name (no downward-API host IP in the app), traffic never leaves
+the node, the source pod IP survives (kube-proxy only DNATs) so k8s_attributes can match the
+connection, and it needs neither hostNetwork nor hostPort (which depends on the CNI's portmap
+plugin and forbids maxSurge rollouts). If the node's agent is not ready, OTLP fails fast instead
+of silently crossing to another node; SDK exporters retry.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def node_agent_preset(
         ),
         presets.otlp("${env:MY_POD_IP}"),
         presets.kubelet_stats(),
+        presets.host_metrics(),
         presets.container_logs(namespace, NODE_AGENT, CONTAINER_NAME),
         presets.k8s_attributes(node_local=True),
         exporters.prometheus(backends),
@@ -91,6 +92,8 @@ def node_agent_config(
         "traces": pipeline(["otlp"], exporters_of["traces"], ["k8s_attributes"]),
         "metrics": pipeline(["otlp", "kubelet_stats"], exporters_of["metrics"], ["k8s_attributes"]),
         "logs": pipeline(["otlp", "file_log"], exporters_of["logs"], ["k8s_attributes"]),
+        # No pod to associate: the node's name comes from the downward API instead.
+        "metrics/host": pipeline(["hostmetrics"], ["otlp_http/prometheus"], ["resource/node"]),
     }
     if cloud is Cloud.EKS:
         pipelines["metrics/containerinsights"] = pipeline(

@@ -154,6 +154,80 @@ def container_logs(namespace: str, own_pod_prefix: str, own_container: str) -> P
     )
 
 
+# The Helm chart's hostMetrics preset (agent_facts.md §2): pseudo, container and kubelet mounts
+# say nothing about the node's disks, so they are skipped.
+HOST_FS_EXCLUDED_MOUNTS = [
+    f"^{path}($|/)"
+    for path in (
+        "/dev", "/proc", "/sys", "/run/k3s/containerd", "/var/lib/docker", "/var/lib/kubelet",
+        "/snap",
+    )
+]  # fmt: skip
+HOST_FS_EXCLUDED_TYPES = [
+    "autofs", "binfmt_misc", "bpf", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs",
+    "fusectl", "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore",
+    "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tracefs",
+]  # fmt: skip
+# One veth (or CNI device) per pod: series that come and go with pods and repeat what
+# kubelet_stats already reports per pod. The node's own NICs stay.
+POD_NETWORK_PREFIXES = "veth cali cilium lxc azv eni flannel cni vxlan tunl docker br- kube-ipvs"
+POD_NETWORK_INTERFACES = rf"^(lo|({'|'.join(POD_NETWORK_PREFIXES.split())}).*)$"
+HOST_FS = "/hostfs"
+
+
+def host_metrics() -> Preset:
+    """The node's own CPU, load, memory, disks, filesystems and NICs (hostmetrics), read from
+    the host's /proc and /sys through a read-only mount of / at /hostfs. k8s.node.name is set
+    from the downward API: the receiver sets no resource attribute of its own."""
+    return Preset(
+        receivers={
+            "hostmetrics": {
+                "root_path": HOST_FS,
+                "collection_interval": "30s",
+                "scrapers": {
+                    "cpu": {},
+                    "load": {},
+                    "memory": {},
+                    "disk": {},
+                    "filesystem": {
+                        "exclude_mount_points": {
+                            "mount_points": HOST_FS_EXCLUDED_MOUNTS,
+                            "match_type": "regexp",
+                        },
+                        "exclude_fs_types": {
+                            "fs_types": HOST_FS_EXCLUDED_TYPES,
+                            "match_type": "strict",
+                        },
+                    },
+                    "network": {
+                        "exclude": {
+                            "interfaces": [POD_NETWORK_INTERFACES],
+                            "match_type": "regexp",
+                        }
+                    },
+                },
+            }
+        },
+        processors={
+            "resource/node": {
+                "attributes": [
+                    {"key": "k8s.node.name", "value": "${env:K8S_NODE_NAME}", "action": "upsert"}
+                ]
+            }
+        },
+        env=(field_env("K8S_NODE_NAME", "spec.nodeName"),),
+        volumes=({"name": "hostfs", "hostPath": {"path": "/", "type": "Directory"}},),
+        volume_mounts=(
+            {
+                "name": "hostfs",
+                "mountPath": HOST_FS,
+                "readOnly": True,
+                "mountPropagation": "HostToContainer",
+            },
+        ),
+    )
+
+
 def k8s_attributes(node_local: bool) -> Preset:
     """Pod, workload and namespace metadata on every signal; node_local limits the informer
     to this node's pods (DaemonSet), so memory and API load do not grow with the cluster."""
