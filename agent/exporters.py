@@ -113,7 +113,9 @@ def node_ready_metric(aws: AwsBackends) -> Preset:
         processors={
             "filter/node_ready": {
                 "error_mode": "ignore",
-                "metrics": {"metric": [f'name != "{NODE_READY_METRIC}"']},
+                # OTTL metric_conditions (the `metrics: metric:` form is deprecated): drop all
+                # but the Ready condition.
+                "metric_conditions": [f'metric.name != "{NODE_READY_METRIC}"'],
             },
             "resource/cloudwatch": {
                 "attributes": [

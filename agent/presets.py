@@ -113,7 +113,10 @@ CONTAINER_LOG_OPERATORS: list[Json] = [
         "parse_from": "body",
         "parse_to": "attributes",
         "on_error": "send_quiet",
-        "severity": {"parse_from": "attributes.level", "on_error": "send_quiet"},
+        # The severity block takes only parse_from/preset/mapping/overwrite_text (stanza
+        # helper.SeverityConfig, decoded strictly); a missing or unknown level is covered by
+        # the operator's own on_error.
+        "severity": {"parse_from": "attributes.level"},
     },
     {
         "type": "trace_parser",

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from agent.quantities import gomemlimit
 from components import options, versions
 from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
 from components.labels import kit_labels
@@ -77,9 +78,6 @@ class MonitoringArgs:
     """Where monitoring goes and what kind of cluster it watches."""
 
     namespace: str
-    # Managed control planes (AKS, EKS) do not expose controller-manager, scheduler, etcd or
-    # kube-proxy metrics to workloads; scraping them only produces TargetDown alerts.
-    managed_control_plane: bool
     app_namespace: str  # named in the sample app's alerts
     agent_namespace: str  # whose collectors the agent rules and PodMonitors watch
     alert_receiver: AlertReceiver = NO_RECEIVER
@@ -127,9 +125,7 @@ class Monitoring(pulumi.ComponentResource):
             f"{name}-kps",
             versions.KUBE_PROMETHEUS_STACK_CHART,
             namespace,
-            kube_prometheus_stack_values(
-                self.endpoints, args.managed_control_plane, args.alert_receiver
-            ),
+            kube_prometheus_stack_values(self.endpoints, args.alert_receiver),
             child.merge(pulumi.ResourceOptions(depends_on=[secret, loki, tempo, *receiver_secret])),
         )
         self.content = MonitoringContent(
@@ -195,7 +191,6 @@ def build(
         "monitoring",
         MonitoringArgs(
             namespace=monitoring_ns,
-            managed_control_plane=config.cloud != "local",
             app_namespace=app_ns,
             agent_namespace=agent_ns,
             alert_receiver=receiver,
@@ -225,8 +220,15 @@ def _release(
     )
 
 
+# Control-plane components whose metrics no stack can scrape: managed control planes (AKS, EKS)
+# hide them, kubeadm-based clusters (kind, minikube) bind them to 127.0.0.1 on the node, k3d/k3s
+# runs them inside the k3s server process. Left on, they only raise TargetDown and the critical
+# Kube*Down alerts on a healthy cluster. The API server (and kubelets, CoreDNS) stay scraped.
+UNREACHABLE_CONTROL_PLANE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy")
+
+
 def kube_prometheus_stack_values(
-    endpoints: Endpoints, managed: bool, receiver: AlertReceiver = NO_RECEIVER
+    endpoints: Endpoints, receiver: AlertReceiver = NO_RECEIVER
 ) -> dict:
     """Prometheus sized for a 2-3 node trial cluster, receiving the agent's metrics over OTLP,
     Alertmanager routing by severity, and Grafana with its admin password from a Secret and
@@ -234,10 +236,7 @@ def kube_prometheus_stack_values(
     alerting = alertmanager_values(receiver)
     return {
         "fullnameOverride": KPS_RELEASE,
-        "kubeControllerManager": {"enabled": not managed},
-        "kubeScheduler": {"enabled": not managed},
-        "kubeEtcd": {"enabled": not managed},
-        "kubeProxy": {"enabled": not managed},
+        **{part: {"enabled": False} for part in UNREACHABLE_CONTROL_PLANE},
         "prometheus": {
             "prometheusSpec": {
                 "retention": RETENTION,
@@ -382,6 +381,9 @@ def loki_values() -> dict:
     }
 
 
+TEMPO_MEMORY_LIMIT = "1Gi"
+
+
 def tempo_values(endpoints: Endpoints) -> dict:
     """Single binary receiving OTLP, with the metrics generator writing service-graph and span
     metrics into Prometheus (Grafana's service map reads them)."""
@@ -406,9 +408,13 @@ def tempo_values(endpoints: Endpoints) -> dict:
                     "metrics_generator": {"processors": ["service-graphs", "span-metrics"]}
                 }
             },
+            # The chart's default 1 GiB ballast alone would fill the limit; GOMEMLIMIT makes
+            # the Go GC work harder before the kernel's OOM killer acts instead.
+            "memBallastSizeMbs": 0,
+            "extraEnv": [{"name": "GOMEMLIMIT", "value": gomemlimit(TEMPO_MEMORY_LIMIT)}],
             "resources": {
                 "requests": {"cpu": "100m", "memory": "256Mi"},
-                "limits": {"memory": "1Gi"},
+                "limits": {"memory": TEMPO_MEMORY_LIMIT},
             },
         },
         "persistence": {"enabled": False},

@@ -162,3 +162,19 @@ def test_container_logs_lift_json_fields_and_trace_context_for_log_trace_links()
     assert "\\" not in json_op["if"]  # expr string escapes would need doubling
     assert trace_op["trace_id"] == {"parse_from": "attributes.trace_id"}
     assert trace_op["span_id"] == {"parse_from": "attributes.span_id"}
+
+
+# Nested stanza blocks are decoded strictly (confmap WithErrorUnused): one unknown key and the
+# collector refuses the whole config. Fields of helper.SeverityConfig and helper.TraceParser's
+# id configs (pkg/stanza/operator/helper, contrib main 2026).
+SEVERITY_FIELDS = {"parse_from", "preset", "mapping", "overwrite_text"}
+TRACE_ID_FIELDS = {"parse_from"}
+
+
+def test_nested_log_parser_blocks_use_only_upstream_fields():
+    from agent.presets import CONTAINER_LOG_OPERATORS
+
+    for op in CONTAINER_LOG_OPERATORS:
+        assert set(op.get("severity", {})) <= SEVERITY_FIELDS, op["id"]
+        for block in ("trace_id", "span_id", "trace_flags"):
+            assert set(op.get(block, {})) <= TRACE_ID_FIELDS, (op["id"], block)
