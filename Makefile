@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv app-venv crd-validate test lint fmt plan bench up destroy
+.PHONY: help venv app-venv crd-validate test lint fmt plan bench up destroy pulumi-cli
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
@@ -54,12 +54,15 @@ plan: venv crd-validate
 bench: venv
 	$(PY) -m kit.bench
 
-up destroy: venv
+# Checked before the venv is built, so a missing CLI is said at once.
+pulumi-cli:
 	@command -v pulumi >/dev/null || { \
 	  echo "The Pulumi CLI is not installed. Install it with:"; \
 	  echo "  curl -fsSL https://get.pulumi.com | sh"; \
 	  echo "Without it, 'make plan STACK=$(STACK)' shows offline what would be created."; \
 	  exit 1; }
+
+up destroy: pulumi-cli venv
 	@mkdir -p .pulumi-state
 	pulumi stack select $(STACK) --create
 	pulumi $@ --stack $(STACK)

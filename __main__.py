@@ -1,6 +1,6 @@
 """o11y-kit: one `pulumi up` per stack gives a complete observability setup to learn from.
 
-The story, in data-flow order (../shared/design.md): config -> cluster (and, on aks, its
+The story, in data-flow order (docs/design.md): config -> cluster (and, on aks, its
 workspace) -> namespaces -> in-cluster monitoring -> collector agent -> alerts -> outputs.
 Every component takes typed args and the cluster's kube provider; none reads config itself.
 """

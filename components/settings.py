@@ -272,10 +272,15 @@ def _one_of(key: str, allowed: tuple[str, ...]) -> Callable[[Any, list[str]], No
     return check
 
 
-def _int_range(key: str, low: int, high: int) -> Callable[[Any, list[str]], None]:
+def _int_range(
+    key: str, low: int, high: int, shown: str | None = None
+) -> Callable[[Any, list[str]], None]:
+    """low..high; `shown` replaces "low-high" in the message when a narrower range applies
+    where the key is used."""
+
     def check(value: int, problems: list[str]) -> None:
         if not low <= value <= high:
-            problems.append(f"{key} = {value}: allowed range is {low}-{high}.")
+            problems.append(f"{key} = {value}: allowed range is {shown or f'{low}-{high}'}.")
 
     return check
 
@@ -330,7 +335,9 @@ def _kubernetes_version(value: str, problems: list[str]) -> None:
 _KEY_RULES: dict[str, Callable[[Any, list[str]], None]] = {
     "cloud": _one_of("cloud", CLOUDS),
     "kubernetesVersion": _kubernetes_version,
-    "nodeCount": _int_range("nodeCount", 1, MAX_MANAGED_NODES),
+    "nodeCount": _int_range(
+        "nodeCount", 1, MAX_MANAGED_NODES, f"{MIN_MANAGED_NODES}-{MAX_MANAGED_NODES} (aks/eks)"
+    ),
     "aksVmSize": _matches("aksVmSize", _AZURE_VM_SIZE, "an Azure VM size such as Standard_D2s_v3"),
     "eksInstanceType": _matches("eksInstanceType", _EC2_INSTANCE_TYPE, "an EC2 type like t3.large"),
     "fargateTiers": _each("fargateTiers", lambda t: t in FARGATE_TIERS, "one of middle, back"),

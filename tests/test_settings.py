@@ -64,6 +64,7 @@ def test_values_arrive_as_strings_and_become_typed():
         ({"sampleApp": "yes"}, "sampleApp = 'yes': not a valid boolean (true or false)."),
         ({"alertEmails": "ops@example.com"}, "alertEmails = 'ops@example.com': not a valid list"),
         ({"loadRps": "51"}, "loadRps = 51: allowed range is 0-50."),
+        ({"nodeCount": "50"}, "nodeCount = 50: allowed range is 2-10 (aks/eks)."),
         ({"kubernetesVersion": "v1.35"}, "kubernetesVersion = 'v1.35': must be a minor version"),
         ({"aksVmSize": "D2s_v3"}, "aksVmSize = 'D2s_v3': not an Azure VM size"),
         ({"eksInstanceType": "large"}, "eksInstanceType = 'large': not an EC2 type"),

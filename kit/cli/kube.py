@@ -28,7 +28,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     """Options every cluster-facing subcommand shares."""
     parser.add_argument("--stack", help="Pulumi stack (local, aks, eks): outputs and kubeconfig")
     parser.add_argument("--context", help="kube context to use (default: the current one)")
-    parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube)")
+    parser.add_argument(
+        "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
+    )
 
 
 @dataclass

@@ -35,6 +35,12 @@ def stack_outputs(stack: str) -> dict:
         )
     except (OSError, subprocess.TimeoutExpired) as err:
         raise KitError(f"pulumi stack output --stack {stack} failed: {err}") from None
+    if done.returncode != 0 and "PULUMI_CONFIG_PASSPHRASE" in done.stderr:
+        # Captured output means no terminal: Pulumi cannot prompt for the passphrase.
+        raise KitError(
+            f"stack {stack!r}: Pulumi needs the stack's passphrase to read its outputs; "
+            "export PULUMI_CONFIG_PASSPHRASE (the one chosen at make up) and run this again"
+        )
     if done.returncode != 0:
         first = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise KitError(f"stack {stack!r} has no outputs (is it deployed? make up): {first}")
