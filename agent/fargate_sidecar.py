@@ -76,7 +76,10 @@ def _app_log_files() -> Preset:
             "include_file_name": False,
             "storage": "file_storage",
             "retry_on_failure": {"enabled": True},
-            "operators": [{"type": "add", "field": 'attributes["log.iostream"]', "value": stream}],
+            "operators": [
+                {"type": "add", "field": 'attributes["log.iostream"]', "value": stream},
+                *presets.APP_JSON_LOG_OPERATORS,
+            ],
         }
         for stream in STREAMS
     }
@@ -102,9 +105,15 @@ def _pod_attributes() -> Preset:
     actions.append(
         {"key": "k8s.container.name", "value": "${env:APP_CONTAINER_NAME}", "action": "insert"}
     )
+    # service.name for the log files, which carry none (on EC2 nodes k8s_attributes takes it
+    # from the same label); insert, so the app's own OTLP service.name wins.
+    actions.append({"key": "service.name", "value": "${env:K8S_APP_NAME}", "action": "insert"})
     return Preset(
         processors={"resource/pod": {"attributes": actions}},
-        env=tuple(field_env(env, path) for _, env, path in _POD_ATTRIBUTES),
+        env=(
+            *(field_env(env, path) for _, env, path in _POD_ATTRIBUTES),
+            field_env("K8S_APP_NAME", f"metadata.labels['{presets.APP_NAME_LABEL}']"),
+        ),
     )
 
 

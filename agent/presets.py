@@ -26,6 +26,9 @@ SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 # token is a bound, short-lived SA token whose only kubelet permission is nodes/stats get. Same
 # choice as the kube-stack chart and the receiver's README example (agent_facts.md §2, §3).
 KUBELET_INSECURE_SKIP_VERIFY = True
+# The recommended label the logs' service.name comes from (OpenTelemetry semantic conventions'
+# first choice for Kubernetes); the sample app sets it on every pod.
+APP_NAME_LABEL = "app.kubernetes.io/name"
 
 
 def base(resources: Resources) -> Preset:
@@ -99,12 +102,12 @@ def kubelet_stats() -> Preset:
     )
 
 
-# CRI/docker lines -> body + k8s.* attributes; then apps that log one JSON object per line
+# CRI/docker lines -> body + k8s.* attributes (container parser, node agent only); then apps
+# that log one JSON object per line
 # (the sample app does) get their fields as attributes, their level as severity and their
 # trace_id/span_id as the record's trace context, which Loki keeps as structured metadata
 # `trace_id` (Grafana's log -> trace link) and Tempo's "logs for this span" searches by.
-CONTAINER_LOG_OPERATORS: list[Json] = [
-    {"type": "container", "id": "container-parser"},
+APP_JSON_LOG_OPERATORS: list[Json] = [
     {
         "type": "json_parser",
         "id": "app-json",
@@ -126,6 +129,10 @@ CONTAINER_LOG_OPERATORS: list[Json] = [
         "span_id": {"parse_from": "attributes.span_id"},
         "on_error": "send_quiet",
     },
+]
+CONTAINER_LOG_OPERATORS: list[Json] = [
+    {"type": "container", "id": "container-parser"},
+    *APP_JSON_LOG_OPERATORS,
 ]
 
 
@@ -259,9 +266,7 @@ def k8s_attributes(node_local: bool) -> Preset:
             # pod's app.kubernetes.io/name (recommended label; the OpenTelemetry semantic
             # conventions' first choice for Kubernetes). Resources that already have one, like
             # the sample app's OTLP data, keep theirs.
-            "labels": [
-                {"tag_name": "service.name", "key": "app.kubernetes.io/name", "from": "pod"}
-            ],
+            "labels": [{"tag_name": "service.name", "key": APP_NAME_LABEL, "from": "pod"}],
         },
     }
     env: tuple[Json, ...] = ()

@@ -88,3 +88,31 @@ def test_alarms_wait_for_the_agent_that_writes_their_metric(evaluated):
     alarms = ev.of_type(ALARM)
     assert len(alarms) == 2
     assert all(daemonset.urn in alarm.dependencies for alarm in alarms)
+
+
+def test_fargate_tier_logs_are_named_after_their_tier_and_carry_trace_context(evaluated):
+    """`kit verify` looks for {service_name="sample-back"} lines with a trace_id in Loki; on
+    Fargate those come from the sidecar's file_log, not from the node agent."""
+    objects = _objects(evaluated("eks"))
+    (back,) = [
+        o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "sample-back"
+    ]
+    template = back["spec"]["template"]
+    (sidecar,) = [c for c in template["spec"]["containers"] if c["name"] == "otel-collector"]
+    env = {e["name"]: e for e in sidecar["env"]}
+    path = env["K8S_APP_NAME"]["valueFrom"]["fieldRef"]["fieldPath"]
+    label = path.removeprefix("metadata.labels['").removesuffix("']")
+    assert template["metadata"]["labels"][label] == "sample-back"
+    (config_map,) = [
+        o
+        for o in objects
+        if o["kind"] == "ConfigMap"
+        and o["metadata"]["namespace"] == "o11y-app"
+        and o["metadata"]["name"] != "sample-app-source"
+    ]
+    config = yaml.safe_load(config_map["data"]["relay.yaml"])
+    actions = config["processors"]["resource/pod"]["attributes"]
+    assert {"key": "service.name", "value": "${env:K8S_APP_NAME}", "action": "insert"} in actions
+    for stream in ("stdout", "stderr"):
+        types = [op["type"] for op in config["receivers"][f"file_log/{stream}"]["operators"]]
+        assert types == ["add", "json_parser", "trace_parser"]
