@@ -28,13 +28,17 @@ monitoring = monitoring_component.build(
 )
 
 workspace = outside_view.workspace(config, cluster)  # none | Log Analytics | CloudWatch
+# The collectors start once their cloud permissions and log groups exist.
+after_workspace = after_namespaces.merge(
+    pulumi.ResourceOptions(depends_on=[workspace] if workspace else [])
+)
 agent = agent_component.build(
     config,
     (ns.AGENT.name, ns.APP.name),
     monitoring.endpoints,
     workspace,
     cluster.has_fargate,
-    after_namespaces,
+    after_workspace,
 )
 after_agent = after_namespaces.merge(pulumi.ResourceOptions(depends_on=[agent]))
 app = sample_app.build(config, ns.APP.name, ns.AGENT.name, after_agent)

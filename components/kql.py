@@ -18,10 +18,12 @@ KQL_QUERIES = {
         "KubeNodeInventory | where TimeGenerated > ago(15m) "
         "| summarize arg_max(TimeGenerated, Status) by Computer"
     ),
-    "node_metrics": (
-        "InsightsMetrics | where TimeGenerated > ago(1h) "
-        "| where Namespace startswith 'container.azm.ms' "
-        "| summarize avg(Val) by bin(TimeGenerated, 5m), Namespace, Name, Computer"
+    # Node CPU and memory are Perf counters of object K8SNode (InsightsMetrics holds disk and
+    # network); CPU in nanocores, so / 1e9 gives cores.
+    "node_cpu_memory": (
+        "Perf | where TimeGenerated > ago(1h) | where ObjectName == 'K8SNode' "
+        "| where CounterName in~ ('cpuUsageNanoCores', 'memoryWorkingSetBytes') "
+        "| summarize avg(CounterValue) by bin(TimeGenerated, 5m), Computer, CounterName"
     ),
     "requests": (
         "AppRequests | where TimeGenerated > ago(30m) "

@@ -62,6 +62,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def __init__(self) -> None:
         self.invokes: list[tuple[str, dict[str, Any]]] = []
+        self.invoke_providers: list[tuple[str, str]] = []  # (token, provider reference)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         outputs = {**args.inputs, **_computed_outputs(args.typ, args.name, args.inputs)}
@@ -69,6 +70,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         self.invokes.append((args.token, dict(args.args)))
+        self.invoke_providers.append((args.token, args.provider or ""))
         return _invoke_result(args.token, args.args)
 
 
@@ -107,6 +109,7 @@ class Evaluation:
     invokes: list[tuple[str, dict[str, Any]]]
     outputs: dict[str, Any]
     result: Any = None  # what a test program returned
+    invoke_providers: list[tuple[str, str]] = field(default_factory=list)  # "" = default
 
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
@@ -170,7 +173,14 @@ def evaluate(
 
     _sync_await(run_pulumi_func(run))
     outputs = _resolve(settings.get_root_resource().outputs)
-    return Evaluation(stack, monitor.registered, mocks.invokes, outputs, result.get("value"))
+    return Evaluation(
+        stack,
+        monitor.registered,
+        mocks.invokes,
+        outputs,
+        result.get("value"),
+        mocks.invoke_providers,
+    )
 
 
 def _resolve(outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -247,7 +257,7 @@ def _other_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
     if typ == "aws:eks/cluster:Cluster":
         return {
             "name": inputs.get("name", name),
-            "arn": f"arn:aws:eks:ap-northeast-1:{ACCOUNT_ID}:cluster/{name}",
+            "arn": f"arn:aws:eks:ap-northeast-1:{ACCOUNT_ID}:cluster/{inputs.get('name', name)}",
             "endpoint": f"https://{name}.gr7.ap-northeast-1.eks.amazonaws.com",
             "certificateAuthority": {"data": FAKE_CA.decode()},
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.example/id/{name}"}]}],

@@ -3,6 +3,7 @@ profiles, and the create/delete order everything in the cluster relies on."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pulumi
@@ -237,3 +238,16 @@ def test_nodes_let_pods_reach_imdsv2_for_container_insights(evaluated):
     nodes = one(ev, NODE_GROUP).inputs
     assert nodes["launchTemplate"] == {"id": f"{template.name}-id", "version": "1"}
     assert "instanceTypes" in nodes  # the template sets no instance type, the group does
+
+
+def test_fargate_pod_role_is_assumable_only_for_this_clusters_profiles(evaluated):
+    """The EKS user guide's trust policy: the service, limited by aws:SourceArn to the
+    cluster's Fargate profiles (confused-deputy guard)."""
+    ev = evaluated("eks")
+    (role,) = [r for r in ev.of_type("aws:iam/role:Role") if "fargate-pods" in r.urn]
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "eks-fargate-pods.amazonaws.com"}
+    cluster_arn = one(ev, EKS).outputs["arn"]
+    assert cluster_arn.endswith(":cluster/o11y-kit-eks")
+    profiles = cluster_arn.replace(":cluster/", ":fargateprofile/") + "/*"
+    assert statement["Condition"] == {"ArnLike": {"aws:SourceArn": profiles}}

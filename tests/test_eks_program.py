@@ -116,3 +116,32 @@ def test_fargate_tier_logs_are_named_after_their_tier_and_carry_trace_context(ev
     for stream in ("stdout", "stderr"):
         types = [op["type"] for op in config["receivers"][f"file_log/{stream}"]["operators"]]
         assert types == ["add", "json_parser", "trace_parser"]
+
+
+def test_every_aws_lookup_goes_through_the_stacks_regional_provider(evaluated):
+    """The default AWS provider knows no region unless the user's environment sets one."""
+    ev = evaluated("eks")
+    lookups = [(token, ref) for token, ref in ev.invoke_providers if token.startswith("aws:")]
+    assert lookups
+    for token, ref in lookups:
+        assert "pulumi:providers:aws::o11y-kit-eks-aws::" in ref, token
+
+
+def test_collectors_start_after_their_iam_policy_and_log_groups(evaluated):
+    ev = evaluated("eks")
+    needed = {
+        r.urn
+        for r in ev.resources
+        if r.type in ("aws:iam/rolePolicy:RolePolicy", "aws:cloudwatch/logGroup:LogGroup")
+        and "-ws-" in r.urn
+    }
+    assert len(needed) == 4  # the collectors' write policy and their three log groups
+    collectors = [
+        r
+        for kind in ("DaemonSet", "Deployment")
+        for r in ev.of_type(f"kubernetes:apps/v1:{kind}")
+        if r.inputs["metadata"]["namespace"] == "o11y-agent"
+    ]
+    assert len(collectors) == 2  # node DaemonSet, cluster Deployment
+    for r in collectors:
+        assert needed <= set(r.dependencies), r.urn

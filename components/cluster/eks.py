@@ -74,7 +74,9 @@ class EksCluster(KitCluster):
             f"{name}-aws", region=args.region, opts=pulumi.ResourceOptions(parent=self)
         )
         child = pulumi.ResourceOptions(parent=self, provider=self.aws_provider)
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        partition = aws.get_partition_output(
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.aws_provider)
+        )
         self.network = EksNetwork(
             f"{name}-net",
             EksNetworkArgs(cluster_name=args.cluster_name),
@@ -167,8 +169,12 @@ class EksCluster(KitCluster):
             self.addons[addon] = self._addon(name, addon, args.kubernetes_version, after_nodes)
         self.fargate_profiles = []
         if args.fargate_profiles:
+            # arn:<partition>:eks:<region>:<account>:fargateprofile/<cluster>/*
+            profiles = self.cluster.arn.apply(
+                lambda arn: arn.replace(":cluster/", ":fargateprofile/", 1) + "/*"
+            )
             pod_role = _service_role(
-                f"{name}-fargate-pods", "eks-fargate-pods.amazonaws.com", child
+                f"{name}-fargate-pods", "eks-fargate-pods.amazonaws.com", child, profiles
             )
             policy = _attach(pod_role, "AmazonEKSFargatePodExecutionRolePolicy", partition, child)
             self.fargate_profiles = chain_fargate_profiles(
@@ -286,18 +292,29 @@ def exec_kubeconfig(endpoint: str, ca_data: str, cluster: str, region: str) -> s
     )
 
 
-def _service_role(name: str, service: str, opts: pulumi.ResourceOptions) -> aws.iam.Role:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    return aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(trust), opts=opts)
+def _service_role(
+    name: str,
+    service: str,
+    opts: pulumi.ResourceOptions,
+    source_arn: pulumi.Input[str] | None = None,
+) -> aws.iam.Role:
+    """A role an AWS service assumes; `source_arn` limits it to calls on behalf of matching
+    resources (the confused-deputy guard the EKS user guide puts on the Fargate role)."""
+
+    def trust(arn: str | None) -> str:
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+        }
+        if arn:
+            statement["Condition"] = {"ArnLike": {"aws:SourceArn": arn}}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    policy = (
+        trust(None) if source_arn is None else pulumi.Output.from_input(source_arn).apply(trust)
+    )
+    return aws.iam.Role(f"{name}-role", assume_role_policy=policy, opts=opts)
 
 
 def _attach(
