@@ -18,7 +18,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from components.namespaces import AGENT, APP, MONITORING
 from kit.cli.errors import KitError
-from kit.cli.stack import pulumi_available, stack_outputs
+from kit.cli.stack import ROOT, pulumi_available, stack_outputs
 
 PROBE_TIMEOUT_S = 8
 FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
@@ -26,7 +26,10 @@ FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     """Options every cluster-facing subcommand shares."""
-    parser.add_argument("--stack", help="Pulumi stack (local, aks, eks): outputs and kubeconfig")
+    known = sorted(p.name.split(".")[1] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+    parser.add_argument(
+        "--stack", choices=known, help="Pulumi stack whose outputs and kubeconfig to use"
+    )
     parser.add_argument("--context", help="kube context to use (default: the current one)")
     parser.add_argument(
         "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"

@@ -48,6 +48,7 @@ CLUSTER_COMMANDS = [
         ["break", "errors", "--ratio", "1.5"],
         ["break", "slow", "--latency-ms", "-3"],
         ["status", "--bogus"],
+        ["status", "--stack", "prod"],  # only the stacks in stacks/
     ],
 )
 def test_bad_arguments_exit_2(argv, capsys):
