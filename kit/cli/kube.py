@@ -26,6 +26,8 @@ FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     """Options every cluster-facing subcommand shares."""
+    # The stack files, as kit.offline.stacks() lists them (not imported: it loads Pulumi, and
+    # every cluster command would pay for that at start-up).
     known = sorted(p.name.split(".")[1] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
     parser.add_argument(
         "--stack", choices=known, help="Pulumi stack whose outputs and kubeconfig to use"
