@@ -28,3 +28,19 @@ def one(evaluation: offline.Evaluation, type_: str) -> offline.Registered:
     found = evaluation.of_type(type_)
     assert len(found) == 1, f"expected one {type_}, got {[r.name for r in found]}"
     return found[0]
+
+
+def require_tool(path: Path | str | None, what: str, how_to_enable: str) -> None:
+    """Skip (one line saying how to enable it) when a real consumer is not built or installed
+    here; with KIT_REQUIRE_TOOLS=1 (set by .ci/run) fail instead, so CI never skips silently."""
+    import os
+    import shutil
+
+    import pytest
+
+    if path is not None and (Path(path).exists() or shutil.which(str(path))):
+        return
+    message = f"{what} not available: {how_to_enable}"
+    if os.environ.get("KIT_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{message} (KIT_REQUIRE_TOOLS=1: CI must run this test)", pytrace=False)
+    pytest.skip(message)
