@@ -9,7 +9,6 @@ and what is allowed.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ from typing import Any, Literal, get_args
 
 import yaml
 
+from components import config_formats as formats
 from components import versions
 
 PROJECT = "o11y-kit"
@@ -38,15 +38,10 @@ LOG_ANALYTICS_RETENTION = (30, 730)  # PerGB2018 workspace retention, days
 # The values the CloudWatch Logs PutRetentionPolicy API accepts.
 CLOUDWATCH_RETENTION = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 CLOUDWATCH_RETENTION += (2192, 2557, 2922, 3288, 3653)
-
-_AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
-_AZURE_LOCATION = re.compile(r"^[a-z]+[a-z0-9]*$")
-_AZURE_VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
-_EC2_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_K8S_MINOR = re.compile(r"^1\.(\d+)$")
-_IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._/:-]*$")
-_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+# Config namespaces a stack file may hold besides the project's own: the providers the program
+# uses and Pulumi's own settings (e.g. `pulumi:tags`). Anything else is a typo of the project name
+# (`o11ykit:nodeCount`) that Pulumi would pass on without a word.
+PROVIDER_NAMESPACES = ("aws", "azure-native", "kubernetes", "random", "pulumi")
 
 
 class ConfigError(ValueError):
@@ -57,7 +52,7 @@ class ConfigError(ValueError):
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(
             f"stack {stack!r}: {len(problems)} configuration problem(s); nothing was created.\n"
-            f"{lines}\nFix them with `pulumi config set <key> <value>` (or edit "
+            f"{lines}\nFix them with `pulumi config set --stack {stack} <key> <value>` (or edit "
             f"stacks/Pulumi.{stack}.yaml) and run again."
         )
 
@@ -136,10 +131,12 @@ class KitConfig:
 
 
 def load_declarations(path: Path = PULUMI_YAML) -> dict[str, Declaration]:
-    """The config keys Pulumi.yaml declares, in file order."""
+    """The config keys Pulumi.yaml declares, in file order; a key without a default (None) is
+    required, and the Pulumi CLI itself refuses a stack without it ("Stack 'x' is missing
+    configuration value 'cloud'", pulumi/pulumi sdk/go/common/workspace/config.go)."""
     project = yaml.safe_load(path.read_text())
     return {
-        key: Declaration(key, spec["type"], spec["default"], spec["description"])
+        key: Declaration(key, spec["type"], spec.get("default"), spec["description"])
         for key, spec in project["config"].items()
     }
 
@@ -156,12 +153,13 @@ def load_config() -> KitConfig:
     prefix = f"{PROJECT}:"
     unknown = sorted(k[len(prefix) :] for k in present if k.startswith(prefix))
     unknown = [k for k in unknown if k not in declared]
+    foreign = sorted(k for k in present if k.split(":")[0] not in (PROJECT, *PROVIDER_NAMESPACES))
     in_clear = [
         key
         for key in SECRET_KEYS
         if raw.get(key) and not runtime_config.is_config_secret(f"{PROJECT}:{key}")
     ]
-    return parse_config(raw, pulumi.get_stack(), declared, unknown, in_clear)
+    return parse_config(raw, pulumi.get_stack(), declared, unknown, in_clear, foreign)
 
 
 def parse_config(
@@ -170,10 +168,12 @@ def parse_config(
     declared: Mapping[str, Declaration] | None = None,
     unknown_keys: list[str] | tuple[str, ...] = (),
     secrets_in_clear: list[str] | tuple[str, ...] = (),
+    foreign_keys: list[str] | tuple[str, ...] = (),
 ) -> KitConfig:
     """Turn raw config values (strings as Pulumi hands them over) into a KitConfig.
 
-    Missing keys take their Pulumi.yaml default. Raises ConfigError listing every problem.
+    Missing keys take their Pulumi.yaml default. Raises ConfigError listing every problem, all
+    in one round: the rules across keys run on every value that parsed.
     """
     declared = load_declarations() if declared is None else declared
     problems: list[str] = []
@@ -181,6 +181,8 @@ def parse_config(
         close = difflib.get_close_matches(key, list(declared), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problems.append(f"{key}: unknown key{hint} Known keys: {', '.join(declared)}.")
+    for key in foreign_keys:
+        problems.append(_foreign_key_problem(key, declared))
     for key in secrets_in_clear:
         problems.append(
             f"{key}: stored in clear in the stack's config; set it with "
@@ -189,9 +191,12 @@ def parse_config(
     values = {key: _coerce(d, raw.get(key), problems) for key, d in declared.items()}
     for key, check in _KEY_RULES.items():
         if values.get(key) is not None:
+            before = len(problems)
             check(values[key], problems)
-    if not problems:
-        _cross_key_rules(values, problems)
+            if len(problems) > before:
+                values[key] = None  # reported; the rules across keys skip it
+    _cross_key_rules(_Parsed(values), problems)
+    _unused_vm_sizes(raw, values, declared, problems)
     if problems:
         raise ConfigError(stack, problems)
     cloud = values["cloud"]
@@ -230,6 +235,8 @@ def parse_config(
 def _coerce(decl: Declaration, value: Any, problems: list[str]) -> Any:
     """Parse one raw value to its declared type; None (after a problem) if it cannot be."""
     if value is None:
+        if decl.default is None:
+            problems.append(f"{decl.key}: required, not set. {decl.description}")
         return decl.default
     try:
         if decl.type == "string":
@@ -287,7 +294,7 @@ def _int_range(
 
 def _matches(key: str, pattern: re.Pattern[str], what: str) -> Callable[[Any, list[str]], None]:
     def check(value: str, problems: list[str]) -> None:
-        if value and not pattern.match(value):
+        if value and not pattern.fullmatch(value):
             problems.append(f"{key} = {value!r}: not {what}.")
 
     return check
@@ -304,32 +311,23 @@ def _each(key: str, valid: Callable[[str], bool], what: str) -> Callable[[Any, l
     return check
 
 
-def _is_cidr(text: str) -> bool:
-    try:
-        ipaddress.ip_network(text, strict=True)
-    except ValueError:
-        return False
-    return "/" in text
+def _formatted(
+    key: str, problem_of: Callable[[str], str | None]
+) -> Callable[[Any, list[str]], None]:
+    def check(value: str, problems: list[str]) -> None:
+        problem = problem_of(value) if value else None
+        if problem:
+            problems.append(f"{key} = {value!r}: {problem}.")
 
-
-def _pinned_image(key: str, value: str, problems: list[str]) -> None:
-    """A digest, or a tag other than `latest`, pins an image; anything else can change under
-    the kit between two `pulumi up`s."""
-    if not value:
-        return
-    name, _, digest = value.partition("@")
-    tag = name.rsplit("/", 1)[-1].partition(":")[2]
-    pinned = bool(_DIGEST.match(digest)) if digest else bool(tag) and tag != "latest"
-    if not (_IMAGE_NAME.match(name) and pinned):
-        problems.append(
-            f"{key} = {value!r}: not a pinned image; use repository:tag (not latest) or "
-            "repository@sha256:<digest>."
-        )
+    return check
 
 
 def _kubernetes_version(value: str, problems: list[str]) -> None:
-    if not _K8S_MINOR.match(value):
-        problems.append(f"kubernetesVersion = {value!r}: must be a minor version such as '1.35'.")
+    if not formats.K8S_MINOR.fullmatch(value):
+        problems.append(
+            f"kubernetesVersion = {value!r}: must be a minor version such as "
+            f"'{versions.K8S_DEFAULT}', in quotes."
+        )
 
 
 _KEY_RULES: dict[str, Callable[[Any, list[str]], None]] = {
@@ -338,91 +336,147 @@ _KEY_RULES: dict[str, Callable[[Any, list[str]], None]] = {
     "nodeCount": _int_range(
         "nodeCount", 1, MAX_MANAGED_NODES, f"{MIN_MANAGED_NODES}-{MAX_MANAGED_NODES} (aks/eks)"
     ),
-    "aksVmSize": _matches("aksVmSize", _AZURE_VM_SIZE, "an Azure VM size such as Standard_D2s_v3"),
-    "eksInstanceType": _matches("eksInstanceType", _EC2_INSTANCE_TYPE, "an EC2 type like t3.large"),
+    "aksVmSize": _matches(
+        "aksVmSize", formats.AZURE_VM_SIZE, "an Azure VM size such as Standard_D2s_v3"
+    ),
+    "eksInstanceType": _matches(
+        "eksInstanceType", formats.EC2_INSTANCE_TYPE, "an EC2 type like t3.large"
+    ),
     "fargateTiers": _each("fargateTiers", lambda t: t in FARGATE_TIERS, "one of middle, back"),
-    "alertEmails": _each("alertEmails", lambda e: bool(_EMAIL.match(e)), "an e-mail address"),
+    "alertEmails": _each("alertEmails", formats.is_email, "an e-mail address"),
     "frontendAllowedCidrs": _each(
-        "frontendAllowedCidrs", _is_cidr, "a CIDR such as 203.0.113.7/32"
+        "frontendAllowedCidrs", formats.is_cidr, "a CIDR such as 203.0.113.7/32"
     ),
     "logRetentionDays": _int_range("logRetentionDays", 1, max(CLOUDWATCH_RETENTION)),
     "loadRps": _int_range("loadRps", 0, MAX_LOAD_RPS),
     "logDailyCapGb": _int_range("logDailyCapGb", 0, 100),
     "alertReceiver": _one_of("alertReceiver", RECEIVERS),
-    "alertSmtpSmarthost": _matches(
-        "alertSmtpSmarthost", re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$"), "host:port"
-    ),
-    "alertSmtpFrom": _matches("alertSmtpFrom", _EMAIL, "an e-mail address"),
-    "sampleAppImage": lambda value, problems: _pinned_image("sampleAppImage", value, problems),
+    "alertSmtpSmarthost": _formatted("alertSmtpSmarthost", formats.smarthost_problem),
+    "alertSmtpFrom": _matches("alertSmtpFrom", formats.EMAIL, "an e-mail address"),
+    "sampleAppImage": _formatted("sampleAppImage", formats.pinned_image_problem),
 }
 
 
-def _cross_key_rules(v: dict[str, Any], problems: list[str]) -> None:
-    """Rules that depend on the cloud; run only once every value parsed."""
+class _Parsed(dict):
+    """The parsed values; None where a value did not parse or broke its own rule (already
+    reported), so a rule across keys runs only when every key it reads is usable."""
+
+    def ok(self, *keys: str) -> bool:
+        return all(self.get(k) is not None for k in keys)
+
+
+def _cross_key_rules(v: _Parsed, problems: list[str]) -> None:
+    """Rules that depend on the cloud."""
+    if not v.ok("cloud"):
+        return
     cloud = v["cloud"]
-    managed = cloud in ("aks", "eks")
-    if not managed:
-        for key in ("region", "alertEmails", "frontendAllowedCidrs"):
-            if key == "alertEmails" and v["alertReceiver"] == "email":
-                continue  # Alertmanager mails them
-            if v[key]:
-                problems.append(
-                    f"{key} = {v[key]!r}: only used on aks and eks; cloud is local "
-                    "(the local stack has no cloud region, action group or load balancer)."
-                )
-        if v["kubeconfig"] and not Path(v["kubeconfig"]).expanduser().is_file():
-            problems.append(f"kubeconfig = {v['kubeconfig']!r}: no such file.")
+    if cloud == "local":
+        _local_rules(v, problems)
     else:
-        for key in ("kubeconfig", "context"):
-            if v[key]:
-                problems.append(
-                    f"{key} = {v[key]!r}: only used on local; on {cloud} the kit builds the "
-                    "kubeconfig from the cluster it creates."
-                )
-        if not v["region"]:
-            problems.append(f"region = '': required on {cloud}; {_region_hint(cloud)}.")
-        elif not (_AWS_REGION if cloud == "eks" else _AZURE_LOCATION).match(v["region"]):
-            problems.append(f"region = {v['region']!r}: not {_region_hint(cloud)}.")
-        if v["nodeCount"] < MIN_MANAGED_NODES:
-            problems.append(
-                f"nodeCount = {v['nodeCount']}: {cloud} needs at least {MIN_MANAGED_NODES} nodes "
-                f"so monitoring keeps running while the demo breaks one; allowed range is "
-                f"{MIN_MANAGED_NODES}-{MAX_MANAGED_NODES}."
-            )
-        _check_supported_version(v["kubernetesVersion"], cloud, problems)
-        _check_retention(v["logRetentionDays"], cloud, problems)
-    if cloud == "eks" and not v["fargateTiers"]:
+        _managed_rules(v, cloud, problems)
+    if cloud == "eks" and v.ok("fargateTiers") and not v["fargateTiers"]:
         problems.append(
             "fargateTiers = []: eks places at least one sample-app tier on Fargate (that is "
             "where the collector sidecars run); allowed tiers are middle, back."
         )
     _alerting_rules(v, problems)
-    if cloud != "aks" and v["logDailyCapGb"]:
+    if cloud != "aks" and v.ok("logDailyCapGb") and v["logDailyCapGb"]:
         problems.append(
             f"logDailyCapGb = {v['logDailyCapGb']}: a Log Analytics setting, only used on aks; "
             f"cloud is {cloud}."
         )
-    if cloud != "eks" and v["fargateTiers"]:
+    if cloud != "eks" and v.ok("fargateTiers") and v["fargateTiers"]:
         problems.append(
             f"fargateTiers = {v['fargateTiers']!r}: Fargate exists only on eks; cloud is {cloud}."
         )
 
 
-def _alerting_rules(v: dict[str, Any], problems: list[str]) -> None:
+def _local_rules(v: _Parsed, problems: list[str]) -> None:
+    for key in ("region", "alertEmails", "frontendAllowedCidrs"):
+        if key == "alertEmails" and v.get("alertReceiver") == "email":
+            continue  # Alertmanager mails them
+        if v.ok(key) and v[key]:
+            problems.append(
+                f"{key} = {v[key]!r}: only used on aks and eks; cloud is local "
+                "(the local stack has no cloud region, action group or load balancer)."
+            )
+    path = v["kubeconfig"] if v.ok("kubeconfig") else ""
+    if path and not Path(path).expanduser().is_file():
+        problems.append(f"kubeconfig = {v['kubeconfig']!r}: no such file.")
+
+
+def _managed_rules(v: _Parsed, cloud: str, problems: list[str]) -> None:
+    for key in ("kubeconfig", "context"):
+        if v.ok(key) and v[key]:
+            problems.append(
+                f"{key} = {v[key]!r}: only used on local; on {cloud} the kit builds the "
+                "kubeconfig from the cluster it creates."
+            )
+    if v.ok("region"):
+        pattern = formats.AWS_REGION if cloud == "eks" else formats.AZURE_LOCATION
+        if not v["region"]:
+            problems.append(f"region = '': required on {cloud}; {_region_hint(cloud)}.")
+        elif not pattern.fullmatch(v["region"]):
+            problems.append(f"region = {v['region']!r}: not {_region_hint(cloud)}.")
+    if v.ok("nodeCount") and v["nodeCount"] < MIN_MANAGED_NODES:
+        problems.append(
+            f"nodeCount = {v['nodeCount']}: {cloud} needs at least {MIN_MANAGED_NODES} nodes "
+            f"so monitoring keeps running while the demo breaks one; allowed range is "
+            f"{MIN_MANAGED_NODES}-{MAX_MANAGED_NODES}."
+        )
+    if v.ok("kubernetesVersion"):
+        _check_supported_version(v["kubernetesVersion"], cloud, problems)
+    if v.ok("logRetentionDays"):
+        _check_retention(v["logRetentionDays"], cloud, problems)
+
+
+def _unused_vm_sizes(
+    raw: Mapping[str, Any],
+    values: dict[str, Any],
+    declared: Mapping[str, Declaration],
+    problems: list[str],
+) -> None:
+    """A VM size set for the other cloud (or for local) would be silently ignored. Pulumi hands
+    the program every key with its default filled in, so only a changed value counts."""
+    owner = {"aksVmSize": "aks", "eksInstanceType": "eks"}
+    cloud = values.get("cloud")
+    for key, used_on in owner.items():
+        if key not in declared or cloud is None or cloud == used_on:
+            continue
+        value = values.get(key)
+        if raw.get(key) is not None and value not in (None, declared[key].default):
+            problems.append(f"{key} = {value!r}: only used on {used_on}; cloud is {cloud}.")
+
+
+def _foreign_key_problem(key: str, declared: Mapping[str, Declaration]) -> str:
+    namespace, _, name = key.partition(":")
+    close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.8)
+    hint = f" Did you mean {PROJECT}:{close[0]}?" if close else ""
+    return (
+        f"{key}: namespace {namespace!r} is neither this project's ({PROJECT}) nor one of the "
+        f"providers the kit configures ({', '.join(PROVIDER_NAMESPACES)}), so nothing reads "
+        f"it.{hint}"
+    )
+
+
+def _alerting_rules(v: _Parsed, problems: list[str]) -> None:
     """Each receiver needs its own settings and no other's; secret values are never echoed."""
+    if not v.ok("alertReceiver"):
+        return
     receiver = v["alertReceiver"]
+    url = v.get("alertWebhookUrl")
     if receiver == "webhook":
-        if not v["alertWebhookUrl"]:
+        if not url:
             problems.append("alertWebhookUrl: required when alertReceiver is webhook.")
-        elif not v["alertWebhookUrl"].startswith(("https://", "http://")):
-            problems.append("alertWebhookUrl = [secret]: not an http(s) URL.")
-    elif v["alertWebhookUrl"]:
+        elif problem := formats.url_problem(url):
+            problems.append(f"alertWebhookUrl = [secret]: {problem}.")
+    elif url:
         problems.append(
             f"alertWebhookUrl: only used when alertReceiver is webhook, not {receiver}."
         )
     if receiver == "email":
-        missing = [k for k in SMTP_KEYS if not v[k]]
-        if not v["alertEmails"]:
+        missing = [k for k in SMTP_KEYS if k in v and v[k] == ""]
+        if v.get("alertEmails") == []:
             missing.insert(0, "alertEmails")
         if missing:
             problems.append(
@@ -431,7 +485,7 @@ def _alerting_rules(v: dict[str, Any], problems: list[str]) -> None:
             )
     else:
         for key in SMTP_KEYS:
-            if v[key]:
+            if v.get(key):
                 shown = "[secret]" if key in SECRET_KEYS else repr(v[key])
                 problems.append(
                     f"{key} = {shown}: only used when alertReceiver is email, not {receiver}."
@@ -445,15 +499,30 @@ def _region_hint(cloud: str) -> str:
 
 
 def _check_supported_version(version: str, cloud: str, problems: list[str]) -> None:
-    def minor(text: str) -> int:
-        return int(text.split(".")[1])
-
-    if minor(versions.K8S_OLDEST) <= minor(version) <= minor(versions.K8S_NEWEST):
+    """The cloud's creatable minors (components/versions.py), and on eks every add-on table
+    the cluster indexes with the version, so no KeyError can come after the VPC and cluster
+    are registered."""
+    supported = versions.MANAGED_K8S[cloud]
+    if version not in supported:
+        hint = ""
+        if len(version) == 3:
+            # An unquoted 1.30 is the number 1.3 to YAML and JSON readers (Pulumi ESC
+            # environments, `--path` values): the quotes keep the trailing zero.
+            hint = (
+                f' YAML reads an unquoted {version}0 as the number {version}: write "{version}0".'
+            )
+        problems.append(
+            f"kubernetesVersion = {version!r}: {cloud} clusters are supported from "
+            f"{supported[0]} to {supported[-1]} (components/versions.py).{hint}"
+        )
         return
-    problems.append(
-        f"kubernetesVersion = {version!r}: {cloud} clusters are supported from "
-        f"{versions.K8S_OLDEST} to {versions.K8S_NEWEST}."
-    )
+    if cloud == "eks":
+        unpinned = [a for a, table in versions.EKS_ADDON_VERSIONS.items() if version not in table]
+        if unpinned:
+            problems.append(
+                f"kubernetesVersion = {version!r}: no EKS add-on version pinned for it "
+                f"({', '.join(unpinned)} in components/versions.py EKS_ADDON_VERSIONS)."
+            )
 
 
 def _check_retention(days: int, cloud: str, problems: list[str]) -> None:

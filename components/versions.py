@@ -7,12 +7,29 @@ one-line change that the tests and `python -m kit plan` then check.
 
 from dataclasses import dataclass
 
-# Kubernetes minor versions the kit supports: managed clusters are created with a version in this
-# range, and every manifest is schema-checked against both ends (kubernetes-validate --strict).
-# EKS and AKS both offer 1.34-1.36 in standard support as of 2026-11.
+# Kubernetes minor versions the kit's manifests are written for: every object is schema-checked
+# against both ends (kubernetes-validate --strict); a local cluster may run any of them.
 K8S_OLDEST = "1.34"
-K8S_NEWEST = "1.36"
-K8S_DEFAULT = "1.35"
+K8S_NEWEST = "1.37"
+# The minors each cloud can create a cluster with for the next months, from the clouds' published
+# calendars (read 2026-11-29):
+# - AKS release calendar (learn.microsoft.com/azure/aks/supported-kubernetes-versions, source
+#   MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md @ fb060ab,
+#   ms.date 2026-08-05): 1.34 end of life Nov 2026 (after that only "platform support", where
+#   cluster creation is not supported); 1.35 to Mar 2027, 1.36 to Jun 2027, 1.37 (GA Oct 2026)
+#   to Oct 2027.
+# - EKS release calendar (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html and
+#   endoflife.date/amazon-eks): 1.34 leaves standard support on 2026-12-02, where the cluster's
+#   STANDARD upgrade policy upgrades the control plane under the stack (nodes and the pinned
+#   kube-proxy stay behind), so the kit no longer creates it; 1.35 (EKS release 2026-01-28) is in
+#   standard support to 2027-03-27; 1.36 for 14 months from its EKS release (after the upstream
+#   release of 2026-04), i.e. past mid-2027. 1.37 has no EKS add-on builds pinned below.
+MANAGED_K8S: dict[str, tuple[str, ...]] = {
+    "aks": ("1.35", "1.36", "1.37"),
+    "eks": ("1.35", "1.36"),
+}
+# Creatable on both clouds until at least Jun 2027 (AKS end of life; EKS standard support).
+K8S_DEFAULT = "1.36"
 
 # OpenTelemetry Collector, contrib distribution (the only upstream build with the Azure and AWS
 # exporters and awscontainerinsightreceiver). Newest release tag in
@@ -60,21 +77,18 @@ SAMPLE_APP_PYTHON_IMAGE = (
 # (managing-coredns, managing-kube-proxy; 2026 edition listing 1.30-1.36). vpc-cni: the user
 # guide's table stops at 1.34, so the build is v1.23.1 (amazon-vpc-cni-k8s CHANGELOG, 2026-08),
 # whose EKS build v1.23.1-eksbuild.1 is published for every supported minor (one build serves
-# all of them; seen active on 1.34, 1.35 and 1.36 clusters). Check a pin before bumping it with
+# all of them; seen active on 1.35 and 1.36 clusters). Check a pin before bumping it with
 # `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version 1.35`.
 EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
     "vpc-cni": {
-        "1.34": "v1.23.1-eksbuild.1",
         "1.35": "v1.23.1-eksbuild.1",
         "1.36": "v1.23.1-eksbuild.1",
     },
     "kube-proxy": {
-        "1.34": "v1.34.6-eksbuild.13",
         "1.35": "v1.35.3-eksbuild.13",
         "1.36": "v1.36.0-eksbuild.14",
     },
     "coredns": {
-        "1.34": "v1.13.2-eksbuild.11",
         "1.35": "v1.14.3-eksbuild.3",
         "1.36": "v1.14.3-eksbuild.3",
     },

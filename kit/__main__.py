@@ -37,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         from kit.docs import config_table, update_readme
 
         if args.update:
-            update_readme(args.update)
+            try:
+                update_readme(args.update)
+            except (OSError, ValueError) as err:
+                print(f"config-docs failed: {err}", file=sys.stderr)
+                return 2
         else:
             print(config_table())
         return 0

@@ -14,7 +14,8 @@ def config_table() -> str:
     for decl in load_declarations().values():
         plain = isinstance(decl.default, str) and decl.default
         default = decl.default if plain else json.dumps(decl.default)
-        rows.append(f"| `{decl.key}` | {decl.type} | `{default}` | {decl.description} |")
+        shown = "required" if decl.default is None else f"`{default}`"
+        rows.append(f"| `{decl.key}` | {decl.type} | {shown} | {decl.description} |")
     return "\n".join(rows)
 
 
@@ -24,9 +25,11 @@ END = "<!-- /config-table -->"
 
 def update_readme(path: Path) -> None:
     """Replace the table between the markers with a fresh one."""
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file (give the README whose table to rewrite)")
     text = path.read_text()
     head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    if not rest:
-        raise ValueError(f"{path} has no config-table markers")
+    _, found_end, tail = rest.partition(END)
+    if not rest or not found_end:  # without the end marker, the rest of the file would go
+        raise ValueError(f"{path} has no config-table markers ({START} ... {END}); unchanged")
     path.write_text(f"{head}{START}\n{config_table()}\n{END}{tail}")

@@ -23,6 +23,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import PROJECT, SECRET_KEYS
+from kit import stackfile
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS_DIR = ROOT / "stacks"
@@ -124,12 +125,9 @@ def stack_config(
     Encrypted values (`secure:`) cannot be decrypted offline and stand in as a fixed string;
     overrides of the keys the kit wants secret are treated as `pulumi config set --secret`.
     """
-    path = STACKS_DIR / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks())
-        raise FileNotFoundError(f"no stack file {path}; stacks are: {', '.join(known)}")
-    values = dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
-    secret = [k for k, v in values.items() if isinstance(v, dict) and "secure" in v]
+    stack_file = stackfile.read(stack)
+    values: dict[str, Any] = dict(stack_file.config)
+    secret = list(stack_file.secret)
     values.update({k: OFFLINE_SECRET for k in secret})
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{PROJECT}:{key}"
@@ -144,7 +142,7 @@ def stack_config(
 
 def stacks() -> list[Path]:
     """Every stack file in stacks/."""
-    return sorted(STACKS_DIR.glob("Pulumi.*.yaml"))
+    return [stackfile.path_of(name) for name in stackfile.names()]
 
 
 def evaluate(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from kit import manifests
+from kit import manifests, outdir
 from kit.offline import Evaluation, Registered, Secret, evaluate
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -43,11 +42,11 @@ class PlanResult:
 
 
 def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> PlanResult:
-    """Evaluate `stack` offline, write everything to `out` (replacing it) and validate."""
+    """Evaluate `stack` offline, write everything to `out` (replacing a plan folder, refusing
+    any other: kit/outdir.py) and validate."""
     evaluation = evaluate(stack, overrides)
-    if out.exists():
-        shutil.rmtree(out)
-    (out / "manifests").mkdir(parents=True)
+    outdir.prepare(out)
+    (out / "manifests").mkdir()
     (out / "tree.txt").write_text(render_tree(evaluation.resources))
     (out / "resources.json").write_text(json.dumps(_resources(evaluation), indent=2, default=str))
     (out / "outputs.json").write_text(json.dumps(evaluation.outputs, indent=2, default=repr))

@@ -25,11 +25,11 @@ def test_aks_is_a_free_tier_vmss_cluster_with_identity_oidc_and_network_policy(e
 
 
 def test_aks_sizing_follows_config(evaluate):
-    ev = evaluate("aks", nodeCount=3, aksVmSize="Standard_D4s_v5", kubernetesVersion="1.34")
+    ev = evaluate("aks", nodeCount=3, aksVmSize="Standard_D4s_v5", kubernetesVersion="1.37")
     cluster = one(ev, AKS).inputs
     assert cluster["agentPoolProfiles"][0]["count"] == 3
     assert cluster["agentPoolProfiles"][0]["vmSize"] == "Standard_D4s_v5"
-    assert cluster["kubernetesVersion"] == "1.34"
+    assert cluster["kubernetesVersion"] == "1.37"
 
 
 def test_everything_lives_in_the_stacks_own_resource_group(evaluated):

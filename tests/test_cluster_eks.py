@@ -136,13 +136,11 @@ def test_addon_pins_are_eks_build_versions():
 
 
 def test_every_supported_kubernetes_version_has_an_entry_per_addon(evaluate):
-    supported = [
-        f"1.{m}" for m in range(_minor(versions.K8S_OLDEST), _minor(versions.K8S_NEWEST) + 1)
-    ]
+    supported = list(versions.MANAGED_K8S["eks"])
     for by_k8s in EKS_ADDON_VERSIONS.values():
         assert sorted(by_k8s) == supported
-    ev = evaluate("eks", kubernetesVersion=versions.K8S_OLDEST)
-    assert _addons(ev)["kube-proxy"].inputs["addonVersion"].startswith(f"v{versions.K8S_OLDEST}.")
+    ev = evaluate("eks", kubernetesVersion=supported[0])
+    assert _addons(ev)["kube-proxy"].inputs["addonVersion"].startswith(f"v{supported[0]}.")
 
 
 def test_coredns_waits_for_nodes_and_nodes_wait_for_the_node_daemonsets(evaluated):
@@ -221,10 +219,6 @@ def test_next_steps_give_the_kubeconfig_command_and_the_console(evaluated):
         "aws eks update-kubeconfig --region ap-northeast-1 --name o11y-kit-eks"
     )
     assert steps["cluster_console"].endswith("#/clusters/o11y-kit-eks")
-
-
-def _minor(version):
-    return int(version.split(".")[1])
 
 
 def test_nodes_let_pods_reach_imdsv2_for_container_insights(evaluated):

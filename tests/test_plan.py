@@ -29,7 +29,8 @@ def test_plan_writes_tree_manifests_and_outputs_and_all_objects_are_schema_valid
     done = run_plan("--stack", stack, "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all valid" in done.stdout
-    assert "against 1.34.0 and 1.36.0" in done.stdout
+    low, high = manifests.supported_versions()
+    assert f"against {low} and {high}" in done.stdout
     tree = (out / "tree.txt").read_text()
     assert "o11y-kit:core:Namespaces  kit\n  kubernetes:core/v1:Namespace  kit-agent" in tree
     objects = [yaml.safe_load(p.read_text()) for p in sorted((out / "manifests").glob("*.yaml"))]
@@ -56,17 +57,67 @@ def test_plan_names_the_known_stacks_when_asked_for_another(tmp_path):
     assert "stacks are: aks, eks, local" in done.stderr
 
 
+@pytest.mark.parametrize("victim", ["stacks-copy", "checkout-like"])
+def test_plan_out_refuses_a_folder_it_did_not_write_and_deletes_nothing(victim, tmp_path):
+    """`--out stacks` used to delete the stack files (with their encryptionsalt)."""
+    folder = tmp_path / victim
+    folder.mkdir()
+    (folder / "Pulumi.aks.yaml").write_text("encryptionsalt: v1:keep-me\n")
+    done = run_plan("--stack", "local", "--out", str(folder))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"plan failed: --out {folder}: the folder is not empty and")
+    assert "Traceback" not in done.stderr
+    assert (folder / "Pulumi.aks.yaml").read_text() == "encryptionsalt: v1:keep-me\n"
+
+
+def test_plan_out_replaces_its_own_previous_plan_and_refuses_a_file(tmp_path):
+    out = tmp_path / "plan"
+    assert run_plan("--stack", "local", "--out", str(out)).returncode == 0
+    assert (out / ".o11y-kit-plan").is_file()
+    (out / "stale.yaml").write_text("from an earlier run")
+    assert run_plan("--stack", "local", "--out", str(out)).returncode == 0
+    assert not (out / "stale.yaml").exists()  # the marked folder was replaced
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    done = run_plan("--stack", "local", "--out", str(a_file))
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        == f"plan failed: --out {a_file}: not a folder; give a folder for the plan (e.g. plan/)"
+    )
+    assert a_file.read_text() == "mine"
+
+
+def test_config_docs_update_on_a_missing_file_or_one_without_markers_is_one_line(tmp_path):
+    no_markers = tmp_path / "README.md"
+    from kit.docs import START
+
+    no_markers.write_text(f"# mine\n{START}\nrest\n")
+    for target in (tmp_path / "missing.md", no_markers):
+        done = subprocess.run(
+            [sys.executable, "-m", "kit", "config-docs", "--update", str(target)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2
+        assert done.stderr.startswith("config-docs failed: ") and "Traceback" not in done.stderr
+    assert no_markers.read_text().endswith("rest\n")  # no end marker: left as it was
+
+
 def test_schema_validation_catches_unknown_fields_and_wrong_types():
     bad = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}, "spec": {"x": 1}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y"}, "data": {"k": 1}},
     ]
     found = manifests.validate(bad)
+    low, high = manifests.supported_versions()
     assert {(i.object, i.version) for i in found} == {
-        ("Namespace x", "1.34.0"),
-        ("Namespace x", "1.36.0"),
-        ("ConfigMap y", "1.34.0"),
-        ("ConfigMap y", "1.36.0"),
+        ("Namespace x", low),
+        ("Namespace x", high),
+        ("ConfigMap y", low),
+        ("ConfigMap y", high),
     }
 
 

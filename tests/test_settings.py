@@ -18,7 +18,7 @@ EKS = {"cloud": "eks", "region": "us-east-1", "fargateTiers": '["back"]'}
 
 def problems(stack: str = "local", unknown=(), **raw) -> list[str]:
     with pytest.raises(ConfigError) as err:
-        parse_config(raw, stack, DECLARED, list(unknown))
+        parse_config({"cloud": "local", **raw}, stack, DECLARED, list(unknown))
     return err.value.problems
 
 
@@ -29,7 +29,7 @@ def only(stack: str = "local", **raw) -> str:
 
 
 def test_defaults_from_pulumi_yaml_give_a_valid_local_stack():
-    config = parse_config({}, "local", DECLARED)
+    config = parse_config({"cloud": "local"}, "local", DECLARED)
     assert config.cloud == "local"
     assert config.cluster.kubernetes_version == versions.K8S_DEFAULT
     assert config.app.enabled is True
@@ -89,10 +89,21 @@ def test_list_entries_are_checked_one_by_one():
     assert "'front' not one of middle, back" in only("eks", **{**EKS, "fargateTiers": '["front"]'})
 
 
-def test_every_problem_is_reported_at_once():
+def test_every_problem_is_reported_at_once_cross_key_rules_included():
     found = problems(cloud="aks", nodeCount="x", loadRps="-1", unknown=["colud"])
-    assert len(found) == 3  # cross-key rules wait until every value parses
+    assert len(found) == 4  # the per-key problems and aks's missing region, in one round
     assert any(p.startswith("colud: unknown key; did you mean 'cloud'?") for p in found)
+    assert "region = '': required on aks; an Azure location such as japaneast." in found
+    # a rule across keys skips a key that did not parse (nodeCount), rather than guess
+    assert not any("needs at least" in p for p in found)
+
+
+def test_a_missing_cloud_is_refused_so_an_empty_stack_never_deploys_into_the_kube_context():
+    with pytest.raises(ConfigError) as err:
+        parse_config({}, "aks", DECLARED)
+    (problem,) = err.value.problems
+    assert problem.startswith("cloud: required, not set.")
+    assert DECLARED["cloud"].default is None  # the Pulumi CLI refuses the stack as well
 
 
 @pytest.mark.parametrize(
@@ -102,8 +113,11 @@ def test_every_problem_is_reported_at_once():
         ("aks", {**AKS, "fargateTiers": '["back"]'}, "fargateTiers = ['back']: Fargate exists only on eks; cloud is aks."),
         ("eks", {**EKS, "fargateTiers": "[]"}, "fargateTiers = []: eks places at least one"),
         ("aks", {**AKS, "nodeCount": "1"}, "nodeCount = 1: aks needs at least 2 nodes"),
-        ("aks", {**AKS, "kubernetesVersion": "1.30"}, "kubernetesVersion = '1.30': aks clusters are supported from 1.34 to 1.36."),
-        ("eks", {**EKS, "kubernetesVersion": "1.37"}, "kubernetesVersion = '1.37': eks clusters are supported from 1.34 to 1.36."),
+        ("aks", {**AKS, "kubernetesVersion": "1.34"}, "kubernetesVersion = '1.34': aks clusters are supported from 1.35 to 1.37"),
+        ("eks", {**EKS, "kubernetesVersion": "1.37"}, "kubernetesVersion = '1.37': eks clusters are supported from 1.35 to 1.36"),
+        ("eks", {**EKS, "kubernetesVersion": "1.34"}, "kubernetesVersion = '1.34': eks clusters are supported from 1.35 to 1.36"),
+        ("aks", {**AKS, "eksInstanceType": "m5.large"}, "eksInstanceType = 'm5.large': only used on eks; cloud is aks."),
+        ("eks", {**EKS, "aksVmSize": "Standard_D4s_v5"}, "aksVmSize = 'Standard_D4s_v5': only used on aks; cloud is eks."),
         ("aks", {"cloud": "aks"}, "region = '': required on aks; an Azure location such as japaneast."),
         ("eks", {**EKS, "region": "Tokyo"}, "region = 'Tokyo': not an AWS region"),
         ("local", {"region": "japaneast"}, "region = 'japaneast': only used on aks and eks; cloud is local"),
@@ -124,7 +138,8 @@ def test_error_message_names_the_stack_and_how_to_fix_it():
         parse_config({"cloud": "gke"}, "dev", DECLARED)
     text = str(err.value)
     assert "stack 'dev': 1 configuration problem(s); nothing was created." in text
-    assert "pulumi config set" in text and "stacks/Pulumi.dev.yaml" in text
+    assert "pulumi config set --stack dev <key> <value>" in text
+    assert "stacks/Pulumi.dev.yaml" in text
 
 
 def test_bad_config_fails_the_real_program_before_any_resource_is_registered():
@@ -140,10 +155,11 @@ def test_typo_in_a_stack_key_is_caught_by_the_real_program():
         offline.evaluate("local", {"nodecount": 3})
 
 
-def test_kubernetes_version_declaration_matches_the_pinned_range():
+def test_kubernetes_version_declaration_matches_the_pinned_ranges():
     decl = DECLARED["kubernetesVersion"]
     assert decl.default == versions.K8S_DEFAULT
-    assert f"{versions.K8S_OLDEST}-{versions.K8S_NEWEST}" in decl.description
+    for cloud, supported in versions.MANAGED_K8S.items():
+        assert f"{cloud}: {supported[0]}-{supported[-1]}" in decl.description
 
 
 def test_each_alert_receiver_needs_its_settings_and_secrets_are_never_echoed():
@@ -168,7 +184,7 @@ def test_each_alert_receiver_needs_its_settings_and_secrets_are_never_echoed():
 def test_secrets_stored_in_clear_are_refused():
     with pytest.raises(ConfigError) as err:
         parse_config(
-            {"alertReceiver": "webhook", "alertWebhookUrl": "https://hooks.example.com/x"},
+            {"cloud": "local", "alertReceiver": "webhook", "alertWebhookUrl": "https://x.io/a"},
             "local",
             DECLARED,
             secrets_in_clear=["alertWebhookUrl"],
@@ -178,7 +194,7 @@ def test_secrets_stored_in_clear_are_refused():
         "alertWebhookUrl: stored in clear in the stack's config; set it with "
         "`pulumi config set --secret alertWebhookUrl <value>`."
     )
-    assert "hooks.example.com" not in str(err.value)
+    assert "x.io" not in str(err.value)
 
 
 def test_the_real_program_refuses_a_webhook_url_that_is_not_secret(monkeypatch):
@@ -192,6 +208,7 @@ def test_the_real_program_refuses_a_webhook_url_that_is_not_secret(monkeypatch):
 def test_alertmanager_may_mail_alert_emails_on_local():
     config = parse_config(
         {
+            "cloud": "local",
             "alertReceiver": "email",
             "alertEmails": '["ops@example.com"]',
             "alertSmtpSmarthost": "smtp.example.com:587",
