@@ -1,13 +1,17 @@
 # Everything a user or CI runs goes through here. `make help` lists the targets.
 STACK ?= local
 PYTHON ?= python3
+# The sample app's lock (sample-app/requirements.txt) is compiled for this Python minor.
+PYTHON_MINOR := 3.11
+# kit/crd-validate/package.json "engines"; the README says the same.
+NODE_MAJOR := 20
 VENV := venv
 PY := $(VENV)/bin/python
 # A local file backend under the project unless you already use another one.
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv app-venv crd-validate test lint fmt plan bench up destroy pulumi-cli
+.PHONY: help venv app-venv crd-validate test lint fmt plan bench up destroy pulumi-cli stack-file
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
@@ -17,7 +21,15 @@ help:
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
 	@echo "make bench                      time an offline evaluation of each stack"
 
+# Checked before a minute of venv building, not after it.
+check_python = @$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_MINOR))))' 2>/dev/null || { \
+	  echo "Python $(PYTHON_MINOR) is needed (the sample app's lock is compiled for it); '$(PYTHON)' is $$($(PYTHON) -V 2>/dev/null || echo 'not found')."; \
+	  echo "Run again with PYTHON=python$(PYTHON_MINOR), e.g. make $(or $(MAKECMDGOALS),test) PYTHON=python$(PYTHON_MINOR)"; \
+	  exit 1; }
+comma := ,
+
 $(VENV)/.installed: requirements.txt
+	$(check_python)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	touch $@
@@ -26,6 +38,7 @@ venv: $(VENV)/.installed
 
 # The sample app's own venv, from its hash-locked requirements (what its pods install).
 sample-app/.venv/.installed: sample-app/requirements.txt sample-app/setup-venv.sh
+	$(check_python)
 	PYTHON=$(PYTHON) sample-app/setup-venv.sh
 	touch $@
 
@@ -33,6 +46,11 @@ app-venv: sample-app/.venv/.installed
 
 # Node packages that validate the prometheus-operator custom resources (kit/crd_schemas.py).
 kit/crd-validate/node_modules/.package-lock.json: kit/crd-validate/package-lock.json
+	@command -v npm >/dev/null && node -e 'process.exit(process.versions.node.split(".")[0] < $(NODE_MAJOR))' 2>/dev/null || { \
+	  echo "Node.js $(NODE_MAJOR)+ with npm is needed to check the prometheus-operator resources (make plan, make test);"; \
+	  echo "found: $$(node --version 2>/dev/null || echo 'no node'), $$(command -v npm >/dev/null && echo npm || echo 'no npm')."; \
+	  echo "Install it from https://nodejs.org/en/download (Debian 13/Ubuntu 24.04: apt-get install nodejs npm)."; \
+	  exit 1; }
 	npm ci --prefix kit/crd-validate --no-audit --no-fund
 
 crd-validate: kit/crd-validate/node_modules/.package-lock.json
@@ -62,7 +80,15 @@ pulumi-cli:
 	  echo "Without it, 'make plan STACK=$(STACK)' shows offline what would be created."; \
 	  exit 1; }
 
-up destroy: pulumi-cli venv
+# A stack is a file in stacks/: a typo must not create (and deploy) a new, empty stack.
+stack-file:
+	@test -f "stacks/Pulumi.$(STACK).yaml" || { \
+	  echo "No stack '$(STACK)': the stacks are $$(cd stacks && ls Pulumi.*.yaml | sed 's/^Pulumi\.//; s/\.yaml$$//' | tr '\n' ' ')"; \
+	  echo "(files stacks/Pulumi.<stack>.yaml). For a new stack, copy one first, e.g."; \
+	  echo "  cp stacks/Pulumi.local.yaml stacks/Pulumi.$(STACK).yaml"; \
+	  exit 2; }
+
+up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
 	pulumi stack select $(STACK) --create
 	pulumi $@ --stack $(STACK)

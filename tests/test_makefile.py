@@ -15,7 +15,9 @@ echo "$PULUMI_BACKEND_URL $*" >> "$PULUMI_CALLS"
 """
 
 
-def make(target: str, tmp_path, with_pulumi: bool) -> subprocess.CompletedProcess:
+def make(
+    target: str, tmp_path, with_pulumi: bool, stack: str = "aks"
+) -> subprocess.CompletedProcess:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     if with_pulumi:
@@ -26,7 +28,7 @@ def make(target: str, tmp_path, with_pulumi: bool) -> subprocess.CompletedProces
     env = {**os.environ, "PATH": ":".join(path), "PULUMI_CALLS": str(tmp_path / "calls")}
     env.pop("PULUMI_BACKEND_URL", None)
     return subprocess.run(
-        ["make", "-o", "venv/.installed", target, "STACK=aks"],
+        ["make", "-o", "venv/.installed", target, f"STACK={stack}"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -55,3 +57,63 @@ def test_up_without_the_pulumi_cli_says_how_to_install_it_and_points_to_plan(tmp
     assert "The Pulumi CLI is not installed" in done.stdout
     assert "curl -fsSL https://get.pulumi.com | sh" in done.stdout
     assert "make plan STACK=aks" in done.stdout
+
+
+def test_up_and_destroy_refuse_a_stack_without_a_file_before_pulumi_runs(tmp_path):
+    """A typo used to create a new, empty stack, which deployed into the current kube context."""
+    for target in ("up", "destroy"):
+        done = make(target, tmp_path, with_pulumi=True, stack="akss")
+        assert done.returncode == 2
+        assert "No stack 'akss': the stacks are aks eks local" in done.stdout
+        assert "cp stacks/Pulumi.local.yaml stacks/Pulumi.akss.yaml" in done.stdout
+        assert not (tmp_path / "calls").exists()  # the Pulumi CLI never ran
+
+
+def test_a_python_other_than_the_locked_minor_is_refused_before_building_the_venv(tmp_path):
+    fake = tmp_path / "python3.12"
+    fake.write_text('#!/bin/sh\n[ "$1" = -V ] && echo "Python 3.12.1" && exit 0\nexit 1\n')
+    fake.chmod(0o755)
+    venv = tmp_path / "venv"
+    done = subprocess.run(
+        ["make", "venv", f"VENV={venv}", f"PYTHON={fake}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert (
+        f"Python 3.11 is needed (the sample app's lock is compiled for it); '{fake}' is Python 3.12.1."
+        in done.stdout
+    )
+    assert "make venv PYTHON=python3.11" in done.stdout
+    assert not venv.exists()
+
+
+def test_without_npm_make_says_what_to_install_instead_of_failing_on_npm(tmp_path):
+    make_bin = shutil.which("make")
+    empty_path = tmp_path / "bin"
+    empty_path.mkdir()
+    done = subprocess.run(
+        [make_bin, "-B", "kit/crd-validate/node_modules/.package-lock.json"],
+        cwd=ROOT,
+        env={"PATH": str(empty_path), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "Node.js 20+ with npm is needed" in done.stdout
+    assert "found: no node, no npm." in done.stdout
+    assert "No such file or directory" not in done.stderr
+
+
+def test_the_node_version_the_makefile_requires_is_the_one_package_json_and_readme_name():
+    import json
+    import re
+
+    engines = json.loads((ROOT / "kit/crd-validate/package.json").read_text())["engines"]["node"]
+    major = re.fullmatch(r">=(\d+)", engines)[1]
+    assert f"NODE_MAJOR := {major}\n" in (ROOT / "Makefile").read_text()
+    assert f"Node.js {major}+" in (ROOT / "README.md").read_text()
+    assert f"NODE_MAJOR={major}" in (ROOT / ".ci/run").read_text()
