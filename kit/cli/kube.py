@@ -7,8 +7,8 @@ Pulumi CLI is installed and --stack is given); else the current context."""
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import urllib3
 import yaml
@@ -17,8 +17,9 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from components.namespaces import AGENT, APP, MONITORING
+from kit import stackfile
 from kit.cli.errors import KitError
-from kit.cli.stack import ROOT, pulumi_available, stack_outputs
+from kit.cli.stack import pulumi_available, stack_outputs
 
 PROBE_TIMEOUT_S = 8
 FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
@@ -26,11 +27,11 @@ FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     """Options every cluster-facing subcommand shares."""
-    # The stack files, as kit.offline.stacks() lists them (not imported: it loads Pulumi, and
-    # every cluster command would pay for that at start-up).
-    known = sorted(p.name.split(".")[1] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+    # kit.stackfile imports only PyYAML (kit.offline would load Pulumi at every start-up).
     parser.add_argument(
-        "--stack", choices=known, help="Pulumi stack whose outputs and kubeconfig to use"
+        "--stack",
+        choices=stackfile.names(),
+        help="Pulumi stack whose outputs and kubeconfig to use",
     )
     parser.add_argument("--context", help="kube context to use (default: the current one)")
     parser.add_argument(
@@ -68,17 +69,25 @@ def is_fargate(node) -> bool:
 
 def connect(args: argparse.Namespace) -> Kube:
     """Load the kubeconfig the options point at and check that the kit's namespaces exist."""
+    if args.kubeconfig and not Path(args.kubeconfig).expanduser().is_file():
+        raise KitError(f"--kubeconfig {args.kubeconfig}: no such file")
     outputs: dict = {}
+    explicit = args.kubeconfig or args.context
     if args.stack and pulumi_available():
         outputs = stack_outputs(args.stack)
-    elif args.stack:
-        print(
-            f"note: no Pulumi CLI; using the kube context as it is for stack {args.stack}",
-            file=sys.stderr,
+    elif args.stack and not explicit and _stack_cloud(args.stack) != "local":
+        # The stack's kubeconfig is one of its outputs; the current context may be any cluster.
+        raise KitError(
+            f"stack {args.stack}: its kubeconfig is a stack output, read through the Pulumi CLI, "
+            "which is not installed (curl -fsSL https://get.pulumi.com | sh); or choose the "
+            "cluster yourself with --context/--kubeconfig (after az aks get-credentials or aws "
+            "eks update-kubeconfig)"
         )
     configuration = client.Configuration()
     where = _load(args, outputs, configuration)
-    configuration.retries = 1  # a closed port should fail in a second, not after retries
+    # One quick retry of a refused connection; never of a read that timed out (that would double
+    # the wait before the one-line message).
+    configuration.retries = urllib3.util.Retry(total=1, connect=1, read=0, redirect=0, status=0)
     kube = Kube(client.ApiClient(configuration), where, outputs)
     _check_deployed(kube, configuration.host)
     return kube
@@ -103,6 +112,14 @@ def _load(args: argparse.Namespace, outputs: dict, configuration: client.Configu
     except (ConfigException, OSError, ValueError, yaml.YAMLError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise KitError(f"no usable kubeconfig: {first_line}") from None
+
+
+def _stack_cloud(stack: str) -> str:
+    """The cloud a stack file names; "" when it cannot be read (plan reports why)."""
+    try:
+        return stackfile.read(stack).config.get("o11y-kit:cloud", "")
+    except (OSError, ValueError):
+        return ""
 
 
 def _current_context(kubeconfig: str | None) -> str:
@@ -130,8 +147,14 @@ def _check_deployed(kube: Kube, host: str) -> None:
 
 
 def describe_api_error(err: ApiException, where: str) -> str:
-    if err.status in (401, 403):
-        return f"the Kubernetes API refused the credentials of {where} (HTTP {err.status})"
+    if err.status == 401:
+        return f"the Kubernetes API refused the credentials of {where} (HTTP 401: not logged in)"
+    if err.status == 403:
+        return (
+            f"the Kubernetes API accepted the credentials of {where} but does not allow them to "
+            "read the kit's namespaces (HTTP 403: an RBAC or access-entry problem, not a login "
+            "one); use the deployer's identity or a cluster-admin context"
+        )
     return f"Kubernetes API error in {where}: HTTP {err.status} {err.reason}"
 
 
@@ -140,6 +163,8 @@ def _reason(err: Exception) -> str:
     text = str(reason)
     if "Connection refused" in text:
         return "connection refused"
+    if isinstance(reason, urllib3.exceptions.TimeoutError) or "timed out" in text:
+        return f"no answer within {PROBE_TIMEOUT_S} s (a firewall, a VPN or a stopped cluster?)"
     return text.splitlines()[0][:200]
 
 

@@ -1,0 +1,68 @@
+"""One-line messages for what a user gets wrong around the cluster: a missing kubeconfig, a
+stack whose kubeconfig needs the Pulumi CLI, credentials that are not allowed (403, not 401),
+and an API server that never answers (said once, without a retry doubling the wait)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from kitcli_fakes import ReplayServer, write_kubeconfig
+
+from kit.__main__ import main
+from kit.cli import kube
+
+
+def one_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err, err
+    return err
+
+
+def test_a_missing_kubeconfig_file_is_named(tmp_path, capsys):
+    missing = tmp_path / "nope" / "kubeconfig"
+    assert main(["status", "--kubeconfig", str(missing)]) == 2
+    assert one_line(capsys) == f"kit: --kubeconfig {missing}: no such file"
+
+
+@pytest.mark.parametrize("stack", ["aks", "eks"])
+def test_a_cloud_stack_without_the_pulumi_cli_does_not_fall_back_to_the_current_context(
+    stack, monkeypatch, capsys
+):
+    monkeypatch.setattr(kube, "pulumi_available", lambda: False)
+    assert main(["status", "--stack", stack]) == 2
+    err = one_line(capsys)
+    assert err.startswith(f"kit: stack {stack}: its kubeconfig is a stack output")
+    assert "--context/--kubeconfig" in err
+
+
+def test_forbidden_is_not_reported_as_bad_credentials(tmp_path, capsys):
+    status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403}
+    with ReplayServer(lambda request: (403, status)) as api:
+        kubeconfig = write_kubeconfig(tmp_path, api.url)
+        assert main(["status", "--kubeconfig", str(kubeconfig)]) == 2
+    err = one_line(capsys)
+    assert "accepted the credentials of context test but does not allow them" in err
+    assert "HTTP 403" in err and "refused the credentials" not in err
+
+
+def test_an_api_that_never_answers_is_said_once_in_words(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(kube, "PROBE_TIMEOUT_S", 1)
+    with socket.socket() as silent:  # accepts connections (backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        kubeconfig = write_kubeconfig(tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}")
+        assert main(["status", "--kubeconfig", str(kubeconfig)]) == 2
+        silent.setblocking(False)
+        connections = []
+        while True:
+            try:
+                connections.append(silent.accept()[0])
+            except BlockingIOError:
+                break
+        for conn in connections:
+            conn.close()
+    err = one_line(capsys)
+    assert err.endswith("no answer within 1 s (a firewall, a VPN or a stopped cluster?)"), err
+    assert "read timeout=" not in err
+    assert len(connections) == 1  # a read that timed out is not retried
