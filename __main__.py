@@ -50,11 +50,16 @@ pulumi.export("namespaces", namespaces.names)
 pulumi.export("grafana_password", monitoring.grafana_password)
 pulumi.export(
     "grafana",
-    f"kubectl -n {ns.MONITORING.name} port-forward svc/{monitoring.endpoints.grafana_service} "
-    "3000:80, then open http://localhost:3000 (user admin; password: "
-    "pulumi stack output grafana_password --show-secrets)",
+    f"python -m kit open grafana --stack {config.stack} (port-forwards, prints the URL and "
+    "where the password is). By hand: point kubectl at the cluster (aks/eks: the credentials "
+    f"command in next_steps), kubectl -n {ns.MONITORING.name} port-forward "
+    f"svc/{monitoring.endpoints.grafana_service} 3000:80, open http://localhost:3000 as admin "
+    "with the password from PULUMI_BACKEND_URL=file://$PWD/.pulumi-state pulumi stack output "
+    f"grafana_password --show-secrets --stack {config.stack}",
 )
 pulumi.export("front", app.front_url if app else "sampleApp is off")
+if app and app.front_address is not None:
+    pulumi.export("front_service_ip", app.front_address)
 pulumi.export("next_steps", outside_view.next_steps(cluster, workspace, alerts))
 if cluster.kubeconfig is not None:
     pulumi.export("kubeconfig", cluster.kubeconfig)

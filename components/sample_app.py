@@ -75,7 +75,12 @@ class SampleApp(pulumi.ComponentResource):
         }
         self.front_service = self.objects[f"service-{args.namespace}-front"]
         self.front_url = self._front_url(args)
-        self.register_outputs({"front_url": self.front_url})
+        # The load balancer's address alone (seed-kit users look for `front_service_ip`);
+        # None when the front end is private.
+        self.front_address: pulumi.Output[str] | None = None
+        if args.frontend_allowed_cidrs:
+            self.front_address = self.front_service.status.apply(_load_balancer_address)
+        self.register_outputs({"front_url": self.front_url, "front_address": self.front_address})
 
     def _front_url(self, args: SampleAppArgs) -> pulumi.Output[str]:
         """The public URL behind a LoadBalancer, or how to port-forward to the private one."""
@@ -316,10 +321,16 @@ def _deployment(
 
 def _load_balancer_url(status: Any) -> str:
     """http://<ip or hostname>/ from a Service status (AKS gives an IP, EKS a hostname)."""
+    address = _load_balancer_address(status)
+    return f"http://{address}/" if address else NO_ADDRESS_YET
+
+
+NO_ADDRESS_YET = "the load balancer has no address yet: kubectl -n o11y-app get svc front"
+
+
+def _load_balancer_address(status: Any) -> str:
     ingress = (status.load_balancer.ingress or []) if status and status.load_balancer else []
-    if not ingress:
-        return "the load balancer has no address yet: kubectl -n o11y-app get svc front"
-    return f"http://{ingress[0].ip or ingress[0].hostname}/"
+    return (ingress[0].ip or ingress[0].hostname) if ingress else ""
 
 
 def _labels(name: str) -> dict[str, str]:

@@ -36,7 +36,12 @@ AWS_CALLER = "aws:index/getCallerIdentity:getCallerIdentity"
 AWS_PARTITION = "aws:index/getPartition:getPartition"
 AWS_REGION = "aws:index/getRegion:getRegion"
 
+# What the cloud assigns stands in as values no one can mistake for real ones (they reach
+# outputs.json): the AWS documentation's example account, all-zero/one Azure IDs, an address from
+# the documentation range (RFC 5737) and "offline-placeholder" in host names.
 ACCOUNT_ID = "123456789012"
+OFFLINE_IP = "203.0.113.10"
+OFFLINE_HOST = "offline-placeholder"
 OFFLINE_SECRET = "offline-secret-value"  # what a `secure:` stack value reads as offline
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
@@ -221,7 +226,8 @@ def _computed_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[st
     """Outputs a real provider computes, for the types whose outputs the program reads."""
     if typ.startswith("azure-native:"):
         kind = typ.split(":")[-1]
-        arm_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg/providers/{kind}/{name}"
+        group = inputs.get("resourceGroupName") or "offline-placeholder-rg"
+        arm_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/{kind}/{name}"
         return {"id": arm_id, **_azure_outputs(typ, name, inputs)}
     return _other_outputs(typ, name, inputs)
 
@@ -229,10 +235,11 @@ def _computed_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[st
 def _azure_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     if typ == "azure-native:containerservice:ManagedCluster":
         rg = inputs.get("resourceGroupName", "rg")
+        location = inputs.get("location", "japaneast")
         return {
             "name": inputs.get("resourceName", name),
-            "fqdn": f"{name}-dns.hcp.{inputs.get('location', 'japaneast')}.azmk8s.io",
-            "nodeResourceGroup": f"MC_{rg}_{name}_{inputs.get('location', 'japaneast')}",
+            "fqdn": f"{name}-dns.{OFFLINE_HOST}.hcp.{location}.azmk8s.io",
+            "nodeResourceGroup": f"MC_{rg}_{name}_{location}",
             "identity": {**inputs.get("identity", {}), "principalId": f"{name}-principal"},
             "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example/{name}/"},
         }
@@ -249,14 +256,14 @@ def _azure_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
 
 def _other_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     if typ == "kubernetes:core/v1:Service" and inputs["spec"].get("type") == "LoadBalancer":
-        return {"status": {"loadBalancer": {"ingress": [{"ip": "20.48.0.10"}]}}}
+        return {"status": {"loadBalancer": {"ingress": [{"ip": OFFLINE_IP}]}}}
     if typ == "random:index/randomPassword:RandomPassword":
         return {"result": ("offline-" + name)[: int(inputs.get("length", 16))].ljust(16, "x")}
     if typ == "aws:eks/cluster:Cluster":
         return {
             "name": inputs.get("name", name),
             "arn": f"arn:aws:eks:ap-northeast-1:{ACCOUNT_ID}:cluster/{inputs.get('name', name)}",
-            "endpoint": f"https://{name}.gr7.ap-northeast-1.eks.amazonaws.com",
+            "endpoint": f"https://{name}.{OFFLINE_HOST}.ap-northeast-1.eks.amazonaws.com",
             "certificateAuthority": {"data": FAKE_CA.decode()},
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.example/id/{name}"}]}],
         }

@@ -93,7 +93,7 @@ def summary(result: PlanResult) -> str:
         "schemas): " + ("all valid" if result.ok else f"{len(result.invalid)} problem(s)")
     )
     lines += [f"  INVALID {i.object} (k8s {i.version}): {i.reason}" for i in result.invalid]
-    lines.append("outputs:")
+    lines.append("outputs (IDs, IPs and endpoints the cloud assigns are offline placeholders):")
     lines += [
         f"  {k}: {v!r}" if isinstance(v, Secret) else f"  {k}: {v}" for k, v in ev.outputs.items()
     ]

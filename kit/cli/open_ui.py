@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from components.namespaces import MONITORING
 from kit.cli import services
 from kit.cli.kube import add_target_options, connect
 from kit.cli.portforward import forward_service
+from kit.cli.stack import ROOT
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ TARGETS = {
 
 def grafana_credentials(stack: str | None) -> str:
     pulumi = "pulumi stack output grafana_password --show-secrets"
+    if not os.environ.get("PULUMI_BACKEND_URL"):  # the Makefile's backend, as `make up` used
+        pulumi = f"PULUMI_BACKEND_URL=file://{ROOT}/.pulumi-state {pulumi}"
     if stack:
         pulumi += f" --stack {stack}"
     kubectl = (
