@@ -88,7 +88,11 @@ stack-file:
 	  echo "  cp stacks/Pulumi.local.yaml stacks/Pulumi.$(STACK).yaml"; \
 	  exit 2; }
 
+# eks: EKS may recreate the control-plane log group after the cluster is gone; removed after
+# destroy and, if it came back later, before the next up (kit/eks_leftovers.py).
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
 	pulumi stack select $(STACK) --create
+	$(if $(filter up,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
 	pulumi $@ --stack $(STACK)
+	$(if $(filter destroy,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))

@@ -26,6 +26,10 @@ def make(
         fake.chmod(0o755)
     path = [str(bin_dir), *(p for p in os.environ["PATH"].split(":") if not _has_pulumi(p))]
     env = {**os.environ, "PATH": ":".join(path), "PULUMI_CALLS": str(tmp_path / "calls")}
+    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent")
+    env.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        env.pop(key, None)
     env.pop("PULUMI_BACKEND_URL", None)
     return subprocess.run(
         ["make", "-o", "venv/.installed", target, f"STACK={stack}"],
@@ -117,3 +121,14 @@ def test_the_node_version_the_makefile_requires_is_the_one_package_json_and_read
     assert f"NODE_MAJOR := {major}\n" in (ROOT / "Makefile").read_text()
     assert f"Node.js {major}+" in (ROOT / "README.md").read_text()
     assert f"NODE_MAJOR={major}" in (ROOT / ".ci/run").read_text()
+
+
+@pytest.mark.parametrize("target", ["up", "destroy"])
+def test_eks_up_and_destroy_look_for_the_recreated_control_plane_log_group(target, tmp_path):
+    done = make(target, tmp_path, with_pulumi=True, stack="eks")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    leftovers = next(i for i, line in enumerate(lines) if "kit.eks_leftovers --stack eks" in line)
+    pulumi = next(i for i, line in enumerate(lines) if line == f"pulumi {target} --stack eks")
+    assert (leftovers < pulumi) == (target == "up")  # before up, after destroy
+    assert "eks-leftovers: could not check /aws/eks/o11y-kit-eks/cluster" in done.stderr
