@@ -19,6 +19,10 @@ from components.cluster.eks import EksCluster
 from components.settings import KitConfig
 
 # Evaluated every minute, in alarm after 5 bad minutes in a row, back to OK after one good one.
+# Mails go out only when something is wrong (ALARM, and for the Ready alarm also a silent agent):
+# a new alarm starts in INSUFFICIENT_DATA, and OK actions would mail "OK" on every first deploy
+# (INSUFFICIENT_DATA -> OK once the metric arrives), as would a missing-as-breaching alarm whose
+# metric takes longer than 5 minutes to appear. Recovery shows on the alarm's console page.
 PERIOD_SECONDS = 60
 EVALUATION_PERIODS = 5
 # The cluster-wide dimension set the cluster agent declares for the Ready metric: every node's
@@ -38,8 +42,8 @@ class CloudWatchAlertsArgs:
 
 
 class CloudWatchAlerts(pulumi.ComponentResource):
-    """SNS topic (e-mail subscriptions, if any) and the two node alarms, which notify it both
-    when they fire and when they recover."""
+    """SNS topic (e-mail subscriptions, if any) and the two node alarms, which notify it when
+    they fire (and, for the Ready alarm, when the metric stops arriving)."""
 
     topic: aws.sns.Topic
     not_ready: aws.cloudwatch.MetricAlarm
@@ -67,15 +71,14 @@ class CloudWatchAlerts(pulumi.ComponentResource):
             "evaluation_periods": EVALUATION_PERIODS,
             "datapoints_to_alarm": EVALUATION_PERIODS,
             "alarm_actions": notify,
-            "ok_actions": notify,
             "opts": child,
         }
         self.not_ready = aws.cloudwatch.MetricAlarm(
             f"{name}-node-not-ready",
             name=f"{cluster}-node-not-ready",
             alarm_description=(
-                f"A node of {cluster} has been NotReady or Unknown for 5 minutes, or the cluster "
-                "agent stopped reporting node conditions."
+                f"A node of {cluster} has been NotReady or Unknown for 5 minutes (ALARM), or the "
+                "cluster agent stopped reporting node conditions (INSUFFICIENT_DATA)."
             ),
             namespace=agent.NODE_READY_NAMESPACE,
             metric_name=agent.NODE_READY_METRIC,
@@ -85,11 +88,15 @@ class CloudWatchAlerts(pulumi.ComponentResource):
             statistic="Minimum",
             comparison_operator="LessThanThreshold",
             threshold=1,
-            # Breaching: the metric only goes missing when the single cluster agent is not
-            # writing, e.g. while it is rescheduled off the very node that failed, or down. Five
-            # blind minutes are then worth a mail; "missing" would only go INSUFFICIENT_DATA,
-            # which mails nobody, and "notBreaching" would even turn a firing alarm back to OK.
-            treat_missing_data="breaching",
+            # Missing: five minutes without the metric go INSUFFICIENT_DATA, which mails too
+            # (insufficient_data_actions), since after the first datapoint the metric only goes
+            # missing when the single cluster agent is not writing (rescheduled off the very node
+            # that failed, or down). Before the first datapoint of a fresh deploy the alarm just
+            # stays in its initial INSUFFICIENT_DATA state: no transition, no mail, where
+            # "breaching" mailed ALARM when the first metric took over 5 minutes. "notBreaching"
+            # would turn a firing alarm back to OK when the agent goes silent.
+            treat_missing_data="missing",
+            insufficient_data_actions=notify,
             **every_minute_for_5,
         )
         self.pressure = aws.cloudwatch.MetricAlarm(
@@ -97,7 +104,8 @@ class CloudWatchAlerts(pulumi.ComponentResource):
             name=f"{cluster}-node-pressure",
             alarm_description=(
                 f"A node of {cluster} has had memory, disk or PID pressure or no network for 5 "
-                "minutes (Container Insights cluster_failed_node_count)."
+                "minutes, or was lost: a node that stops reporting has its conditions set to "
+                "Unknown, which counts as failed (Container Insights cluster_failed_node_count)."
             ),
             namespace=CONTAINER_INSIGHTS,
             metric_name=FAILED_NODES_METRIC,

@@ -49,7 +49,6 @@ def test_not_ready_alarm_fires_for_any_node_not_ready_or_unknown():
         ([1, 1, -1], True),  # Unknown (node stopped reporting)
     ):
         assert _fires(alarm, min(nodes)) is fires, nodes
-    assert alarm["treatMissingData"] == "breaching"  # a silent cluster agent is not "healthy"
 
 
 def test_both_alarms_evaluate_every_minute_and_fire_after_five_bad_minutes():
@@ -73,12 +72,61 @@ def test_pressure_alarm_fires_on_any_failed_node():
     assert not _fires(alarm, 0) and _fires(alarm, 1)
 
 
-def test_alarms_notify_the_topic_when_firing_and_recovering():
+def test_alarms_notify_the_topic_when_firing_and_never_just_for_being_ok():
     ev, _ = outside_view()
     topic_arn = one(ev, TOPIC).outputs["arn"]
     for alarm in ev.of_type(ALARM):
         assert alarm.inputs["alarmActions"] == [topic_arn]
-        assert alarm.inputs["okActions"] == [topic_arn]
+        assert "okActions" not in alarm.inputs  # INSUFFICIENT_DATA -> OK on every first deploy
+    assert _alarm(ev, "node-not-ready")["insufficientDataActions"] == [topic_arn]
+
+
+def _mails(alarm, minutes):
+    """The notifications an alarm sends over a minute-by-minute series (None = no datapoint),
+    by CloudWatch's documented evaluation (AlarmThatSendsEmail.html, "Configuring how CloudWatch
+    alarms treat missing data"): a new alarm starts in INSUFFICIENT_DATA; actions run on state
+    changes only; with every point of the window missing, "missing" means INSUFFICIENT_DATA,
+    "breaching"/"notBreaching" count the points as bad/good."""
+    treat = alarm["treatMissingData"]
+    actions = {
+        "ALARM": alarm.get("alarmActions"),
+        "OK": alarm.get("okActions"),
+        "INSUFFICIENT_DATA": alarm.get("insufficientDataActions"),
+    }
+    state, sent = "INSUFFICIENT_DATA", []
+    for end in range(1, len(minutes) + 1):
+        window = minutes[max(0, end - alarm["evaluationPeriods"]) : end]
+        if len(window) < alarm["evaluationPeriods"]:
+            continue
+        present = [v for v in window if v is not None]
+        if not present and treat == "missing":
+            new = "INSUFFICIENT_DATA"
+        else:
+            bad = sum(_fires(alarm, v) for v in present)
+            bad += (len(window) - len(present)) * (treat == "breaching")
+            new = "ALARM" if bad >= alarm["datapointsToAlarm"] else "OK"
+        if new != state and actions[new]:
+            sent.append(new)
+        state = new
+    return sent
+
+
+def test_a_fresh_deploy_mails_nothing_while_the_first_metric_is_on_its_way():
+    ev, _ = outside_view()
+    for suffix, healthy in (("node-not-ready", 1), ("node-pressure", 0)):
+        alarm = _alarm(ev, suffix)
+        assert _mails(alarm, [None] * 8 + [healthy] * 10) == [], suffix
+
+
+def test_a_not_ready_node_and_a_silent_cluster_agent_each_mail_once():
+    alarm = _alarm(outside_view()[0], "node-not-ready")
+    assert _mails(alarm, [1] * 6 + [0] * 6) == ["ALARM"]
+    assert _mails(alarm, [1] * 6 + [None] * 6) == ["INSUFFICIENT_DATA"]
+
+
+def test_the_pressure_alarm_says_it_counts_lost_nodes_too():
+    description = _alarm(outside_view()[0], "node-pressure")["alarmDescription"]
+    assert "or was lost" in description and "Unknown" in description
 
 
 def test_each_alert_email_gets_an_email_subscription():
