@@ -117,8 +117,8 @@ class Monitoring(pulumi.ComponentResource):
             if args.alert_secrets
             else []
         )
-        loki = _release(f"{name}-loki", versions.LOKI_CHART, namespace, loki_values(), child)
-        tempo = _release(
+        _release(f"{name}-loki", versions.LOKI_CHART, namespace, loki_values(), child)
+        _release(
             f"{name}-tempo", versions.TEMPO_CHART, namespace, tempo_values(self.endpoints), child
         )
         self.stack = _release(
@@ -126,7 +126,9 @@ class Monitoring(pulumi.ComponentResource):
             versions.KUBE_PROMETHEUS_STACK_CHART,
             namespace,
             kube_prometheus_stack_values(self.endpoints, args.alert_receiver),
-            child.merge(pulumi.ResourceOptions(depends_on=[secret, loki, tempo, *receiver_secret])),
+            # Not on Loki and Tempo: Grafana's datasources are URLs it tries when queried, so
+            # waiting for both releases only put about a minute on every up's critical path.
+            child.merge(pulumi.ResourceOptions(depends_on=[secret, *receiver_secret])),
         )
         self.content = MonitoringContent(
             f"{name}-content",
