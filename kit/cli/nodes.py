@@ -19,9 +19,9 @@ from kit.cli.kube import Kube, is_fargate
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 REGION_LABEL = "topology.kubernetes.io/region"
 AZURE_ID = re.compile(
-    r"^azure:///subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)/providers/"
-    r"Microsoft\.Compute/virtualMachineScaleSets/(?P<vmss>[^/]+)/virtualMachines/(?P<instance>\d+)$",
-    re.IGNORECASE,
+    r"azure:///subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)/providers/"
+    r"Microsoft\.Compute/virtualMachineScaleSets/(?P<vmss>[^/]+)/virtualMachines/(?P<instance>[0-9]+)",
+    re.IGNORECASE | re.ASCII,
 )
 # An ASG replaces an instance that is not running; for the demo it must stay stopped.
 ASG_PROCESSES = ["HealthCheck", "ReplaceUnhealthy"]
@@ -90,7 +90,7 @@ def kind_container(node) -> str | None:
 
 
 def vmss_command(node, verb: str) -> list[str] | None:
-    match = AZURE_ID.match(node.spec.provider_id or "")
+    match = AZURE_ID.fullmatch(node.spec.provider_id or "")
     if not match:
         return None
     return [

@@ -18,7 +18,7 @@ from components.namespaces import AGENT, APP
 from kit.cli.kube import KIT_NAMESPACES, Kube, add_target_options, connect, is_fargate
 
 NAME_LABEL = "app.kubernetes.io/name"
-_POD_SUFFIX = re.compile(r"(-[a-z0-9]{8,10})?-[a-z0-9]{5}$|-\d+$")
+_POD_SUFFIX = re.compile(r"(-[a-z0-9]{8,10})?-[a-z0-9]{5}\Z|-[0-9]+\Z", re.ASCII)
 
 
 @dataclass

@@ -66,3 +66,22 @@ def test_an_api_that_never_answers_is_said_once_in_words(tmp_path, monkeypatch, 
     assert err.endswith("no answer within 1 s (a firewall, a VPN or a stopped cluster?)"), err
     assert "read timeout=" not in err
     assert len(connections) == 1  # a read that timed out is not retried
+
+
+def test_node_provider_ids_are_matched_whole_and_in_ascii():
+    from types import SimpleNamespace
+
+    from kit.cli import nodes
+
+    base = (
+        "azure:///subscriptions/s/resourceGroups/mc_rg/providers/Microsoft.Compute/"
+        "virtualMachineScaleSets/aks-system-1/virtualMachines/"
+    )
+
+    def command(provider_id):
+        node = SimpleNamespace(spec=SimpleNamespace(provider_id=provider_id))
+        return nodes.vmss_command(node, "deallocate")
+
+    assert command(base + "3") is not None
+    for bad in (base + "３", base + "3\n", base + "3/extra"):
+        assert command(bad) is None, bad
