@@ -69,13 +69,21 @@ def is_fargate(node) -> bool:
 
 def connect(args: argparse.Namespace) -> Kube:
     """Load the kubeconfig the options point at and check that the kit's namespaces exist."""
-    if args.kubeconfig and not Path(args.kubeconfig).expanduser().is_file():
-        raise KitError(f"--kubeconfig {args.kubeconfig}: no such file")
     outputs: dict = {}
     explicit = args.kubeconfig or args.context
+    stack_config = _stack_config(args.stack) if args.stack else {}
+    cloud = stack_config.get("o11y-kit:cloud", "")
+    option = "--kubeconfig"
+    if cloud == "local" and not explicit:
+        # The cluster `make up` deployed to: the stack's own kubeconfig/context, if it sets them.
+        args.kubeconfig = stack_config.get("o11y-kit:kubeconfig") or None
+        args.context = stack_config.get("o11y-kit:context") or None
+        option = f"stack {args.stack}'s kubeconfig"
+    if args.kubeconfig and not Path(args.kubeconfig).expanduser().is_file():
+        raise KitError(f"{option} {args.kubeconfig}: no such file")
     if args.stack and pulumi_available():
         outputs = stack_outputs(args.stack)
-    elif args.stack and not explicit and _stack_cloud(args.stack) != "local":
+    elif args.stack and not explicit and cloud != "local":
         # The stack's kubeconfig is one of its outputs; the current context may be any cluster.
         raise KitError(
             f"stack {args.stack}: its kubeconfig is a stack output, read through the Pulumi CLI, "
@@ -114,12 +122,12 @@ def _load(args: argparse.Namespace, outputs: dict, configuration: client.Configu
         raise KitError(f"no usable kubeconfig: {first_line}") from None
 
 
-def _stack_cloud(stack: str) -> str:
-    """The cloud a stack file names; "" when it cannot be read (plan reports why)."""
+def _stack_config(stack: str) -> dict[str, str]:
+    """The stack file's config; empty when it cannot be read (`kit plan` says why)."""
     try:
-        return stackfile.read(stack).config.get("o11y-kit:cloud", "")
+        return stackfile.read(stack).config
     except (OSError, ValueError):
-        return ""
+        return {}
 
 
 def _current_context(kubeconfig: str | None) -> str:

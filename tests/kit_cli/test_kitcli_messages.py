@@ -85,3 +85,30 @@ def test_node_provider_ids_are_matched_whole_and_in_ascii():
     assert command(base + "3") is not None
     for bad in (base + "３", base + "3\n", base + "3/extra"):
         assert command(bad) is None, bad
+
+
+def test_a_local_stack_is_reached_through_its_own_kubeconfig_and_context(
+    tmp_path, monkeypatch, capsys
+):
+    """`make up STACK=mine` deployed to the kubeconfig/context the stack file names; the CLI
+    must look there, not at the current context."""
+    from kit import stackfile
+
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    monkeypatch.setattr(stackfile, "STACKS_DIR", stacks)
+    with ReplayServer(lambda request: (404, {"kind": "Status", "code": 404})) as api:
+        kubeconfig = write_kubeconfig(tmp_path, api.url)
+        (stacks / "Pulumi.mine.yaml").write_text(
+            f"config:\n  o11y-kit:cloud: local\n  o11y-kit:kubeconfig: {kubeconfig}\n"
+            "  o11y-kit:context: test\n"
+        )
+        monkeypatch.setattr(kube, "pulumi_available", lambda: False)
+        assert main(["status", "--stack", "mine"]) == 2
+        assert api.requests, "the stack's kubeconfig was not used"
+    assert "the kit is not deployed in context test" in one_line(capsys)
+    (stacks / "Pulumi.mine.yaml").write_text(
+        "config:\n  o11y-kit:cloud: local\n  o11y-kit:kubeconfig: /nowhere/kubeconfig\n"
+    )
+    assert main(["status", "--stack", "mine"]) == 2
+    assert one_line(capsys) == "kit: stack mine's kubeconfig /nowhere/kubeconfig: no such file"
