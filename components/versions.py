@@ -24,10 +24,14 @@ K8S_NEWEST = "1.37"
 #   kube-proxy stay behind), so the kit no longer creates it; 1.35 (EKS release 2026-01-28) is in
 #   standard support to 2027-03-27; 1.36 for 14 months from its EKS release (after the upstream
 #   release of 2026-04), i.e. past mid-2027. 1.37 has no EKS add-on builds pinned below.
-MANAGED_K8S: dict[str, tuple[str, ...]] = {
-    "aks": ("1.35", "1.36", "1.37"),
-    "eks": ("1.35", "1.36"),
+CALENDARS_READ = "2026-11"
+# Per cloud, each minor the kit creates and the last month it stays creatable without surprises
+# (AKS: end of life; EKS: end of standard support; EKS 1.36: a lower bound, see above).
+CREATABLE_UNTIL: dict[str, dict[str, str]] = {
+    "aks": {"1.35": "2027-03", "1.36": "2027-06", "1.37": "2027-10"},
+    "eks": {"1.35": "2027-03", "1.36": "2027-06"},
 }
+MANAGED_K8S: dict[str, tuple[str, ...]] = {c: tuple(v) for c, v in CREATABLE_UNTIL.items()}
 # Creatable on both clouds until at least Jun 2027 (AKS end of life; EKS standard support).
 K8S_DEFAULT = "1.36"
 

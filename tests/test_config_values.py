@@ -161,3 +161,14 @@ def test_the_real_program_refuses_a_foreign_prefixed_key_and_accepts_provider_ke
     with pytest.raises(ConfigError, match="o11ykit:nodeCount: namespace 'o11ykit'"):
         offline.evaluate("local", {"o11ykit:nodeCount": "3"})
     assert offline.evaluate("local", {"kubernetes:enableServerSideApply": "true"}).resources
+
+
+def test_every_managed_version_stays_creatable_for_the_next_months():
+    """Each supported minor stays creatable at least three months past the day the clouds'
+    calendars were read, and the default is one of them on both clouds."""
+    year, month = map(int, versions.CALENDARS_READ.split("-"))
+    soonest = f"{year + (month + 2) // 12}-{(month + 2) % 12 + 1:02d}"
+    for cloud, until in versions.CREATABLE_UNTIL.items():
+        for version, last in until.items():
+            assert last >= soonest, (cloud, version, last)
+        assert versions.K8S_DEFAULT in until
