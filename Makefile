@@ -46,7 +46,7 @@ app-venv: sample-app/.venv/.installed
 
 # Node packages that validate the prometheus-operator custom resources (kit/crd_schemas.py).
 kit/crd-validate/node_modules/.package-lock.json: kit/crd-validate/package-lock.json
-	@command -v npm >/dev/null && node -e 'process.exit(process.versions.node.split(".")[0] < $(NODE_MAJOR))' 2>/dev/null || { \
+	@command -v npm >/dev/null && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < $(NODE_MAJOR) ? 1 : 0)' 2>/dev/null || { \
 	  echo "Node.js $(NODE_MAJOR)+ with npm is needed to check the prometheus-operator resources (make plan, make test);"; \
 	  echo "found: $$(node --version 2>/dev/null || echo 'no node'), $$(command -v npm >/dev/null && echo npm || echo 'no npm')."; \
 	  echo "Install it from https://nodejs.org/en/download (Debian 13/Ubuntu 24.04: apt-get install nodejs npm)."; \

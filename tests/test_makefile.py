@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, require_tool
 
 FAKE_PULUMI = """#!/bin/sh
 echo "$PULUMI_BACKEND_URL $*" >> "$PULUMI_CALLS"
@@ -132,3 +132,26 @@ def test_eks_up_and_destroy_look_for_the_recreated_control_plane_log_group(targe
     pulumi = next(i for i, line in enumerate(lines) if line == f"pulumi {target} --stack eks")
     assert (leftovers < pulumi) == (target == "up")  # before up, after destroy
     assert "eks-leftovers: could not check /aws/eks/o11y-kit-eks/cluster" in done.stderr
+
+
+def test_the_real_node_passes_the_version_check_and_npm_ci_follows(tmp_path):
+    """The check runs the real node (a boolean to process.exit() is an error on Node 20+); npm
+    is a stand-in that records its call, so the shared node_modules is not touched."""
+    node = shutil.which("node")
+    require_tool(node, "Node.js", "install Node.js 20+ (see the README's prerequisites)")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_npm = bin_dir / "npm"
+    fake_npm.write_text(f'#!/bin/sh\necho "$*" > {tmp_path / "npm-call"}\n')
+    fake_npm.chmod(0o755)
+    (bin_dir / "node").symlink_to(node)
+    done = subprocess.run(
+        [shutil.which("make"), "-B", "kit/crd-validate/node_modules/.package-lock.json"],
+        cwd=ROOT,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "npm-call").read_text().startswith("ci --prefix kit/crd-validate")
