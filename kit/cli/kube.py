@@ -123,11 +123,11 @@ def _load(args: argparse.Namespace, outputs: dict, configuration: client.Configu
 
 
 def _stack_config(stack: str) -> dict[str, str]:
-    """The stack file's config; empty when it cannot be read (`kit plan` says why)."""
+    """The stack file's config, or one line saying why it cannot be read."""
     try:
         return stackfile.read(stack).config
-    except (OSError, ValueError):
-        return {}
+    except (OSError, ValueError) as err:
+        raise KitError(str(err)) from None
 
 
 def _current_context(kubeconfig: str | None) -> str:

@@ -112,3 +112,13 @@ def test_a_local_stack_is_reached_through_its_own_kubeconfig_and_context(
     )
     assert main(["status", "--stack", "mine"]) == 2
     assert one_line(capsys) == "kit: stack mine's kubeconfig /nowhere/kubeconfig: no such file"
+
+
+def test_a_broken_stack_file_is_one_line_naming_file_and_line(tmp_path, monkeypatch, capsys):
+    from kit import stackfile
+
+    monkeypatch.setattr(stackfile, "STACKS_DIR", tmp_path)
+    (tmp_path / "Pulumi.mine.yaml").write_text("config:\n\to11y-kit:cloud: local\n")
+    assert main(["status", "--stack", "mine"]) == 2
+    err = one_line(capsys)
+    assert err.startswith(f"kit: {tmp_path / 'Pulumi.mine.yaml'}:2: invalid YAML: found character")
