@@ -34,12 +34,26 @@ run_id=$(date -u +%Y%m%dT%H%M%S%N)
 fifo_dir=$(mktemp -d -p "$log_dir" ".fifos.XXXXXX") || exit 70
 copier_pids=()
 
+# write_chunks STREAM: stdin into STREAM's chunk files until EOF. split exits on its first write
+# error (a full emptyDir: ENOSPC), and tee would then drop the file side for good; so split is
+# restarted on a new name series (a restart must not overwrite chunks the collector has not read)
+# once the rest of the line it was cut off in is discarded (the next chunk starts on a whole
+# line). What arrives while the disk is full is lost; every line after that reaches the files.
+# Keeping stdin open across restarts means tee never sees a closed pipe.
+write_chunks() {
+    local stream=$1 series=$run_id
+    until split --line-bytes="$chunk_bytes" --numeric-suffixes --suffix-length=8 \
+        --additional-suffix=.log - "$log_dir/$stream.$series."; do
+        IFS= read -r _ || return 0
+        series=$(date -u +%Y%m%dT%H%M%S%N)
+    done
+}
+
 # start_copy STREAM FD: pass STREAM through to file descriptor FD and into its chunk files.
 start_copy() {
     local stream=$1 fd=$2
     mkfifo "$fifo_dir/$stream" "$fifo_dir/$stream.chunks" || exit 70
-    split --line-bytes="$chunk_bytes" --numeric-suffixes --suffix-length=8 \
-        --additional-suffix=.log - "$log_dir/$stream.$run_id." <"$fifo_dir/$stream.chunks" &
+    write_chunks "$stream" <"$fifo_dir/$stream.chunks" &
     copier_pids+=($!)
     # warn: keep copying to the other output if one fails (and ignore SIGPIPE), so a broken
     # file side never blocks the app and a broken stdout never stops the file side.

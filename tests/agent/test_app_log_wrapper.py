@@ -22,6 +22,7 @@ import pytest
 
 from agent.fargate_sidecar import LogChunks, wrapper_script
 from agent.quantities import memory_bytes
+from tests.helpers import require_tool
 
 TOOLS = ("bash", "tee", "split", "mkfifo", "mktemp", "date", "sleep", "rm")
 LINES_PER_SECOND_PER_STREAM = 3000
@@ -97,11 +98,18 @@ class ChunkFollower:
         return text.splitlines()
 
 
-def _start(tmp_path: Path, app_args: list[str], chunks: LogChunks) -> subprocess.Popen:
+def _start(
+    tmp_path: Path,
+    app_args: list[str],
+    chunks: LogChunks,
+    app_source: str = NOISY_APP,
+    launcher: tuple[str, ...] = ("bash",),
+) -> subprocess.Popen:
+    """The wrapper around `app_source`, started by `launcher` (which ends by running bash)."""
     wrapper = tmp_path / "app-log-wrapper.sh"
     wrapper.write_text(wrapper_script())
-    app = tmp_path / "noisy.py"
-    app.write_text(NOISY_APP)
+    app = tmp_path / "app.py"
+    app.write_text(app_source)
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
     env = {
@@ -112,7 +120,7 @@ def _start(tmp_path: Path, app_args: list[str], chunks: LogChunks) -> subprocess
         "APP_LOG_PRUNE_SECONDS": str(chunks.prune_seconds),
     }
     return subprocess.Popen(
-        ["bash", str(wrapper), sys.executable, str(app), *app_args],
+        [*launcher, str(wrapper), sys.executable, str(app), *app_args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -168,3 +176,92 @@ def test_sigterm_reaches_the_app_and_its_handler_decides_the_exit_code(tmp_path,
     assert b"sigterm handled" in out
     (chunk,) = (tmp_path / "logs").glob("stdout.*.log")
     assert "sigterm handled" in chunk.read_text()
+
+
+STEADY_APP = textwrap.dedent(
+    """
+    import sys, time
+    rate, seconds = int(sys.argv[1]), float(sys.argv[2])
+    pad = "y" * 100
+    start, sent = time.monotonic(), 0
+    while (elapsed := time.monotonic() - start) < seconds:
+        while sent < int(elapsed * rate):
+            sent += 1
+            sys.stdout.write(f"out {sent:08d} {pad}\\n")
+            sys.stdout.flush()
+        time.sleep(0.002)
+    time.sleep(1)  # the tmpfs goes with the wrapper's namespace: let the follower read it all
+    """
+)
+DISK_BYTES = 2 * 1024 * 1024
+SMALL_CHUNKS = LogChunks(chunk_bytes=64 * 1024, keep_chunks=2, prune_seconds=1)
+
+
+@pytest.fixture
+def small_tmpfs(tools_present):
+    """A real disk that fills up: a 2 MiB tmpfs mounted in a private mount namespace
+    (`unshare -rm`: a user namespace, so no root needed where the kernel allows it)."""
+    probe = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+    )
+    require_tool(
+        "unshare" if probe.returncode == 0 else None,
+        "a private tmpfs mount (unshare -rm)",
+        "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)",
+    )
+
+
+def _fill(directory: Path) -> Path:
+    """Write a filler file until the disk answers ENOSPC; returns it."""
+    filler = directory / "filler"
+    with filler.open("wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+        except OSError as error:
+            assert error.errno == 28, error  # ENOSPC
+    return filler
+
+
+def test_file_side_resumes_after_the_disk_was_full(tmp_path, small_tmpfs):
+    """The emptyDir fills up (ENOSPC on a chunk write) and is freed again: every line the app
+    writes after that reaches the chunk files (the collector side), not just kubectl logs."""
+    mount_then_wrap = f'mount -t tmpfs -o size={DISK_BYTES} tmpfs "$APP_LOG_DIR" && exec bash "$@"'
+    launcher = ("unshare", "-rm", "sh", "-c", mount_then_wrap, "sh")
+    process = _start(tmp_path, ["1000", "6"], SMALL_CHUNKS, STEADY_APP, launcher)
+    log_dir = tmp_path / "logs"
+    stdout, stderr = [], []
+    readers = [_drain(process.stdout, stdout), _drain(process.stderr, stderr)]
+    # The tmpfs as the wrapper sees it: through its process's root, in its mount namespace.
+    disk = Path(f"/proc/{process.pid}/root") / str(log_dir).lstrip("/")
+    follower = ChunkFollower(disk)
+
+    def written() -> int:
+        lines = b"".join(stdout).split(b"\n")[:-1]
+        return int(lines[-1].split()[1]) if lines else 0
+
+    def follow(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and process.poll() is None:
+            follower.poll()
+            time.sleep(0.05)
+
+    follow(1.5)
+    filler = _fill(disk)
+    follow(1.0)
+    filler.unlink()
+    follow(0.5)
+    freed_at = written()
+    follow(10)
+    for reader in readers:
+        reader.join()
+
+    assert process.returncode == 0, b"".join(stderr)[-500:]
+    assert b"No space left on device" in b"".join(stderr), "the disk never filled up"
+    on_kubectl = _sequence(b"".join(stdout).decode().splitlines(), "out ")
+    assert on_kubectl == list(range(1, len(on_kubectl) + 1)), "kubectl logs lost lines"
+    after = [n for n in _sequence(follower.lines("stdout"), "out ") if n > freed_at]
+    expected = list(range(freed_at + 1, on_kubectl[-1] + 1))
+    assert len(expected) > 1000
+    assert after == expected, f"{len(after)} of {len(expected)} lines after the disk was freed"
