@@ -46,8 +46,11 @@ STREAMS = ("stdout", "stderr")
 # sample app's 100m/128Mi this keeps the pod at 0.25 vCPU / 1 GB
 # (see `python -m agent.bench_fargate_size`).
 DEFAULT_SIDECAR_RESOURCES = Resources(cpu="100m", memory="256Mi")
-# The collector keeps reading for a few seconds after SIGTERM while the app drains its last lines.
-PRE_STOP_SECONDS = 5
+# Kubernetes' default when a pod spec sets no terminationGracePeriodSeconds.
+DEFAULT_GRACE_SECONDS = 30
+# What the collector itself needs after its SIGTERM: the batch processor and the exporter's
+# queue flush to the gateway.
+COLLECTOR_SHUTDOWN_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,11 @@ def add_fargate_sidecar(
     if not app.get("command"):
         raise ValueError(f"container {app_container!r} must set `command` to be wrapped")
     _wrap_app(app, chunks)
-    spec["containers"].append(_sidecar_container(app_container, resources, image))
+    # The app was given its pod's grace period to stop (preStop, drain, telemetry flush): the
+    # sidecar gets its SIGTERM only after that, and the pod as long again as the collector needs.
+    app_budget = spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_SECONDS)
+    spec["terminationGracePeriodSeconds"] = app_budget + COLLECTOR_SHUTDOWN_SECONDS
+    spec["containers"].append(_sidecar_container(app_container, resources, image, app_budget))
     spec["volumes"] = [
         *spec.get("volumes", []),
         {"name": APP_LOG_VOLUME, "emptyDir": {"sizeLimit": chunks.size_limit}},
@@ -241,10 +248,19 @@ def _wrap_app(app: Json, chunks: LogChunks) -> None:
     ]
 
 
-def _sidecar_container(app_container: str, resources: Resources, image: str) -> Json:
+def _sidecar_container(
+    app_container: str, resources: Resources, image: str, app_budget: int
+) -> Json:
+    """A regular container whose preStop outlasts the app's shutdown. Not a native sidecar
+    (an init container with restartPolicy: Always, which Kubernetes stops after the app): the
+    EKS user guide ("Fargate pod configuration") sizes a Fargate pod as the larger of the
+    biggest init container and the sum of the long-running ones, and documents no exception
+    for restartable init containers, so the collector's resources could go unprovisioned.
+    The collector image has no shell, so the hook is a sleep: every pod stop takes
+    `app_budget` seconds even when the app exits sooner."""
     preset = _pod_side(resources) + Preset(env=(value_env("APP_CONTAINER_NAME", app_container),))
     container = collector_container(image, resources, preset)
     container["volumeMounts"][0]["name"] = CONFIG_VOLUME
     container["volumeMounts"][0]["mountPath"] = CONFIG_DIR
-    container["lifecycle"] = {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}}
+    container["lifecycle"] = {"preStop": {"sleep": {"seconds": app_budget}}}
     return container

@@ -148,3 +148,12 @@ def test_back_tier_stays_in_the_quarter_vcpu_one_gb_class_with_the_sidecar():
     assert billed_size(plain) == FargateSize(Decimal("0.25"), Decimal("0.5"))
     with_sidecar = add_fargate_sidecar(plain, app_container="back")
     assert billed_size(with_sidecar) == FargateSize(Decimal("0.25"), Decimal(1))
+
+
+def test_sidecar_stops_after_the_apps_grace_period_and_the_pod_waits_for_both():
+    pod = _pod()
+    pod["terminationGracePeriodSeconds"] = 35
+    spec = add_fargate_sidecar(pod, app_container="back")
+    sidecar = _container(spec, "otel-collector")
+    assert sidecar["lifecycle"]["preStop"]["sleep"]["seconds"] == 35
+    assert spec["terminationGracePeriodSeconds"] == 45
