@@ -9,6 +9,7 @@ and what is allowed.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -428,6 +429,8 @@ def _managed_rules(v: _Parsed, cloud: str, problems: list[str]) -> None:
         _check_supported_version(v["kubernetesVersion"], cloud, problems)
     if v.ok("logRetentionDays"):
         _check_retention(v["logRetentionDays"], cloud, problems)
+    if v.ok("frontendAllowedCidrs", "frontendOpenToInternet"):
+        _check_open_frontend(v["frontendAllowedCidrs"], v["frontendOpenToInternet"], problems)
 
 
 def _unused_vm_sizes(
@@ -490,6 +493,17 @@ def _alerting_rules(v: _Parsed, problems: list[str]) -> None:
                 problems.append(
                     f"{key} = {shown}: only used when alertReceiver is email, not {receiver}."
                 )
+
+
+def _check_open_frontend(cidrs: list[str], acknowledged: bool, problems: list[str]) -> None:
+    """A /0 puts the front end on the whole Internet: only when the stack says so explicitly."""
+    anywhere = [c for c in cidrs if ipaddress.ip_network(c).prefixlen == 0]
+    if anywhere and not acknowledged:
+        problems.append(
+            f"frontendAllowedCidrs = {cidrs!r}: {', '.join(anywhere)} lets anyone on the Internet "
+            "reach the front end; list your own addresses (e.g. 203.0.113.7/32), or set "
+            "frontendOpenToInternet: true to confirm."
+        )
 
 
 def _region_hint(cloud: str) -> str:

@@ -75,7 +75,9 @@ def create_app(settings: Settings, otel: telemetry.Telemetry) -> FastAPI:
 
     @app.get("/")
     async def handle(request: Request) -> JSONResponse:
-        plan = faults.plan_for(settings.tier, standing_faults, request.headers)
+        plan = faults.plan_for(
+            settings.tier, standing_faults, faults.from_callers(settings.tier, request.headers)
+        )
         if plan != faults.NO_FAULT:
             trace.get_current_span().set_attributes(
                 {
@@ -108,7 +110,8 @@ async def _call_downstream(request: Request, settings: Settings) -> JSONResponse
     client: httpx.AsyncClient = request.app.state.client
     try:
         response = await client.get(
-            settings.downstream_url, headers=faults.forwarded(request.headers)
+            settings.downstream_url,
+            headers=faults.forwarded(faults.from_callers(settings.tier, request.headers)),
         )
     except httpx.HTTPError as error:
         log.error("downstream unreachable", extra={logging_json.FIELDS: {"error": repr(error)}})

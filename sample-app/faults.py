@@ -1,8 +1,10 @@
 """Fault injection: extra latency and a share of failed requests, per tier.
 
-The environment sets a tier's standing faults (FAULT_ERROR_RATIO, FAULT_EXTRA_LATENCY_MS); request
-headers override them for one request, and are forwarded downstream, so a single `curl` to front
-can make back fail. That is what lets the walkthrough fire an SLO alert on demand.
+The environment sets a tier's standing faults (FAULT_ERROR_RATIO, FAULT_EXTRA_LATENCY_MS; what
+`kit break` sets through the cluster's API); request headers override them for one request and are
+forwarded downstream, so a single `curl` to middle can make back fail. The front tier, the only
+one reachable from outside the cluster, neither honours nor forwards them: no outside request can
+fail or slow the app, or fire the alerts and notifications behind that.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ ERROR_RATIO_HEADER = "x-fault-error-ratio"
 LATENCY_HEADER = "x-fault-latency-ms"
 FORWARDED_HEADERS = (TIER_HEADER, ERROR_RATIO_HEADER, LATENCY_HEADER)
 ALL_TIERS = "all"
+EDGE_TIER = "front"
 # A header may slow a request down, but not hold a connection for minutes.
 MAX_LATENCY_MS = 10_000.0
 
@@ -32,6 +35,11 @@ class FaultPlan:
 
 
 NO_FAULT = FaultPlan()
+
+
+def from_callers(tier: str, headers: Mapping[str, str]) -> Mapping[str, str]:
+    """The request headers this tier may act on: none at the edge, all of them elsewhere."""
+    return {} if tier == EDGE_TIER else headers
 
 
 def plan_for(tier: str, standing: FaultPlan, headers: Mapping[str, str]) -> FaultPlan:

@@ -57,6 +57,12 @@ def test_fault_header_values_are_clamped_or_ignored(ratio, latency, expected):
     assert faults.plan_for("back", STANDING, headers) == expected
 
 
+def test_the_edge_tier_acts_on_no_caller_headers_and_the_others_on_all():
+    headers = {"x-fault-error-ratio": "1"}
+    assert faults.from_callers("front", headers) == {}
+    assert faults.from_callers("middle", headers) == headers
+
+
 def test_only_fault_headers_are_forwarded_downstream():
     headers = {"x-fault-tier": "back", "x-fault-error-ratio": "1", "authorization": "secret"}
     assert faults.forwarded(headers) == {"x-fault-tier": "back", "x-fault-error-ratio": "1"}

@@ -86,15 +86,14 @@ def test_fault_header_fails_back_and_the_error_reaches_spans_and_metrics(
 ):
     trace_id, _, headers = traceparent
     fault = {"x-fault-tier": "back", "x-fault-error-ratio": "1"}
-    status, body = get(three_tiers["front"].url, {**headers, **fault})
+    status, body = get(three_tiers["middle"].url, {**headers, **fault})  # from inside the cluster
     assert status == 502, body
 
-    spans = http_spans(receiver, trace_id, expected=5)
+    spans = http_spans(receiver, trace_id, expected=3)
     back = server(spans, "back")
     assert back.status.code == Status.STATUS_CODE_ERROR
     assert any(event.name == "exception" for event in back.events)
-    for tier in ("middle", "front"):
-        assert server(spans, tier).status.code == Status.STATUS_CODE_ERROR, tier
+    assert server(spans, "middle").status.code == Status.STATUS_CODE_ERROR
 
     def back_error_points():
         return [
@@ -114,14 +113,29 @@ def test_fault_header_fails_back_and_the_error_reaches_spans_and_metrics(
 def test_latency_header_slows_only_the_targeted_tier(three_tiers, receiver, traceparent):
     trace_id, _, headers = traceparent
     fault = {"x-fault-tier": "middle", "x-fault-latency-ms": "150"}
-    assert get(three_tiers["front"].url, {**headers, **fault})[0] == 200
+    assert get(three_tiers["middle"].url, {**headers, **fault})[0] == 200
 
-    spans = http_spans(receiver, trace_id, expected=5)
+    spans = http_spans(receiver, trace_id, expected=3)
     assert duration_ms(server(spans, "middle")) >= WORK_MS + 150
     assert duration_ms(server(spans, "back")) < 150
     fault_attributes = {t: attributes(server(spans, t).attributes) for t in ("middle", "back")}
     assert fault_attributes["middle"]["app.fault.extra_latency_ms"] == 150
     assert "app.fault.extra_latency_ms" not in fault_attributes["back"]
+
+
+def test_front_ignores_and_drops_fault_headers_from_outside(three_tiers, receiver, traceparent):
+    """front is what a LoadBalancer exposes: a request from anywhere must not fail or slow
+    any tier, nor carry the headers on to the tiers that would honour them."""
+    trace_id, _, headers = traceparent
+    fault = {"x-fault-tier": "all", "x-fault-error-ratio": "1", "x-fault-latency-ms": "300"}
+    assert get(three_tiers["front"].url, {**headers, **fault})[0] == 200
+
+    spans = http_spans(receiver, trace_id, expected=5)
+    for tier in TIER_NAMES:
+        span = server(spans, tier)
+        assert span.status.code != Status.STATUS_CODE_ERROR, tier
+        assert duration_ms(span) < 300, tier
+        assert not any(k.startswith("app.fault.") for k in attributes(span.attributes)), tier
 
 
 def test_duration_histogram_has_buckets_for_20_to_250_ms(three_tiers, receiver):
