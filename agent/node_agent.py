@@ -4,9 +4,9 @@ Collects this node's kubelet stats, host metrics and container logs, receives th
 and on EKS runs Container Insights. Apps reach it through a Service with internalTrafficPolicy:
 Local: the address is a plain DNS name (no downward-API host IP in the app), traffic never leaves
 the node, the source pod IP survives (kube-proxy only DNATs) so k8s_attributes can match the
-connection, and it needs neither hostNetwork nor hostPort (which depends on the CNI's portmap
-plugin and forbids maxSurge rollouts). If the node's agent is not ready, OTLP fails fast instead
-of silently crossing to another node; SDK exporters retry.
+connection, and it needs no hostPort (which depends on the CNI's portmap plugin and forbids
+maxSurge rollouts); hostNetwork only on eks, for IMDS (EKS_HOST_NETWORK). If the node's agent
+is not ready, OTLP fails fast instead of silently crossing to another node; SDK exporters retry.
 """
 
 from __future__ import annotations
@@ -102,6 +102,13 @@ def node_agent_config(
     return build_config(preset, pipelines)
 
 
+# eks only: the nodes answer IMDS one hop away (components/cluster/eks.py), and the Container
+# Insights receiver reads the instance id, type and IP from IMDS with no other source
+# (opentelemetry-collector-contrib #31511, aws-otel-collector #1202), so this one agent shares
+# the node's network namespace. Its ports then listen on the node's IP, which NetworkPolicies
+# do not cover; ClusterFirstWithHostNet keeps cluster DNS for the Service names it exports to.
+EKS_HOST_NETWORK = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
+
 NOT_ON_FARGATE = {
     "nodeAffinity": {
         "requiredDuringSchedulingIgnoredDuringExecution": {
@@ -140,6 +147,8 @@ def node_agent_manifests(
         "tolerations": [{"operator": "Exists"}],
         "affinity": NOT_ON_FARGATE,
     }
+    if cloud is Cloud.EKS:
+        pod_spec.update(EKS_HOST_NETWORK)
     daemon_set = {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 import agent
 from components import namespaces
-from components.cluster.eks import STS_AUDIENCE, EksCluster
+from components.cluster.eks import EksCluster, irsa_trust_policy
 from components.settings import KitConfig
 
 # What the exporters call (opentelemetry-collector-contrib internal/aws/cwlogs): PutLogEvents,
@@ -87,7 +87,7 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
                 args.oidc_provider_arn, args.oidc_issuer_url
             ).apply(
                 lambda a: json.dumps(
-                    irsa_trust_policy(a[0], a[1], args.agent_namespace, args.service_accounts)
+                    irsa_trust_policy(a[0], a[1], args.agent_namespace, *args.service_accounts)
                 )
             ),
             opts=child,
@@ -114,28 +114,6 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
         """What the collectors need: region, cluster, log group names and the role to assume
         (an Output; the agent only writes it into the ServiceAccount annotation)."""
         return dataclasses.replace(self._backends, irsa_role_arn=self.role.arn)
-
-
-def irsa_trust_policy(
-    provider_arn: str, issuer_url: str, namespace: str, service_accounts: tuple[str, ...]
-) -> dict:
-    """Web-identity trust for the given service accounts (EKS user guide, "Assign IAM roles to
-    Kubernetes service accounts"). Condition keys name the issuer without its scheme."""
-    issuer = issuer_url.removeprefix("https://")
-    subjects = [f"system:serviceaccount:{namespace}:{sa}" for sa in service_accounts]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {f"{issuer}:sub": subjects, f"{issuer}:aud": STS_AUDIENCE}
-                },
-            }
-        ],
-    }
 
 
 def collector_policy(log_group_arns: list[str]) -> dict:

@@ -221,13 +221,13 @@ def test_next_steps_give_the_kubeconfig_command_and_the_console(evaluated):
     assert steps["cluster_console"].endswith("#/clusters/o11y-kit-eks")
 
 
-def test_nodes_let_pods_reach_imdsv2_for_container_insights(evaluated):
+def test_imdsv2_answers_the_node_only_not_pods_in_their_own_network(evaluated):
     ev = evaluated("eks")
     (template,) = ev.of_type("aws:ec2/launchTemplate:LaunchTemplate")
     assert template.inputs["metadataOptions"] == {
         "httpEndpoint": "enabled",
         "httpTokens": "required",
-        "httpPutResponseHopLimit": 2,
+        "httpPutResponseHopLimit": 1,
     }
     nodes = one(ev, NODE_GROUP).inputs
     assert nodes["launchTemplate"] == {"id": f"{template.name}-id", "version": "1"}
@@ -245,3 +245,32 @@ def test_fargate_pod_role_is_assumable_only_for_this_clusters_profiles(evaluated
     assert cluster_arn.endswith(":cluster/o11y-kit-eks")
     profiles = cluster_arn.replace(":cluster/", ":fargateprofile/") + "/*"
     assert statement["Condition"] == {"ArnLike": {"aws:SourceArn": profiles}}
+
+
+def _role_policies(ev, role):
+    return {
+        a.inputs["policyArn"].rsplit("/", 1)[-1]
+        for a in ev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.name.startswith(f"{role.name}-")  # named after the role (its name is computed)
+    }
+
+
+def test_vpc_cni_has_its_own_irsa_role_and_the_node_role_no_cni_policy(evaluated):
+    ev = evaluated("eks")
+    roles = {r.name: r for r in ev.of_type("aws:iam/role:Role")}
+    node_role = next(r for name, r in roles.items() if name.endswith("-node-role"))
+    cni_role = next(r for name, r in roles.items() if name.endswith("-vpc-cni-role"))
+    assert "AmazonEKS_CNI_Policy" not in _role_policies(ev, node_role)
+    assert _role_policies(ev, cni_role) == {"AmazonEKS_CNI_Policy"}
+    (statement,) = json.loads(cni_role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    conditions = statement["Condition"]["StringEquals"]
+    subjects = [v for k, v in conditions.items() if k.endswith(":sub")]
+    assert subjects == [["system:serviceaccount:kube-system:aws-node"]]
+    vpc_cni = _addons(ev)["vpc-cni"].inputs
+    assert vpc_cni["serviceAccountRoleArn"] == cni_role.outputs["arn"]
+
+
+def test_vpc_cni_enforces_network_policies(evaluated):
+    vpc_cni = _addons(evaluated("eks"))["vpc-cni"].inputs
+    assert json.loads(vpc_cni["configurationValues"]) == {"enableNetworkPolicy": "true"}

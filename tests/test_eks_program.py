@@ -25,8 +25,11 @@ def test_only_the_collector_service_accounts_carry_the_irsa_role(evaluated):
         if "eks.amazonaws.com/role-arn" in o["metadata"].get("annotations", {})
     }
     assert set(annotated) == {"otel-node-agent", "otel-cluster-agent"}
-    (role,) = [r for r in ev.of_type(ROLE) if "AssumeRoleWithWebIdentity" in str(r.inputs)]
+    irsa = [r for r in ev.of_type(ROLE) if "AssumeRoleWithWebIdentity" in str(r.inputs)]
+    (role,) = [r for r in irsa if "o11y-agent" in r.inputs["assumeRolePolicy"]]
     assert set(annotated.values()) == {role.outputs["arn"]}
+    # the only other web-identity role is the VPC CNI's, for kube-system's aws-node (an add-on)
+    assert [r.name for r in irsa if r is not role] == ["o11y-kit-eks-vpc-cni-role"]
     app_pods = [
         o["spec"]["template"]["spec"]
         for o in _objects(ev)

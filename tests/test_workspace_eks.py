@@ -34,7 +34,7 @@ def outside_view(**overrides):
 
 
 def _collector_role(ev):
-    (role,) = [r for r in ev.of_type(ROLE) if "Federated" in r.inputs["assumeRolePolicy"]]
+    (role,) = [r for r in ev.of_type(ROLE) if r.name.endswith("-ws-collector")]
     return role
 
 

@@ -21,7 +21,19 @@ from components.cluster.eks_network import EksNetwork, EksNetworkArgs
 from components.labels import FARGATE_LABEL
 from components.settings import KitConfig
 
-IMDS_HOP_LIMIT = 2
+# IMDSv2 answers one hop only: processes on the node (and hostNetwork pods) reach it, a pod in
+# its own network namespace does not, so no pod can take the node role's credentials. The node
+# agent, whose Container Insights receiver reads the instance id, type and IP from IMDS, runs on
+# the host network instead (agent/node_agent.py).
+IMDS_HOP_LIMIT = 1
+# The VPC CNI's service account: its own IRSA role holds AmazonEKS_CNI_Policy, not the node role
+# (EKS user guide, "Configure Amazon VPC CNI plugin to use IRSA").
+VPC_CNI_SERVICE_ACCOUNT = ("kube-system", "aws-node")
+# The VPC CNI enforces NetworkPolicies once its add-on is given this value (EKS user guide,
+# "Restrict Pod network traffic with Kubernetes network policies", step 2: a string "true").
+# EC2 Linux nodes only: "You can't apply the policies to Fargate or Windows nodes"
+# (EKS user guide, "Configure your cluster for Kubernetes network policies", Considerations).
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 # Pods matching this selector run on Fargate (namespace + label); the sample app sets the label
 # on the tiers listed in `fargateTiers`.
@@ -116,25 +128,36 @@ class EksCluster(KitCluster):
             opts=child,
         )
         self.oidc_provider_arn = oidc.arn
+        cni_role = aws.iam.Role(
+            f"{name}-vpc-cni-role",
+            assume_role_policy=pulumi.Output.all(oidc.arn, self.oidc_issuer).apply(
+                lambda a: json.dumps(irsa_trust_policy(a[0], a[1], *VPC_CNI_SERVICE_ACCOUNT))
+            ),
+            opts=child,
+        )
+        cni_policy = _attach(cni_role, "AmazonEKS_CNI_Policy", partition, child)
+        addon_settings = {
+            "vpc-cni": {
+                "service_account_role_arn": cni_role.arn,
+                "configuration_values": json.dumps(VPC_CNI_CONFIGURATION),
+            }
+        }
+        before_nodes = child.merge(pulumi.ResourceOptions(depends_on=[cni_policy]))
         self.addons = {
-            addon: self._addon(name, addon, args.kubernetes_version, child)
+            addon: self._addon(
+                name, addon, args.kubernetes_version, before_nodes, **addon_settings.get(addon, {})
+            )
             for addon in ADDONS_BEFORE_NODES
         }
         node_role = _service_role(f"{name}-node", "ec2.amazonaws.com", child)
         node_policies = [
             _attach(node_role, policy, partition, child)
-            for policy in (
-                "AmazonEKSWorkerNodePolicy",
-                "AmazonEKS_CNI_Policy",
-                "AmazonEC2ContainerRegistryReadOnly",
-            )
+            for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
         ]
         # Nodes and Fargate pods pull images through the NAT gateway: wait for the whole network
         # on create, and on destroy leave it in place until they (and all in-cluster objects,
         # through the kube provider) are gone.
         compute_after = [self.network, *node_policies, *self.addons.values()]
-        # IMDSv2 with a hop limit of 2: the node agent's Container Insights receiver runs in a
-        # pod (one network hop more than the host) and reads the instance id from IMDS.
         node_template = aws.ec2.LaunchTemplate(
             f"{name}-nodes",
             metadata_options={
@@ -202,11 +225,16 @@ class EksCluster(KitCluster):
         self._finish(self.cluster.name, kubeconfig)
 
     def _addon(
-        self, name: str, addon: str, kubernetes_version: str, opts: pulumi.ResourceOptions
+        self,
+        name: str,
+        addon: str,
+        kubernetes_version: str,
+        opts: pulumi.ResourceOptions,
+        **settings: pulumi.Input[str],
     ) -> aws.eks.Addon:
         """An EKS add-on at the version pinned for the cluster's Kubernetes version (a new build
         is a reviewed change, never a surprise in an unrelated `pulumi up`); OVERWRITE takes over
-        the copy EKS bootstrapped (the kit sets nothing)."""
+        the copy EKS bootstrapped, with the kit's `settings` (role, configuration values)."""
         version = versions.EKS_ADDON_VERSIONS[addon][kubernetes_version]
         return aws.eks.Addon(
             f"{name}-{addon}",
@@ -216,6 +244,7 @@ class EksCluster(KitCluster):
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             opts=opts,
+            **settings,
         )
 
 
@@ -290,6 +319,28 @@ def exec_kubeconfig(endpoint: str, ca_data: str, cluster: str, region: str) -> s
         },
         sort_keys=False,
     )
+
+
+def irsa_trust_policy(
+    provider_arn: str, issuer_url: str, namespace: str, *service_accounts: str
+) -> dict:
+    """Web-identity trust for the given service accounts (EKS user guide, "Assign IAM roles to
+    Kubernetes service accounts"). Condition keys name the issuer without its scheme."""
+    issuer = issuer_url.removeprefix("https://")
+    subjects = [f"system:serviceaccount:{namespace}:{sa}" for sa in service_accounts]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {f"{issuer}:sub": subjects, f"{issuer}:aud": STS_AUDIENCE}
+                },
+            }
+        ],
+    }
 
 
 def _service_role(

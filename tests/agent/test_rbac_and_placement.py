@@ -95,8 +95,17 @@ def test_daemonset_tolerates_every_taint_but_never_lands_on_fargate(cloud, farga
         "operator": "NotIn",
         "values": ["fargate"],
     } in term["matchExpressions"]
-    assert "hostNetwork" not in pod
     assert all("hostPort" not in p for c in pod["containers"] for p in c["ports"])
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_node_agent_on_the_host_network_only_on_eks_where_imds_is_one_hop(cloud, fargate):
+    pod = _of_kind(all_objects(cloud, fargate), "DaemonSet")["spec"]["template"]["spec"]
+    if Cloud(cloud) is Cloud.EKS:
+        assert pod["hostNetwork"] is True
+        assert pod["dnsPolicy"] == "ClusterFirstWithHostNet"  # Service names still resolve
+    else:
+        assert "hostNetwork" not in pod and "dnsPolicy" not in pod
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
