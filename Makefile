@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv app-venv crd-validate test lint fmt plan bench up destroy pulumi-cli stack-file
+.PHONY: help venv app-venv crd-validate policy-venv test lint fmt plan bench up destroy pulumi-cli stack-file
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
@@ -55,7 +55,17 @@ kit/crd-validate/node_modules/.package-lock.json: kit/crd-validate/package-lock.
 
 crd-validate: kit/crd-validate/node_modules/.package-lock.json
 
-test: venv app-venv crd-validate
+# The policy pack's own virtualenv, where the Pulumi CLI runs policy/__main__.py (its own pins:
+# pulumi-policy needs protobuf 5, the program's venv has 6).
+policy/venv/.installed: policy/requirements.txt
+	$(check_python)
+	$(PYTHON) -m venv policy/venv
+	policy/venv/bin/pip install --quiet -r policy/requirements.txt
+	touch $@
+
+policy-venv: policy/venv/.installed
+
+test: venv app-venv crd-validate policy-venv
 	$(PY) -m pytest
 
 lint: venv
@@ -88,11 +98,15 @@ stack-file:
 	  echo "  cp stacks/Pulumi.local.yaml stacks/Pulumi.$(STACK).yaml"; \
 	  exit 2; }
 
+# `up` asks the kit's policy pack (policy/) about every resource before creating or changing it.
+POLICY_ARGS_up := --policy-pack policy
+up: policy-venv
+
 # eks: EKS may recreate the control-plane log group after the cluster is gone; removed after
 # destroy and, if it came back later, before the next up (kit/eks_leftovers.py).
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
 	pulumi stack select $(STACK) --create
 	$(if $(filter up,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
-	pulumi $@ --stack $(STACK)
+	pulumi $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@))
 	$(if $(filter destroy,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))

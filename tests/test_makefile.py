@@ -32,7 +32,7 @@ def make(
         env.pop(key, None)
     env.pop("PULUMI_BACKEND_URL", None)
     return subprocess.run(
-        ["make", "-o", "venv/.installed", target, f"STACK={stack}"],
+        ["make", "-o", "venv/.installed", "-o", "policy/venv/.installed", target, f"STACK={stack}"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -52,7 +52,11 @@ def test_up_and_destroy_select_or_create_the_stack_on_the_local_backend(target, 
     assert done.returncode == 0, done.stdout + done.stderr
     calls = (tmp_path / "calls").read_text().splitlines()
     backend = f"file://{ROOT}/.pulumi-state"
-    assert calls == [f"{backend} stack select aks --create", f"{backend} {target} --stack aks"]
+    policy = " --policy-pack policy" if target == "up" else ""
+    assert calls == [
+        f"{backend} stack select aks --create",
+        f"{backend} {target} --stack aks{policy}",
+    ]
 
 
 def test_up_without_the_pulumi_cli_says_how_to_install_it_and_points_to_plan(tmp_path):
@@ -129,7 +133,10 @@ def test_eks_up_and_destroy_look_for_the_recreated_control_plane_log_group(targe
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     leftovers = next(i for i, line in enumerate(lines) if "kit.eks_leftovers --stack eks" in line)
-    pulumi = next(i for i, line in enumerate(lines) if line == f"pulumi {target} --stack eks")
+    policy = " --policy-pack policy" if target == "up" else ""
+    pulumi = next(
+        i for i, line in enumerate(lines) if line == f"pulumi {target} --stack eks{policy}"
+    )
     assert (leftovers < pulumi) == (target == "up")  # before up, after destroy
     assert "eks-leftovers: could not check /aws/eks/o11y-kit-eks/cluster" in done.stderr
 
