@@ -22,6 +22,8 @@ import agent
 # for AKS clusters" with ARM/Terraform: the MSCI data collection rule).
 CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
 APP_INSIGHTS_SECRET = "app-insights"
+# Outputs of the Application Insights component that let anyone send telemetry to it.
+APP_INSIGHTS_KEYS = ["connectionString", "instrumentationKey"]
 APP_INSIGHTS_KEY = "connection-string"
 
 
@@ -71,7 +73,9 @@ class AzureWorkspace(pulumi.ComponentResource):
             application_type="web",
             workspace_resource_id=self.workspace.id,
             ingestion_mode="LogAnalytics",
-            opts=child,
+            # The provider's schema marks neither as secret, so Pulumi would keep them in the
+            # state in clear; Output.secret below only covers what the kit passes on.
+            opts=child.merge(pulumi.ResourceOptions(additional_secret_outputs=APP_INSIGHTS_KEYS)),
         )
         self.connection_string = pulumi.Output.secret(self.app_insights.connection_string)
         self.collection_rule = monitor.DataCollectionRule(

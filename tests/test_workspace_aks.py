@@ -10,6 +10,7 @@ import yaml
 from helpers import AKS, one
 
 from components.cluster.aks import CONTROL_PLANE_LOGS
+from kit import offline
 from kit.offline import Secret
 
 WORKSPACE = "azure-native:operationalinsights:Workspace"
@@ -133,3 +134,22 @@ def test_node_not_ready_alert_checks_ready_false_or_unknown_every_minute_over_5(
 
 def _reveal(value):
     return value.value if isinstance(value, Secret) else repr(value)
+
+
+class _SecretOutputsMonitor(offline.RecordingMonitor):
+    """Also records which outputs each registration asks the engine to encrypt in state."""
+
+    def __init__(self):
+        super().__init__(offline.RecordingMocks())
+        self.secret_outputs: dict[str, list[str]] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        self.secret_outputs[request.type] = list(request.additionalSecretOutputs)
+        return super().RegisterResource(request)
+
+
+def test_app_insights_keys_are_encrypted_in_the_state():
+    monitor = _SecretOutputsMonitor()
+    offline.evaluate("aks", monitor=monitor)
+    encrypted = monitor.secret_outputs["azure-native:applicationinsights:Component"]
+    assert {"connectionString", "instrumentationKey"} <= set(encrypted)
