@@ -55,6 +55,9 @@ AGENT_COUNTERS = {
     "exporter_enqueue_failed": "exporter",
 }
 NOT_READY_FOR = "5m"
+# A healthy exporter's queue is near empty between batches; a tenth full for 15 minutes is a
+# backlog that is not draining.
+BACKLOG_RATIO = 0.1
 
 
 def agent_job(agent_namespace: str, workload: str) -> str:
@@ -142,6 +145,7 @@ def agent_rules(agent_namespace: str) -> Group:
     node_job = agent_job(ns, NODE_AGENT)
     cluster_job = agent_job(ns, CLUSTER_AGENT)
     logs_hint = f"kubectl -n {ns} logs"
+    jobs = f"{node_job}|{cluster_job}"
     return {
         "name": "o11y-kit.agent",
         "rules": [
@@ -196,8 +200,24 @@ def agent_rules(agent_namespace: str) -> Group:
                 "10m",
                 WARNING,
                 "{{ $labels.pod }} fails to send {{ $labels.signal }} via {{ $labels.exporter }}",
-                "Exports keep failing after retries; the backend is down, unreachable or "
-                "rejecting the data.",
+                "Exports fail for good: the backend rejects the data (an outage shows as "
+                "OtelAgentExportBacklog instead, since retries never give up).",
+                f"{logs_hint} {{{{ $labels.pod }}}} | grep -i {{{{ $labels.exporter }}}}",
+            ),
+            # The exporters retry forever (agent/exporters.py), and the collector counts a
+            # send as failed only once its retries give up (exporterhelper's chain is queue ->
+            # obsreport -> retry, base_exporter.go), so an outage never moves
+            # exporter_send_failed: it shows as a queue that stops draining.
+            _alert(
+                "OtelAgentExportBacklog",
+                f'otelcol_exporter_queue_size{{job=~"{jobs}"}} '
+                f'/ otelcol_exporter_queue_capacity{{job=~"{jobs}"}} > {BACKLOG_RATIO}',
+                "15m",
+                WARNING,
+                "{{ $labels.pod }}: {{ $labels.exporter }} queue holds "
+                "{{ $value | humanizePercentage }} of its capacity for 15 minutes",
+                "Exports are being retried and not getting through (backend down, unreachable "
+                "or too slow); nothing is lost until the queue is full (OtelAgentQueueFull).",
                 f"{logs_hint} {{{{ $labels.pod }}}} | grep -i {{{{ $labels.exporter }}}}",
             ),
             _alert(
