@@ -25,6 +25,9 @@ LOKI_RELEASE = versions.LOKI_CHART.release
 TEMPO_RELEASE = versions.TEMPO_CHART.release
 RETENTION = "3d"  # a trial: a few days of history, bounded disk
 PROMETHEUS_RETENTION_SIZE = "4GB"
+# How far behind a series' newest sample a replayed one may still be stored (the Prometheus
+# guide's example value); older ones, after a longer outage, are rejected and counted.
+OUT_OF_ORDER_WINDOW = "30m"
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,12 @@ def kube_prometheus_stack_values(
                     ],
                 },
                 "enableRemoteWriteReceiver": True,
+                # Each exporter sends with several consumers and replays its queue after an
+                # outage, so one series' samples can arrive out of order; without a window the
+                # TSDB rejects them (Prometheus guide "Using Prometheus as your OpenTelemetry
+                # backend", "Enable out-of-order ingestion"). The chart passes it to the
+                # Prometheus resource's spec.tsdb (templates/prometheus/prometheus.yaml).
+                "tsdb": {"outOfOrderTimeWindow": OUT_OF_ORDER_WINDOW},
                 # Pick up the kit's rules and monitors whatever their labels.
                 "ruleSelectorNilUsesHelmValues": False,
                 "serviceMonitorSelectorNilUsesHelmValues": False,

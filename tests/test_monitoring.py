@@ -70,6 +70,7 @@ def test_prometheus_takes_otlp_from_the_agent_and_remote_write_from_tempo(evalua
     assert spec["enableOTLPReceiver"] is True
     assert "k8s.node.name" in spec["otlp"]["promoteResourceAttributes"]
     assert spec["enableRemoteWriteReceiver"] is True
+    assert spec["tsdb"] == {"outOfOrderTimeWindow": "30m"}  # replayed OTLP batches are kept
     assert spec["retention"] and spec["retentionSize"]
     tempo = releases(ev)["tempo"]["values"]["tempo"]
     assert tempo["metricsGenerator"] == {
