@@ -63,9 +63,11 @@ def test_the_scraper_account_is_the_programs_cluster_agent(evaluated):
     assert len(granting) == 1, "eks scrapes the Fargate kubelets: the rule must not be vacuous"
 
 
-def test_every_rule_is_served_by_the_pack():
+def test_every_rule_has_a_broken_resource_it_must_reject(evaluated):
     names = [r.name for r in (*RESOURCE_RULES, *STACK_RULES)]
     assert len(set(names)) == len(names) == 9
+    covered = {name for name, _ in broken_resources(evaluated).values()}
+    assert covered == {r.name for r in RESOURCE_RULES}  # the stack rules: the two tests below
 
 
 # --- deliberately broken resources: each rule rejects its own -----------------------------------
