@@ -133,6 +133,20 @@ def _drain(stream, into: list[bytes]) -> threading.Thread:
     return thread
 
 
+def _follow_to_the_end(process: subprocess.Popen, logs: Path) -> tuple[list, list, ChunkFollower]:
+    """Read the wrapper's stdout/stderr and follow its chunk files until it exits."""
+    stdout, stderr = [], []
+    readers = [_drain(process.stdout, stdout), _drain(process.stderr, stderr)]
+    follower = ChunkFollower(logs)
+    while process.poll() is None:
+        follower.poll()
+        time.sleep(0.05)
+    for reader in readers:
+        reader.join()
+    follower.poll()
+    return stdout, stderr, follower
+
+
 def _sequence(lines: list[str], prefix: str) -> list[int]:
     assert all(line.startswith(prefix) for line in lines), f"foreign or torn {prefix} line"
     return [int(line.split()[1]) for line in lines]
@@ -141,16 +155,8 @@ def _sequence(lines: list[str], prefix: str) -> list[int]:
 def test_no_line_lost_order_kept_disk_bounded_exit_code_kept(tmp_path, tools_present):
     started = time.monotonic()
     process = _start(tmp_path, [str(LINES_PER_SECOND_PER_STREAM), str(SECONDS), "3"], CHUNKS)
-    stdout, stderr = [], []
-    readers = [_drain(process.stdout, stdout), _drain(process.stderr, stderr)]
-    follower = ChunkFollower(tmp_path / "logs")
-    while process.poll() is None:
-        follower.poll()
-        time.sleep(0.05)
+    stdout, stderr, follower = _follow_to_the_end(process, tmp_path / "logs")
     elapsed = time.monotonic() - started
-    for reader in readers:
-        reader.join()
-    follower.poll()
 
     assert process.returncode == 3, b"".join(stderr)[-500:]
     kubectl_out = b"".join(stdout).decode().splitlines()[1:]  # after "ready"
@@ -265,3 +271,29 @@ def test_file_side_resumes_after_the_disk_was_full(tmp_path, small_tmpfs):
     expected = list(range(freed_at + 1, on_kubectl[-1] + 1))
     assert len(expected) > 1000
     assert after == expected, f"{len(after)} of {len(expected)} lines after the disk was freed"
+
+
+FILE_LIMIT_KIB = 100  # per file (RLIMIT_FSIZE), below the chunk size: every chunk hits it
+LIMITED_CHUNKS = LogChunks(chunk_bytes=256 * 1024, keep_chunks=4, prune_seconds=1)
+
+
+def test_file_side_resumes_after_every_write_failure_under_a_file_size_limit(
+    tmp_path, tools_present
+):
+    """The same failure without a mount: a file-size limit (ulimit -f, SIGXFSZ ignored) makes
+    every chunk's write fail with EFBIG once it holds 100 KiB. The file side must start a new
+    chunk each time, so lines keep reaching the files up to the app's last one."""
+    limited = f"ulimit -f {FILE_LIMIT_KIB}; trap '' XFSZ; exec bash \"$@\""
+    launcher = ("bash", "-c", limited, "bash")
+    process = _start(tmp_path, ["1000", "5"], LIMITED_CHUNKS, STEADY_APP, launcher)
+    stdout, stderr, follower = _follow_to_the_end(process, tmp_path / "logs")
+
+    assert process.returncode == 0, b"".join(stderr)[-500:]
+    failures = b"".join(stderr).count(b"File too large")
+    assert failures >= 3, f"{failures} write failures: the limit was not reached often enough"
+    on_kubectl = _sequence(b"".join(stdout).decode().splitlines(), "out ")
+    assert on_kubectl == list(range(1, len(on_kubectl) + 1)), "kubectl logs lost lines"
+    in_files = _sequence(follower.lines("stdout"), "out ")
+    assert in_files == sorted(set(in_files)), "a line repeated or out of order"
+    assert in_files[-1] == on_kubectl[-1], "the file side stopped after a write failure"
+    assert len(in_files) > len(on_kubectl) / 2
