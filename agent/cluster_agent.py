@@ -18,6 +18,7 @@ from __future__ import annotations
 from agent import exporters, presets
 from agent.backends import Backends, Cloud, Resources
 from agent.collector_config import build_config, config_checksum, pipeline, render_config
+from agent.distribution import COLLECTOR_IMAGE
 from agent.k8s import (
     CONFIG_KEY,
     collector_pod_spec,
@@ -30,7 +31,6 @@ from agent.k8s import (
     service_account,
 )
 from agent.preset import Json, Preset, combine, field_env
-from components.versions import COLLECTOR_IMAGE
 
 CLUSTER_AGENT = "otel-cluster-agent"
 DEFAULT_CLUSTER_RESOURCES = Resources(cpu="200m", memory="512Mi")

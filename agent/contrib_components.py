@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from components.versions import COLLECTOR_VERSION
+from agent.distribution import COLLECTOR_VERSION
 
 MANIFEST_TAG = f"v{COLLECTOR_VERSION}"
 
@@ -302,8 +302,12 @@ TYPE_OVERRIDES: dict[str, tuple[str, str | None]] = {
     "azuremonitorreceiver": ("azure_monitor", "azuremonitor"),
     "namedpipereceiver": ("named_pipe", "namedpipe"),
     "awslogsencodingextension": ("aws_logs_encoding", "awslogs_encoding"),
+    # read in the module source at v0.159.0 (internal/metadata/generated_status.go)
+    "hostmetricsreceiver": ("host_metrics", "hostmetrics"),
+    # the new type only with feature gate receiver.awscontainerinsightreceiver.useNewTypeName
+    # (the old one only without it); the node agent sets the gate (agent/presets.py)
+    "awscontainerinsightreceiver": ("awscontainerinsight", "awscontainerinsightreceiver"),
     # long-standing names that differ from the directory
-    "awscontainerinsightreceiver": ("awscontainerinsightreceiver", None),
     "k8sclusterreceiver": ("k8s_cluster", None),
     "k8seventsreceiver": ("k8s_events", None),
     "receivercreator": ("receiver_creator", None),
@@ -368,3 +372,25 @@ def component_types(kind: str) -> frozenset[str]:
     if kind not in MANIFEST_MODULES:
         raise KeyError(f"unknown component kind {kind!r}; expected one of {KINDS}")
     return frozenset(t for module in MANIFEST_MODULES[kind] for t in derive_types(module))
+
+
+_PREFIXES = {
+    "core/": "go.opentelemetry.io/collector/",
+    "contrib/": "github.com/open-telemetry/opentelemetry-collector-contrib/",
+}
+
+
+def full_module(module: str) -> str:
+    """A MANIFEST_MODULES entry as its Go module path (the shortened prefixes expanded)."""
+    for short, full in _PREFIXES.items():
+        if module.startswith(short):
+            return full + module.removeprefix(short)
+    return module
+
+
+def module_of(kind: str, type_: str) -> str:
+    """The Go module that provides a component type (or deprecated alias) of one kind."""
+    found = [m for m in MANIFEST_MODULES[kind] if type_ in derive_types(m)]
+    if len(found) != 1:
+        raise KeyError(f"{kind[:-1]} type {type_!r}: modules {found} in otelcol-contrib")
+    return full_module(found[0])

@@ -5,11 +5,23 @@ enabled with --web.enable-otlp-receiver) rather than prometheusremotewrite: one 
 backend, resource attributes kept (promotable to labels), no extra exporter that is itself
 being renamed upstream, and the OTLP exporter's persistent queue applies as for traces and logs.
 
-Exporters built on the collector's exporterhelper get retry_on_failure and a sending queue kept in
-file_storage, so an outage or restart loses nothing until the queue is full. awsemf and awsxray
-expose no queue settings (they retry internally, `max_retries`); the kit lives with that for the
-few node-level metrics and traces they carry, and says so rather than configuring keys the
-collector would reject.
+What survives a backend outage or a collector restart, per exporter (read in each module's
+source: otlp/otlphttp at core v0.159.0, awsxray at contrib v0.159.0; awscloudwatchlogs, awsemf and
+azuremonitor at v0.156.0, the newest tag at or below the pin that the Go module proxy serves
+here):
+- otlp_grpc, otlp_http, awscloudwatchlogs: exporterhelper's retry_on_failure (here: forever) and
+  a sending queue persisted in file_storage. An outage loses nothing until the queue is full
+  (1000 batches); a restart resumes the queue from disk (node agent: hostPath; cluster agent and
+  Fargate sidecar: emptyDir, so not across pod replacement).
+- awsemf, awsxray: no queue and no exporterhelper retry; only the AWS SDK's own retries of one
+  request. What fails past them is dropped, and nothing survives a restart. The kit lives with
+  that for the node-readiness metric, Container Insights and traces they carry.
+- azuremonitor: consumes every batch at once into the Application Insights SDK's in-memory
+  channel (ApplicationInsights-Go v0.4.4), which retries a failed submission 3 times, after
+  10 s, 30 s and 60 s, then drops it; a persistent queue would hold nothing (the exporter never
+  refuses a batch), so its queue stays in memory. On shutdown the channel keeps retrying for
+  `shutdown_timeout`, the only retry setting it has: the kit gives it most of the pod's grace
+  period. An outage longer than about 100 s, or a restart, loses what was in flight.
 """
 
 from __future__ import annotations
@@ -67,6 +79,8 @@ def gateway(endpoint: str) -> Preset:
 
 
 APP_INSIGHTS_ENV = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+# Within the pods' 30 s termination grace period (agent/k8s.py), leaving time for the others.
+APP_INSIGHTS_SHUTDOWN_TIMEOUT = "20s"
 
 
 def app_insights(azure: AzureBackends) -> Preset:
@@ -77,7 +91,8 @@ def app_insights(azure: AzureBackends) -> Preset:
         exporters={
             "azuremonitor": {
                 "connection_string": f"${{env:{APP_INSIGHTS_ENV}}}",
-                "sending_queue": persistent_queue(),
+                "shutdown_timeout": APP_INSIGHTS_SHUTDOWN_TIMEOUT,
+                "sending_queue": {"enabled": True, "num_consumers": 4, "queue_size": 1000},
             }
         },
         env=({"name": APP_INSIGHTS_ENV, "valueFrom": {"secretKeyRef": secret}},),

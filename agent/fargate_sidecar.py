@@ -22,6 +22,7 @@ from agent import exporters, presets
 from agent.backends import Resources
 from agent.cluster_agent import gateway_endpoint
 from agent.collector_config import build_config, config_checksum, pipeline, render_config
+from agent.distribution import COLLECTOR_IMAGE
 from agent.k8s import (
     CONFIG_DIR,
     CONFIG_KEY,
@@ -31,7 +32,6 @@ from agent.k8s import (
 )
 from agent.preset import Json, Preset, combine, field_env, value_env
 from agent.quantities import MIB
-from components.versions import COLLECTOR_IMAGE
 
 SIDECAR_CONFIG_MAP = "otel-fargate-sidecar"
 WRAPPER_KEY = "app-log-wrapper.sh"
@@ -109,8 +109,19 @@ def _pod_attributes() -> Preset:
         {"key": "k8s.container.name", "value": "${env:APP_CONTAINER_NAME}", "action": "insert"}
     )
     # service.name for the log files, which carry none (on EC2 nodes k8s_attributes takes it
-    # from the same label); insert, so the app's own OTLP service.name wins.
-    actions.append({"key": "service.name", "value": "${env:K8S_APP_NAME}", "action": "insert"})
+    # from the same label); insert, so the app's own OTLP service.name wins. A pod without the
+    # label gets "" from the downward API, which a config value that is exactly ${env:X} decodes
+    # as null: without default_value the resource processor refuses the action and the sidecar
+    # crash-loops. The fallback is the app container's name (the semantic conventions' last
+    # choice for service.name on Kubernetes); default_value: coreinternal/attraction v0.159.0.
+    actions.append(
+        {
+            "key": "service.name",
+            "value": "${env:K8S_APP_NAME}",
+            "default_value": "${env:APP_CONTAINER_NAME}",
+            "action": "insert",
+        }
+    )
     return Preset(
         processors={"resource/pod": {"attributes": actions}},
         env=(

@@ -127,13 +127,21 @@ def health_probes() -> Json:
     }
 
 
+def collector_args(preset: Preset) -> list[str]:
+    """The config file, and the feature gates the configured components rely on."""
+    args = [f"--config={CONFIG_DIR}/{CONFIG_KEY}"]
+    if preset.feature_gates:
+        args.append(f"--feature-gates={','.join(preset.feature_gates)}")
+    return args
+
+
 def collector_container(image: str, resources: Resources, preset: Preset) -> Json:
     config_mount = {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True}
     return {
         "name": CONTAINER_NAME,
         "image": image,
         "imagePullPolicy": "IfNotPresent",
-        "args": [f"--config={CONFIG_DIR}/{CONFIG_KEY}"],
+        "args": collector_args(preset),
         "env": list(preset.env),
         "ports": list(preset.ports),
         "resources": guaranteed(resources),

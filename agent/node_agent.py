@@ -14,6 +14,7 @@ from __future__ import annotations
 from agent import exporters, presets
 from agent.backends import Backends, Cloud, Resources
 from agent.collector_config import build_config, config_checksum, pipeline, render_config
+from agent.distribution import COLLECTOR_IMAGE
 from agent.k8s import (
     CONFIG_KEY,
     CONTAINER_NAME,
@@ -28,7 +29,6 @@ from agent.k8s import (
     service_account,
 )
 from agent.preset import Json, Preset, combine
-from components.versions import COLLECTOR_IMAGE
 
 NODE_AGENT = "otel-node-agent"
 DEFAULT_NODE_RESOURCES = Resources(cpu="200m", memory="512Mi")
@@ -93,11 +93,11 @@ def node_agent_config(
         "metrics": pipeline(["otlp", "kubelet_stats"], exporters_of["metrics"], ["k8s_attributes"]),
         "logs": pipeline(["otlp", "file_log"], exporters_of["logs"], ["k8s_attributes"]),
         # No pod to associate: the node's name comes from the downward API instead.
-        "metrics/host": pipeline(["hostmetrics"], ["otlp_http/prometheus"], ["resource/node"]),
+        "metrics/host": pipeline(["host_metrics"], ["otlp_http/prometheus"], ["resource/node"]),
     }
     if cloud is Cloud.EKS:
         pipelines["metrics/containerinsights"] = pipeline(
-            ["awscontainerinsightreceiver"], ["awsemf/containerinsights"]
+            [presets.CONTAINER_INSIGHTS_RECEIVER], ["awsemf/containerinsights"]
         )
     return build_config(preset, pipelines)
 

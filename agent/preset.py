@@ -31,6 +31,8 @@ class Preset:
     ports: tuple[Json, ...] = ()
     runs_as_root: bool = False
     capabilities: tuple[str, ...] = ()
+    # Collector feature gates the components rely on ("+id" on, "-id" off), set in the args.
+    feature_gates: tuple[str, ...] = ()
 
     def __add__(self, other: Preset) -> Preset:
         return Preset(
@@ -46,6 +48,7 @@ class Preset:
             ports=_merge_named("port", self.ports, other.ports),
             runs_as_root=self.runs_as_root or other.runs_as_root,
             capabilities=tuple(sorted(set(self.capabilities) | set(other.capabilities))),
+            feature_gates=tuple(sorted(set(self.feature_gates) | set(other.feature_gates))),
         )
 
 

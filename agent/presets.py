@@ -186,12 +186,13 @@ HOST_FS = "/hostfs"
 
 
 def host_metrics() -> Preset:
-    """The node's own CPU, load, memory, disks, filesystems and NICs (hostmetrics), read from
+    """The node's own CPU, load, memory, disks, filesystems and NICs (host_metrics, formerly
+    hostmetrics, which 0.159.0 keeps as a deprecated alias), read from
     the host's /proc and /sys through a read-only mount of / at /hostfs. k8s.node.name is set
     from the downward API: the receiver sets no resource attribute of its own."""
     return Preset(
         receivers={
-            "hostmetrics": {
+            "host_metrics": {
                 "root_path": HOST_FS,
                 "collection_interval": "30s",
                 "scrapers": {
@@ -284,10 +285,17 @@ def k8s_attributes(node_local: bool) -> Preset:
 
 
 CONTAINER_INSIGHTS_LEADER_LOCK = "otel-container-insight-clusterleader"
+# The receiver's current type name. Its module registers it only when this feature gate is on
+# (alpha since v0.143.0, off by default; without it the type is the deprecated
+# `awscontainerinsightreceiver`): receiver/awscontainerinsightreceiver factory.go and
+# metadata.yaml at v0.156.0, the newest tag at or below the pin whose source the Go module proxy
+# serves here; contrib CHANGELOG v0.143.0 (#44052). The node agent sets the gate in its args.
+CONTAINER_INSIGHTS_RECEIVER = "awscontainerinsight"
+CONTAINER_INSIGHTS_GATE = "receiver.awscontainerinsightreceiver.useNewTypeName"
 
 
 def container_insights(aws: AwsBackends) -> Preset:
-    """EKS Container Insights from every EC2 node: awscontainerinsightreceiver -> awsemf.
+    """EKS Container Insights from every EC2 node: awscontainerinsight receiver -> awsemf.
 
     The receiver embeds cAdvisor and reads the host's cgroups, disks and containerd socket, so
     it needs root and host paths (ADOT otel-container-insights-infra.yaml). It calls this
@@ -309,7 +317,7 @@ def container_insights(aws: AwsBackends) -> Preset:
     )
     return Preset(
         receivers={
-            "awscontainerinsightreceiver": {
+            CONTAINER_INSIGHTS_RECEIVER: {
                 "collection_interval": "60s",
                 "container_orchestrator": "eks",
                 "add_service_as_attribute": True,
@@ -342,6 +350,7 @@ def container_insights(aws: AwsBackends) -> Preset:
             {"name": name, "mountPath": mount, "readOnly": True} for name, _, mount, _ in host_paths
         ),
         runs_as_root=True,
+        feature_gates=(f"+{CONTAINER_INSIGHTS_GATE}",),
         # cAdvisor walks host directories owned by other uids (container volumes, /rootfs/var/lib);
         # DAC_READ_SEARCH lets root read them without the much broader DAC_OVERRIDE.
         capabilities=("DAC_READ_SEARCH",),
@@ -390,6 +399,19 @@ def container_insights_emf(aws: AwsBackends) -> Json:
 NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"]
 
 
+# What k8s_cluster watches (informers: list + watch, no get), read in the receiver's watcher.go
+# at v0.156.0 and v0.161.0, the served tags around the pin, which watch the same kinds:
+# EndpointSlices only with k8s.service.endpoint.count enabled, PersistentVolumes and PVCs only
+# with their metrics enabled or with metadata_exporters / a logs pipeline (entity events); all
+# off by default and in the kit, so not granted. ClusterResourceQuotas: distribution openshift.
+K8S_CLUSTER_WATCHES = (
+    ("", ["namespaces", "nodes", "pods", "replicationcontrollers", "resourcequotas", "services"]),
+    ("apps", ["daemonsets", "deployments", "replicasets", "statefulsets"]),
+    ("batch", ["jobs", "cronjobs"]),
+    ("autoscaling", ["horizontalpodautoscalers"]),
+)
+
+
 def cluster_metrics() -> Preset:
     """Cluster state (node conditions, workloads, pod phases) from the API server. Must run
     once per cluster: every instance reports every object."""
@@ -402,26 +424,8 @@ def cluster_metrics() -> Preset:
                 "allocatable_types_to_report": ["cpu", "memory", "ephemeral-storage", "pods"],
             }
         },
-        cluster_rules=(
-            rule(
-                "",
-                [
-                    "namespaces",
-                    "namespaces/status",
-                    "nodes",
-                    "nodes/spec",
-                    "pods",
-                    "pods/status",
-                    "replicationcontrollers",
-                    "replicationcontrollers/status",
-                    "resourcequotas",
-                    "services",
-                ],
-                READ,
-            ),
-            rule("apps", ["daemonsets", "deployments", "replicasets", "statefulsets"], READ),
-            rule("batch", ["jobs", "cronjobs"], READ),
-            rule("autoscaling", ["horizontalpodautoscalers"], READ),
+        cluster_rules=tuple(
+            rule(group, resources, ["list", "watch"]) for group, resources in K8S_CLUSTER_WATCHES
         ),
     )
 

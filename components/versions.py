@@ -7,6 +7,12 @@ one-line change that the tests and `python -m kit plan` then check.
 
 from dataclasses import dataclass
 
+# OpenTelemetry Collector, contrib distribution (the only upstream build with the Azure and AWS
+# exporters and awscontainerinsightreceiver). The agent owns its version, together with the
+# distribution the kit builds to validate its configs: agent/distribution.py.
+from agent.distribution import COLLECTOR_IMAGE as COLLECTOR_IMAGE
+from agent.distribution import COLLECTOR_VERSION as COLLECTOR_VERSION
+
 # Kubernetes minor versions the kit's manifests are written for: every object is schema-checked
 # against both ends (kubernetes-validate --strict); a local cluster may run any of them.
 K8S_OLDEST = "1.34"
@@ -34,13 +40,6 @@ CREATABLE_UNTIL: dict[str, dict[str, str]] = {
 MANAGED_K8S: dict[str, tuple[str, ...]] = {c: tuple(v) for c, v in CREATABLE_UNTIL.items()}
 # Creatable on both clouds until at least Jun 2027 (AKS end of life; EKS standard support).
 K8S_DEFAULT = "1.36"
-
-# OpenTelemetry Collector, contrib distribution (the only upstream build with the Azure and AWS
-# exporters and awscontainerinsightreceiver). Newest release tag in
-# open-telemetry/opentelemetry-collector-releases as of 2026-08 (v0.159.0, 2026-08-18); the
-# component list it ships is recorded in agent/contrib_components.py.
-COLLECTOR_VERSION = "0.159.0"
-COLLECTOR_IMAGE = f"otel/opentelemetry-collector-contrib:{COLLECTOR_VERSION}"
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,8 @@ def test_both_spellings_of_renamed_components_are_accepted():
     assert {"k8s_objects", "k8sobjects", "k8s_cluster"} <= component_types("receivers")
     assert {"otlp_grpc", "otlp", "otlp_http", "otlphttp"} <= component_types("exporters")
     assert {"k8s_attributes", "k8sattributes"} <= component_types("processors")
-    assert "awscontainerinsightreceiver" in component_types("receivers")
+    assert {"host_metrics", "hostmetrics"} <= component_types("receivers")
+    assert {"awscontainerinsight", "awscontainerinsightreceiver"} <= component_types("receivers")
 
 
 def test_components_absent_from_the_release_are_rejected():

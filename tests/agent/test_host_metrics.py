@@ -52,7 +52,7 @@ def _node(cloud, fargate) -> tuple[dict, dict]:
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
 def test_host_metrics_read_the_hosts_root_mounted_read_only(cloud, fargate):
     config, pod = _node(cloud, fargate)
-    receiver = config["receivers"]["hostmetrics"]
+    receiver = config["receivers"]["host_metrics"]
     assert set(receiver["scrapers"]) == {"cpu", "load", "memory", "disk", "filesystem", "network"}
     (mount,) = [
         m for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == receiver["root_path"]
@@ -71,7 +71,7 @@ def test_host_metrics_read_the_hosts_root_mounted_read_only(cloud, fargate):
 def test_host_metrics_go_to_prometheus_named_after_their_node(cloud, fargate):
     config, pod = _node(cloud, fargate)
     pipelines = config["service"]["pipelines"]
-    users = [name for name, p in pipelines.items() if "hostmetrics" in p["receivers"]]
+    users = [name for name, p in pipelines.items() if "host_metrics" in p["receivers"]]
     assert users == ["metrics/host"]  # not k8s_attributes: there is no pod to associate
     assert pipelines["metrics/host"]["exporters"] == ["otlp_http/prometheus"]  # no cloud bill
     assert "resource/node" in pipelines["metrics/host"]["processors"]
@@ -87,7 +87,7 @@ def test_only_the_node_agent_reads_the_host(cloud, fargate):
         if mode == "node":
             continue
         rendered = "".join(o["data"]["relay.yaml"] for o in objects if o["kind"] == "ConfigMap")
-        assert "hostmetrics" not in rendered, mode
+        assert "host_metrics" not in rendered, mode
         assert HOST_FS not in str(objects), mode
 
 

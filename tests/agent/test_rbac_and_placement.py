@@ -169,3 +169,34 @@ def test_fargate_needs_eks_and_each_cloud_needs_its_backends():
         cluster_agent_manifests(NAMESPACE, backends_for(Cloud.AKS), "aks", True)
     with pytest.raises(ValueError, match="needs Backends.aws"):
         node_agent_manifests(NAMESPACE, backends_for(Cloud.LOCAL), "eks")
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_k8s_cluster_gets_list_and_watch_on_what_it_watches_and_no_volumes(cloud, fargate):
+    """PVs, PVCs and EndpointSlices are watched only when their metrics, metadata_exporters or
+    a logs pipeline (entity events) are configured: the config must enable none of them."""
+    import yaml
+
+    from agent.presets import K8S_CLUSTER_WATCHES
+
+    objects = all_objects(cloud, fargate)
+    rules = _rules(objects, "cluster-agent")
+    for group, resources in K8S_CLUSTER_WATCHES:
+        for resource in resources:
+            assert any(
+                group in r["apiGroups"]
+                and resource in r["resources"]
+                and {"list", "watch"} <= set(r["verbs"])
+                for r in rules
+            ), (group, resource)
+    for resource in ("persistentvolumes", "persistentvolumeclaims", "endpointslices"):
+        assert not _grants(objects, "cluster-agent", resource)
+    (config_map,) = [
+        o for o in objects if o["kind"] == "ConfigMap" and "cluster-agent" in o["metadata"]["name"]
+    ]
+    config = yaml.safe_load(config_map["data"]["relay.yaml"])
+    receiver = config["receivers"]["k8s_cluster"]
+    assert "metadata_exporters" not in receiver and "metrics" not in receiver
+    for name, pipeline in config["service"]["pipelines"].items():
+        if "k8s_cluster" in pipeline["receivers"]:
+            assert name.startswith("metrics"), name

@@ -1,0 +1,124 @@
+"""The kit's collector distribution: its manifest lists exactly what the configs use, at one
+release, and the built binary (`components`) really has every component of it.
+
+A component type a config starts using must come with its module in agent/otelcol-builder.yaml
+(or, if this machine cannot build it, in distribution.NOT_BUILDABLE with the error): this test
+fails until then.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+
+from agent import distribution
+from agent.contrib_components import module_of
+from agent.validate import component_type
+from tests.agent.otelcol import TIMEOUT_SECONDS, collector
+from tests.agent.stacks import STACKS, configs_by_mode
+
+COMPONENT_KINDS = ("receivers", "processors", "exporters", "extensions", "connectors")
+CONFMAP = "go.opentelemetry.io/collector/confmap/provider"
+PROVIDERS = {f"{CONFMAP}/{name}provider" for name in ("env", "file", "yaml")}
+
+
+def used_types() -> dict[str, set[str]]:
+    """kind -> every component type some config of some stack and mode uses."""
+    used: dict[str, set[str]] = {kind: set() for kind in COMPONENT_KINDS}
+    for cloud, fargate in STACKS:
+        for rendered in configs_by_mode(cloud, fargate).values():
+            config = yaml.safe_load(rendered)
+            for kind in COMPONENT_KINDS:
+                used[kind] |= {component_type(cid) for cid in config.get(kind) or {}}
+    return used
+
+
+def used_modules() -> dict[str, set[str]]:
+    return {kind: {module_of(kind, t) for t in types} for kind, types in used_types().items()}
+
+
+@pytest.mark.parametrize("kind", COMPONENT_KINDS)
+def test_manifest_lists_exactly_the_modules_the_configs_use(kind):
+    built = set(distribution.manifest_modules(kind))
+    used = used_modules()[kind]
+    not_buildable = used & set(distribution.NOT_BUILDABLE)
+    assert built == used - not_buildable, (
+        f"{kind}: add {sorted(used - not_buildable - built)}, remove {sorted(built - used)}"
+    )
+    assert not built & set(distribution.NOT_BUILDABLE)
+
+
+def test_every_not_buildable_module_is_used_and_recorded_with_its_error():
+    used = set().union(*used_modules().values())
+    for module, error in distribution.NOT_BUILDABLE.items():
+        assert module in used, f"{module} is no longer used: drop it from NOT_BUILDABLE"
+        assert module in error and f"v{distribution.COLLECTOR_VERSION}" in error
+
+
+def test_every_module_is_at_the_release_the_image_deploys():
+    release = distribution.COLLECTOR_VERSION
+    assert distribution.manifest()["dist"]["version"] == release
+    assert distribution.COLLECTOR_IMAGE.endswith(f":{release}")
+    versions = {
+        version
+        for kind in COMPONENT_KINDS
+        for version in distribution.manifest_modules(kind).values()
+    }
+    assert versions == {f"v{release}"}
+    providers = distribution.manifest_modules("providers")
+    assert set(providers) == PROVIDERS
+    # confmap providers are stable modules, released as v1.y together with core v0.x
+    assert len(set(providers.values())) == 1 and next(iter(providers.values())).startswith("v1.")
+
+
+def components_listing() -> dict:
+    """`<binary> components`: what the built binary really has, with each module."""
+    result = subprocess.run(
+        [str(collector()), "components"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def test_the_built_binary_has_every_buildable_component_the_configs_use():
+    listing = components_listing()
+    assert listing["buildinfo"]["version"] == distribution.COLLECTOR_VERSION
+    for kind, types in used_types().items():
+        built = {entry["name"] for entry in listing.get(kind) or []}
+        wanted = {t for t in types if module_of(kind, t) not in distribution.NOT_BUILDABLE}
+        assert wanted <= built, f"{kind}: {sorted(wanted - built)} missing from the binary"
+    modules = {
+        entry["module"].split()[0] for kind in COMPONENT_KINDS for entry in listing.get(kind) or []
+    }
+    manifest = {m for kind in COMPONENT_KINDS for m in distribution.manifest_modules(kind)}
+    assert modules == manifest
+
+
+def _make(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=distribution.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def test_make_otelcol_without_go_says_so_in_one_line():
+    done = _make("otelcol", "GO=go-not-installed-here")
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stdout.splitlines()
+    assert line.startswith("Go not found") and "make otelcol" in line
+
+
+def test_make_otelcol_has_nothing_to_do_when_the_manifest_did_not_change():
+    binary = collector()
+    done = _make("--question", str(binary.relative_to(distribution.ROOT)))
+    assert done.returncode == 0, "make would rebuild the collector although nothing changed"

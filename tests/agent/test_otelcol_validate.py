@@ -1,0 +1,92 @@
+"""Every collector config the kit deploys, validated by the real collector (`make otelcol`).
+
+For each shipped stack file, and the config variants that change what the agent runs
+(fargateTiers middle+back, App Insights on aks / off elsewhere, an alert receiver), the program
+is evaluated offline; every collector container it deploys (node DaemonSet, cluster
+Deployment, Fargate sidecar of each app pod) gets its ConfigMap, env and args, and
+`otelcol-kit validate` must accept them. A failure shows the collector's own message.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from agent.k8s import CONTAINER_NAME
+from agent.presets import APP_NAME_LABEL
+from kit import offline
+from tests.agent.collector_pods import collector_pods
+from tests.agent.otelcol import collector, resolve_env, validate
+
+# (stack, overrides, workloads that must be there): which collector runs where.
+VARIANTS = {
+    "local": ("local", {}, {"otel-node-agent", "otel-cluster-agent"}),
+    "local-webhook-alerts": (
+        "local",
+        {"alertReceiver": "webhook", "alertWebhookUrl": "https://hooks.example.org/kit"},
+        {"otel-node-agent", "otel-cluster-agent"},
+    ),
+    "aks-app-insights": ("aks", {}, {"otel-node-agent", "otel-cluster-agent"}),
+    "eks-fargate-back": ("eks", {}, {"otel-node-agent", "otel-cluster-agent", "sample-back"}),
+    "eks-fargate-middle-back": (
+        "eks",
+        {"fargateTiers": ["middle", "back"]},
+        {"otel-node-agent", "otel-cluster-agent", "sample-back", "sample-middle"},
+    ),
+}
+_evaluations: dict[str, offline.Evaluation] = {}
+
+
+def evaluation(variant: str) -> offline.Evaluation:
+    if variant not in _evaluations:
+        stack, overrides, _ = VARIANTS[variant]
+        _evaluations[variant] = offline.evaluate(stack, overrides)
+    return _evaluations[variant]
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_every_collector_config_passes_otelcol_validate(variant):
+    binary = collector()
+    pods = collector_pods(evaluation(variant))
+    workloads = {pod.workload for pod in pods}
+    expected = VARIANTS[variant][2]
+    assert expected <= workloads, f"collector containers in {sorted(workloads)}"
+    failures = [
+        check.describe(pod) for pod in pods if (check := validate(pod, binary)).returncode != 0
+    ]
+    assert not failures, "\n\n".join(failures)
+
+
+def _sidecar(variant: str):
+    sidecars = [p for p in collector_pods(evaluation(variant)) if "K8S_APP_NAME" in p.env]
+    assert sidecars, f"no {CONTAINER_NAME} sidecar with K8S_APP_NAME in {variant}"
+    return sidecars[0]
+
+
+def test_a_sidecar_pod_without_the_app_name_label_still_validates():
+    """A pod without app.kubernetes.io/name (the downward API then gives "") must not stop
+    its sidecar: service.name falls back to the app container's name."""
+    binary = collector()
+    pod = _sidecar("eks-fargate-back")
+    pod.labels.pop(APP_NAME_LABEL)
+    pod.env = resolve_env(pod.container, pod.namespace, "unlabelled-pod", pod.labels, {})
+    assert pod.env["K8S_APP_NAME"] == ""
+    check = validate(pod, binary)
+    assert check.returncode == 0, check.describe(pod)
+
+
+def test_without_default_value_the_collector_refuses_the_empty_app_name():
+    """Why the service.name action has a default_value: without it, the same pod's sidecar
+    fails to start (what an unlabelled pod did before)."""
+    binary = collector()
+    pod = _sidecar("eks-fargate-back")
+    pod.env["K8S_APP_NAME"] = ""
+    config = yaml.safe_load(pod.config)
+    (action,) = [
+        a for a in config["processors"]["resource/pod"]["attributes"] if a["key"] == "service.name"
+    ]
+    del action["default_value"]
+    pod.config = yaml.safe_dump(config)
+    check = validate(pod, binary)
+    assert check.returncode != 0, check.describe(pod)
+    assert 'error with key "service.name"' in check.output, check.output
