@@ -57,10 +57,21 @@ _NEWER = ("k8sclusterreceiver", "awsemfexporter", "awsxrayexporter", "azuremonit
 _NEWER_RELEASES = ("0.165.1", "0.165.0", "0.164.1", "0.164.0", "0.163.0", "0.162.0", "0.160.0")
 BLOCKED_RELEASES: dict[str, tuple[str, ...]] = {
     **{release: (*_NEWER, *_NEVER) for release in _NEWER_RELEASES},
-    # has the aws/azure/k8s_cluster modules, but `go mod tidy` finds no v0.161.0 of what they
-    # and filelog/kubelet_stats/k8s_attributes import: pkg/stanza, internal/kubelet,
-    # internal/aws/{awsutil,cwlogs,metrics,xray}, pkg/winperfcounters, internal/gopsutilenv.
-    "0.161.0": (*_NEVER, "filelogreceiver", "kubeletstatsreceiver", "k8sattributesprocessor"),
+    # has k8s_cluster, awsemf, awsxray and azuremonitor, but `go mod tidy` finds no v0.161.0 of
+    # what the kit's modules import: pkg/stanza (filelog), internal/kubelet (kubelet_stats,
+    # k8s_attributes), internal/aws/{awsutil,cwlogs,metrics,xray} (awsemf, awsxray),
+    # pkg/winperfcounters and internal/gopsutilenv (hostmetrics), internal/k8sleaderelectortest
+    # (k8s_cluster's tests, which tidy loads).
+    "0.161.0": (
+        *_NEVER,
+        "filelogreceiver",
+        "hostmetricsreceiver",
+        "kubeletstatsreceiver",
+        "k8sclusterreceiver",
+        "k8sattributesprocessor",
+        "awsemfexporter",
+        "awsxrayexporter",
+    ),
     "0.159.0": tuple(module.rsplit("/", 1)[-1] for module in NOT_BUILDABLE),
 }
 
