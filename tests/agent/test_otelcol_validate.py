@@ -90,3 +90,15 @@ def test_without_default_value_the_collector_refuses_the_empty_app_name():
     check = validate(pod, binary)
     assert check.returncode != 0, check.describe(pod)
     assert 'error with key "service.name"' in check.output, check.output
+
+
+def test_validate_refuses_an_unknown_key_and_shows_the_collectors_message():
+    """The harness can fail: one misspelt key in a deployed config and the binary says where."""
+    binary = collector()
+    pod = next(p for p in collector_pods(evaluation("local")) if p.workload == "otel-node-agent")
+    config = yaml.safe_load(pod.config)
+    config["receivers"]["kubelet_stats"]["colection_interval"] = "30s"
+    pod.config = yaml.safe_dump(config)
+    check = validate(pod, binary)
+    assert check.returncode != 0
+    assert "kubelet_stats" in check.output and "colection_interval" in check.output, check.output
