@@ -9,6 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
     ExportMetricsServiceResponse,
@@ -21,6 +25,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 SIGNALS = {
     "/v1/traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
     "/v1/metrics": (ExportMetricsServiceRequest, ExportMetricsServiceResponse),
+    "/v1/logs": (ExportLogsServiceRequest, ExportLogsServiceResponse),
 }
 
 
@@ -45,6 +50,21 @@ class ReceivedSpan:
 
 
 @dataclass(frozen=True)
+class ReceivedLog:
+    resource: dict
+    record: object  # opentelemetry.proto.logs.v1.LogRecord
+
+    @property
+    def attributes(self) -> dict:
+        return attributes(self.record.attributes)
+
+    @property
+    def body(self):
+        kind = self.record.body.WhichOneof("value")
+        return getattr(self.record.body, kind) if kind else None
+
+
+@dataclass(frozen=True)
 class ReceivedPoint:
     service: str
     resource: dict
@@ -61,6 +81,7 @@ class OtlpReceiver:
         self._lock = threading.Lock()
         self._traces: list[ExportTraceServiceRequest] = []
         self._metrics: list[ExportMetricsServiceRequest] = []
+        self._logs: list[ExportLogsServiceRequest] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -88,6 +109,17 @@ class OtlpReceiver:
                     for span in scope_spans.spans:
                         found.append(ReceivedSpan(resource["service.name"], resource, span))
         return found
+
+    def logs(self) -> list[ReceivedLog]:
+        with self._lock:
+            requests = list(self._logs)
+        return [
+            ReceivedLog(attributes(resource_logs.resource.attributes), record)
+            for request in requests
+            for resource_logs in request.resource_logs
+            for scope_logs in resource_logs.scope_logs
+            for record in scope_logs.log_records
+        ]
 
     def points(self, metric_name: str) -> list[ReceivedPoint]:
         with self._lock:
@@ -122,8 +154,12 @@ class OtlpReceiver:
                 request_type, response_type = kinds
                 request = request_type.FromString(body)
                 with receiver._lock:
-                    target = receiver._traces if self.path == "/v1/traces" else receiver._metrics
-                    target.append(request)
+                    received = {
+                        "/v1/traces": receiver._traces,
+                        "/v1/metrics": receiver._metrics,
+                        "/v1/logs": receiver._logs,
+                    }
+                    received[self.path].append(request)
                 reply = response_type().SerializeToString()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
