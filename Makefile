@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv app-venv crd-validate policy-venv otelcol test lint fmt plan bench up destroy pulumi-cli stack-file
+.PHONY: help venv app-venv crd-validate policy-venv otelcol test lint fmt plan bench bench-agent up destroy pulumi-cli stack-file
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
@@ -21,6 +21,7 @@ help:
 	@echo "make otelcol                    build the kit's collector (needs Go) into .build/otelcol"
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
 	@echo "make bench                      time an offline evaluation of each stack"
+	@echo "make bench-agent                CPU and memory of the node agent's log path (needs Go)"
 
 # Checked before a minute of venv building, not after it.
 check_python = @$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_MINOR))))' 2>/dev/null || { \
@@ -104,6 +105,10 @@ plan: venv crd-validate
 
 bench: venv
 	$(PY) -m kit.bench
+
+# The node agent's log path with the real collector at 100, 1,000 and 5,000 lines/s.
+bench-agent: venv otelcol
+	$(PY) -m tests.agent.bench_node_logs
 
 # Checked before the venv is built, so a missing CLI is said at once.
 pulumi-cli:
