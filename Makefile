@@ -70,17 +70,18 @@ policy-venv: policy/venv/.installed
 # The kit's collector distribution (agent/otelcol-builder.yaml), built with the Collector
 # Builder of the same release; the tests run it on every generated config. Go's module and build
 # caches make a rebuild after a manifest change quick; with nothing changed make does nothing.
+# The builder's release is the manifest's dist version, read when a recipe runs.
 GO ?= go
 OTELCOL_MANIFEST := agent/otelcol-builder.yaml
-OTELCOL_RELEASE := $(shell sed -n 's/^  version: *//p' $(OTELCOL_MANIFEST))
-OTELCOL_BUILDER := .build/bin/builder-v$(OTELCOL_RELEASE)
+OTELCOL_BUILDER := .build/bin/builder
 OTELCOL := .build/otelcol/otelcol-kit
 
-$(OTELCOL_BUILDER):
-	GOBIN=$(CURDIR)/.build/bin/tmp $(GO) install go.opentelemetry.io/collector/cmd/builder@v$(OTELCOL_RELEASE)
-	mv .build/bin/tmp/builder $@
+$(OTELCOL_BUILDER): $(OTELCOL_MANIFEST)
+	release=$$(sed -n 's/^  version: *//p' $(OTELCOL_MANIFEST)) && \
+	GOBIN=$(CURDIR)/.build/bin $(GO) install go.opentelemetry.io/collector/cmd/builder@v$$release
+	touch $@
 
-$(OTELCOL): $(OTELCOL_MANIFEST) | $(OTELCOL_BUILDER)
+$(OTELCOL): $(OTELCOL_MANIFEST) $(OTELCOL_BUILDER)
 	$(OTELCOL_BUILDER) --config $(OTELCOL_MANIFEST)
 	touch $@
 

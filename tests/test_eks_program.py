@@ -115,7 +115,8 @@ def test_fargate_tier_logs_are_named_after_their_tier_and_carry_trace_context(ev
     ]
     config = yaml.safe_load(config_map["data"]["relay.yaml"])
     actions = config["processors"]["resource/pod"]["attributes"]
-    assert {"key": "service.name", "value": "${env:K8S_APP_NAME}", "action": "insert"} in actions
+    (service_name,) = [a for a in actions if a["key"] == "service.name"]
+    assert service_name["value"] == "${env:K8S_APP_NAME}" and service_name["action"] == "insert"
     for stream in ("stdout", "stderr"):
         types = [op["type"] for op in config["receivers"][f"file_log/{stream}"]["operators"]]
         assert types == ["add", "json_parser", "trace_parser"]
