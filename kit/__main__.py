@@ -10,6 +10,9 @@ from pathlib import Path
 from components.settings import ConfigError
 from kit import cli
 from kit.crd_schemas import CrdValidatorError
+from kit.helm import HelmToolError
+from kit.helm_render import ChartRenderError
+from kit.pod_security import PodSecurityEvaluatorError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         overrides = dict(_key_value(item) for item in args.set)
         result = plan(args.stack, args.out or Path("plan") / args.stack, overrides)
-    except (ConfigError, FileNotFoundError, ValueError, CrdValidatorError) as err:
+    except (
+        ConfigError,
+        FileNotFoundError,
+        ValueError,
+        CrdValidatorError,
+        HelmToolError,
+        ChartRenderError,
+        PodSecurityEvaluatorError,
+    ) as err:
         print(f"plan failed: {err}", file=sys.stderr)
         return 2
     print(summary(result))

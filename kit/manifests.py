@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import kubernetes_validate
+import kubernetes_validate.utils
 
 from components import versions
 from kit import crd_schemas
 from kit.offline import Registered, Secret
+
+# kubernetes-validate 1.37.0 re-reads and re-parses the ~5 MB `_definitions.json` on every call;
+# with the charts' ~130 objects that was most of a plan's time. The parsed schemas are only
+# read, so one copy per file serves every call.
+kubernetes_validate.utils.schema_contents = functools.cache(
+    kubernetes_validate.utils.schema_contents
+)
 
 # Resource types of the kubernetes provider that are not themselves Kubernetes objects.
 NOT_OBJECTS = ("pulumi:providers:kubernetes", "kubernetes:helm.sh/", "kubernetes:yaml/")
@@ -33,14 +42,18 @@ def is_object(resource: Registered) -> bool:
 
 def manifest(resource: Registered) -> dict[str, Any]:
     """The object as `kubectl apply` takes it; Secret data and secret values are redacted."""
-    obj = copy.deepcopy(resource.inputs)
+    return _redact(redact_secret_data(copy.deepcopy(resource.inputs)))
+
+
+def redact_secret_data(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret's values replaced by REDACTED (keys kept), in place; other kinds untouched."""
     if obj.get("kind") == "Secret":
         for field in ("data", "stringData"):
             payload = obj.get(field)
             payload = payload.value if isinstance(payload, Secret) else payload
             if payload:
                 obj[field] = {key: REDACTED for key in payload}
-    return _redact(obj)
+    return obj
 
 
 # Kinds in the order `kubectl apply -f manifests/` needs them (as Helm installs them).
@@ -91,14 +104,20 @@ def validate(objects: Iterable[dict[str, Any]]) -> list[Invalid]:
         for p in crd_schemas.check(custom)
     ]
     for obj in objects:
-        if crd_schemas.handles(obj):
-            continue
-        for version in supported_versions():
-            try:
-                kubernetes_validate.validate(obj, version, strict=True)
-            except kubernetes_validate.ValidationError as err:
-                where = "/".join(str(p) for p in err.path)
-                invalid.append(Invalid(object_name(obj), version, f"{where}: {err.message}"))
-            except kubernetes_validate.SchemaNotFoundError:
-                invalid.append(Invalid(object_name(obj), version, "no schema for this kind"))
+        if not crd_schemas.handles(obj):
+            invalid += validate_builtin(obj, supported_versions())
+    return invalid
+
+
+def validate_builtin(obj: dict[str, Any], kube_versions: Iterable[str]) -> list[Invalid]:
+    """kubernetes-validate --strict of one object at each of `kube_versions`."""
+    invalid = []
+    for version in kube_versions:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as err:
+            where = "/".join(str(p) for p in err.path)
+            invalid.append(Invalid(object_name(obj), version, f"{where}: {err.message}"))
+        except kubernetes_validate.SchemaNotFoundError:
+            invalid.append(Invalid(object_name(obj), version, "no schema for this kind"))
     return invalid

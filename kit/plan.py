@@ -5,13 +5,16 @@ Writes, under the output directory:
   resources.json      every resource with type, name, parent and inputs (Secret values redacted)
   manifests/*.yaml    every Kubernetes object, ready for `kubectl apply -f`
   helm/<release>/     each Helm release: release.yaml (chart, version, repo, namespace), values.yaml
+                      and rendered.yaml (`helm template` of the pinned chart with those values)
   outputs.json        the stack outputs, secrets shown as [secret]
-and validates every Kubernetes object against the official schemas of the oldest and newest
-Kubernetes versions the kit supports.
+and validates every Kubernetes object, the kit's and the charts', against the official schemas
+of the oldest and newest Kubernetes versions the kit supports (custom resources against their
+CRDs), and every pod template against its namespace's Pod Security level (kit/pod_security.py).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections import Counter
@@ -21,10 +24,9 @@ from typing import Any
 
 import yaml
 
-from kit import manifests, outdir
+from kit import chart_checks, helm_render, manifests, outdir, pod_security
+from kit.helm_render import HELM_RELEASE, RenderedRelease
 from kit.offline import Evaluation, Registered, Secret, evaluate
-
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 @dataclass
@@ -35,10 +37,18 @@ class PlanResult:
     out: Path
     objects: list[dict[str, Any]]
     invalid: list[manifests.Invalid]
+    releases: list[RenderedRelease]
+    pod_findings: list[pod_security.Finding]
+    pods_checked: int
+
+    @property
+    def rejected(self) -> list[pod_security.Finding]:
+        """Pod templates their namespace's enforce level would reject."""
+        return [f for f in self.pod_findings if f.mode == "enforce"]
 
     @property
     def ok(self) -> bool:
-        return not self.invalid
+        return not self.invalid and not self.rejected
 
 
 def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> PlanResult:
@@ -56,9 +66,15 @@ def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> Plan
     )
     for index, obj in enumerate(objects):
         (out / "manifests" / f"{index:03d}-{_slug(obj)}.yaml").write_text(_yaml(obj))
+    releases = []
     for release in evaluation.of_type(HELM_RELEASE):
-        _write_release(out / "helm" / release.name, release)
-    return PlanResult(evaluation, out, objects, manifests.validate(objects))
+        rendered = helm_render.render(release, manifests.supported_versions())
+        _write_release(out / "helm" / release.name, release, rendered)
+        releases.append(rendered)
+    invalid = manifests.validate(objects) + chart_checks.validate(releases, objects)
+    chart_objects = [obj for release in releases for obj in release.objects]
+    findings, pods = pod_security.check(objects + chart_objects)
+    return PlanResult(evaluation, out, objects, invalid, releases, findings, pods)
 
 
 def render_tree(resources: list[Registered]) -> str:
@@ -87,12 +103,24 @@ def summary(result: PlanResult) -> str:
     lines = [f"stack {ev.stack}: {sum(counts.values())} resources, written to {result.out}"]
     lines += [f"  {n:4d}  {t}" for t, n in sorted(counts.items())]
     low, high = manifests.supported_versions()
+    charts = sum(len(r.objects) for r in result.releases)
+    per_release = ", ".join(f"{r.name} {len(r.objects)}" for r in result.releases)
     lines.append(
-        f"{len(result.objects)} Kubernetes objects checked with kubernetes-validate --strict "
-        f"against {low} and {high} (custom resources against the prometheus-operator CRD "
-        "schemas): " + ("all valid" if result.ok else f"{len(result.invalid)} problem(s)")
+        f"{len(result.objects) + charts} Kubernetes objects ({len(result.objects)} kit, {charts} "
+        f"from charts: {per_release}) checked with kubernetes-validate --strict against {low} "
+        f"and {high} (custom resources against their CRDs): "
+        + ("all valid" if not result.invalid else f"{len(result.invalid)} problem(s)")
     )
     lines += [f"  INVALID {i.object} (k8s {i.version}): {i.reason}" for i in result.invalid]
+    warned = [f for f in result.pod_findings if f.mode == "warn"]
+    lines.append(
+        f"{result.pods_checked} pod templates checked against their namespace's Pod Security "
+        "level (k8s.io/pod-security-admission): "
+        + (f"{len(result.rejected)} rejection(s)" if result.rejected else "all admitted")
+        + (f", {len({f.pod for f in warned})} would warn" if warned else "")
+    )
+    lines += [f"  REJECTED {f}" for f in result.rejected]
+    lines += [f"  warn     {f}" for f in warned]
     lines.append("outputs (IDs, IPs and endpoints the cloud assigns are offline placeholders):")
     lines += [
         f"  {k}: {v!r}" if isinstance(v, Secret) else f"  {k}: {v}" for k, v in ev.outputs.items()
@@ -112,11 +140,15 @@ def _resources(evaluation: Evaluation) -> list[dict[str, Any]]:
     ]
 
 
-def _write_release(folder: Path, release: Registered) -> None:
+def _write_release(folder: Path, release: Registered, rendered: RenderedRelease) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     spec = {k: release.inputs.get(k) for k in ("chart", "version", "repositoryOpts", "namespace")}
     (folder / "release.yaml").write_text(_yaml({"name": release.inputs.get("name"), **spec}))
     (folder / "values.yaml").write_text(_yaml(release.inputs.get("values", {})))
+    written = [manifests.redact_secret_data(copy.deepcopy(obj)) for obj in rendered.objects]
+    (folder / "rendered.yaml").write_text(
+        yaml.dump_all(written, Dumper=yaml.CSafeDumper, sort_keys=False)
+    )
 
 
 def _slug(obj: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ assert on exactly what `plan` writes out. Each stack file is evaluated once per 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kit import offline  # noqa: E402
+
+# The pinned chart packages next to the repository (as in CI), unless a cache is chosen.
+SHARED_CHARTS = Path(__file__).resolve().parents[2] / "shared" / "charts"
+if SHARED_CHARTS.is_dir():
+    os.environ.setdefault("KIT_CHART_CACHE", str(SHARED_CHARTS))
 
 _cache: dict[str, offline.Evaluation] = {}
 

@@ -44,3 +44,24 @@ def require_tool(path: Path | str | None, what: str, how_to_enable: str) -> None
     if os.environ.get("KIT_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{message} (KIT_REQUIRE_TOOLS=1: CI must run this test)", pytrace=False)
     pytest.skip(message)
+
+
+def require_plan_tools() -> None:
+    """What `python -m kit plan` runs besides Python: helm, the pinned charts, the Pod Security
+    evaluator (and Node's CRD checker, which kit/crd_schemas.py reports itself)."""
+    import os
+
+    from kit import helm, pod_security
+
+    helm_path = os.environ.get("KIT_HELM") or helm.INSTALLED
+    require_tool(helm_path, f"helm {helm.HELM_VERSION}", "run `make helm`")
+    cache = helm.chart_cache()
+    for chart in helm.CHARTS:
+        require_tool(
+            cache / f"{chart.name}-{chart.version}.tgz",
+            f"chart {chart.name} {chart.version} in {cache}",
+            "run `make charts`, or point KIT_CHART_CACHE at ../shared/charts",
+        )
+    require_tool(
+        pod_security.EVALUATOR, "the Pod Security evaluator", "install Go >= 1.26, `make psa`"
+    )

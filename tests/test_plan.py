@@ -3,34 +3,57 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 import yaml
-from helpers import ROOT, STACK_NAMES
+from helpers import ROOT, STACK_NAMES, require_plan_tools
 
 from kit import manifests
 
 
-def run_plan(*args: str) -> subprocess.CompletedProcess:
+def run_plan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kit", "plan", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        env=env,
     )
 
 
+@pytest.fixture
+def plan_tools():
+    require_plan_tools()
+
+
 @pytest.mark.parametrize("stack", STACK_NAMES)
-def test_plan_writes_tree_manifests_and_outputs_and_all_objects_are_schema_valid(stack, tmp_path):
+def test_plan_writes_tree_manifests_and_outputs_and_all_objects_are_schema_valid(
+    stack, tmp_path, plan_tools
+):
     out = tmp_path / stack
     done = run_plan("--stack", stack, "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all valid" in done.stdout
     low, high = manifests.supported_versions()
     assert f"against {low} and {high}" in done.stdout
+    assert "pod templates checked against their namespace's Pod Security level" in done.stdout
+    assert "all admitted" in done.stdout
+    counted = re.search(
+        r"(\d+) Kubernetes objects \((\d+) kit, (\d+) from charts: (.*)\)", done.stdout
+    )
+    total, kit, charts, per_release = counted.groups()
+    rendered = {
+        p.parent.name: [o for o in yaml.safe_load_all(p.read_text()) if o]
+        for p in (out / "helm").glob("*/rendered.yaml")
+    }
+    assert sorted(rendered) == ["monitoring-kps", "monitoring-loki", "monitoring-tempo"]
+    assert int(charts) == sum(len(objs) for objs in rendered.values()) > 100
+    assert int(total) == int(kit) + int(charts)
+    assert "kps " in per_release and "loki " in per_release and "tempo " in per_release
     tree = (out / "tree.txt").read_text()
     assert "o11y-kit:core:Namespaces  kit\n  kubernetes:core/v1:Namespace  kit-agent" in tree
     objects = [yaml.safe_load(p.read_text()) for p in sorted((out / "manifests").glob("*.yaml"))]
@@ -121,7 +144,7 @@ def test_schema_validation_catches_unknown_fields_and_wrong_types():
     }
 
 
-def test_plan_never_writes_secret_values(tmp_path):
+def test_plan_never_writes_secret_values(tmp_path, plan_tools):
     out = tmp_path / "local"
     assert run_plan("--stack", "local", "--out", str(out)).returncode == 0
     (secret,) = (out / "manifests").glob("*secret-o11y-monitoring-grafana-admin.yaml")
@@ -131,7 +154,9 @@ def test_plan_never_writes_secret_values(tmp_path):
     assert "offline-monitoring" not in written  # the mocked password
 
 
-def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(tmp_path, monkeypatch, capsys):
+def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(
+    tmp_path, monkeypatch, capsys, plan_tools
+):
     from kit import crd_schemas
     from kit.__main__ import main
 
@@ -140,6 +165,26 @@ def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(tmp_path, m
     err = capsys.readouterr().err
     assert "npm ci --prefix kit/crd-validate" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "says"),
+    [
+        ("KIT_CHART_CACHE", "is not in the chart cache"),
+        ("KIT_HELM", "run `make helm`"),
+    ],
+)
+def test_a_missing_chart_or_helm_is_one_line_saying_how_to_get_it(variable, says, tmp_path):
+    import os
+
+    env = {**os.environ, variable: str(tmp_path / "nothing-here")}
+    done = run_plan("--stack", "local", "--out", str(tmp_path / "out"), env=env)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert says in line
+    if variable == "KIT_CHART_CACHE":
+        assert "helm pull loki --repo https://grafana-community.github.io/helm-charts" in line
+        assert "--version 18.11.0" in line
 
 
 def _floats(value, path="$"):
