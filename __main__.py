@@ -24,7 +24,7 @@ namespaces = KitNamespaces("kit", KitNamespacesArgs(), opts=in_cluster)
 after_namespaces = in_cluster.merge(pulumi.ResourceOptions(depends_on=[namespaces]))
 
 monitoring = monitoring_component.build(
-    config, (ns.MONITORING.name, ns.APP.name, ns.AGENT.name), after_namespaces
+    config, (ns.MONITORING.name, ns.APP.name, ns.AGENT.name, ns.NODE.name), after_namespaces
 )
 
 workspace = outside_view.workspace(config, cluster)  # none | Log Analytics | CloudWatch
@@ -34,14 +34,14 @@ after_workspace = after_namespaces.merge(
 )
 agent = agent_component.build(
     config,
-    (ns.AGENT.name, ns.APP.name),
+    (ns.AGENT.name, ns.APP.name, ns.NODE.name),
     monitoring.endpoints,
     workspace,
     cluster.has_fargate,
     after_workspace,
 )
 after_agent = after_namespaces.merge(pulumi.ResourceOptions(depends_on=[agent]))
-app = sample_app.build(config, ns.APP.name, ns.AGENT.name, after_agent)
+app = sample_app.build(config, ns.APP.name, (ns.AGENT.name, ns.NODE.name), after_agent)
 alerts = outside_view.alerts(config, cluster, workspace, agent)
 
 pulumi.export("cloud", config.cloud)

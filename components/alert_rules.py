@@ -121,10 +121,11 @@ def node_rules() -> Group:
     }
 
 
-def agent_rate_rules(agent_namespace: str) -> Group:
+def agent_rate_rules(agent_namespace: str, node_namespace: str | None = None) -> Group:
     """Per-signal rates of the collector's own counters, one recorded name per counter with a
     `signal` label, so alerts and dashboards need one selector instead of three."""
-    jobs = "|".join(agent_job(agent_namespace, w) for w in (NODE_AGENT, CLUSTER_AGENT))
+    node_ns = node_namespace or agent_namespace
+    jobs = f"{agent_job(node_ns, NODE_AGENT)}|{agent_job(agent_namespace, CLUSTER_AGENT)}"
     rules = []
     for counter, component in AGENT_COUNTERS.items():
         for signal in SIGNALS:
@@ -139,27 +140,30 @@ def agent_rate_rules(agent_namespace: str) -> Group:
     return {"name": "o11y-kit.agent.rates", "rules": rules}
 
 
-def agent_rules(agent_namespace: str) -> Group:
-    """The agent is missing somewhere, or running but losing data."""
-    ns = agent_namespace
-    node_job = agent_job(ns, NODE_AGENT)
+def agent_rules(agent_namespace: str, node_namespace: str | None = None) -> Group:
+    """The agent is missing somewhere, or running but losing data. The node agent runs in
+    `node_namespace` (the privileged one) where given, else next to the cluster agent."""
+    ns, node_ns = agent_namespace, node_namespace or agent_namespace
+    node_job = agent_job(node_ns, NODE_AGENT)
     cluster_job = agent_job(ns, CLUSTER_AGENT)
     logs_hint = f"kubectl -n {ns} logs"
     jobs = f"{node_job}|{cluster_job}"
+    node_logs_hint = f"kubectl -n {node_ns} logs"
+    any_logs_hint = "kubectl -n {{ $labels.namespace }} logs"  # either agent's pod
     return {
         "name": "o11y-kit.agent",
         "rules": [
             _alert(
                 "OtelNodeAgentUnavailable",
                 "kube_daemonset_status_number_unavailable"
-                f'{{namespace="{ns}",daemonset="{NODE_AGENT}"}} > 0',
+                f'{{namespace="{node_ns}",daemonset="{NODE_AGENT}"}} > 0',
                 "10m",
                 WARNING,
                 "{{ $value }} node(s) run no available node agent for 10 minutes",
                 "The DaemonSet has pods that are missing or not ready: those nodes send no "
                 "container logs, kubelet metrics or app traces.",
-                f"kubectl -n {ns} get pods -o wide -l app.kubernetes.io/name={NODE_AGENT}; "
-                f"kubectl -n {ns} describe daemonset {NODE_AGENT}",
+                f"kubectl -n {node_ns} get pods -o wide -l app.kubernetes.io/name={NODE_AGENT}; "
+                f"kubectl -n {node_ns} describe daemonset {NODE_AGENT}",
             ),
             _alert(
                 "OtelNodeAgentDown",
@@ -169,7 +173,7 @@ def agent_rules(agent_namespace: str) -> Group:
                 "Node agent {{ $labels.pod }} on {{ $labels.node }} does not answer for 5 minutes",
                 "Prometheus cannot scrape the collector's own metrics on :8888: the collector "
                 "is hung, restarting or unreachable.",
-                f"{logs_hint} {{{{ $labels.pod }}}}; kubectl -n {ns} describe pod "
+                f"{node_logs_hint} {{{{ $labels.pod }}}}; kubectl -n {node_ns} describe pod "
                 "{{ $labels.pod }}",
             ),
             _alert(
@@ -191,7 +195,7 @@ def agent_rules(agent_namespace: str) -> Group:
                 "{{ $labels.pod }} refuses {{ $labels.signal }} at {{ $labels.receiver }}",
                 "The receiver refuses data (usually memory_limiter back-pressure); senders "
                 "retry, but data is lost if it lasts.",
-                f"{logs_hint} {{{{ $labels.pod }}}} | grep -i memory; Grafana dashboard "
+                f"{any_logs_hint} {{{{ $labels.pod }}}} | grep -i memory; Grafana dashboard "
                 "'o11y-kit / Agent health'",
             ),
             _alert(
@@ -202,7 +206,7 @@ def agent_rules(agent_namespace: str) -> Group:
                 "{{ $labels.pod }} fails to send {{ $labels.signal }} via {{ $labels.exporter }}",
                 "Exports fail for good: the backend rejects the data (an outage shows as "
                 "OtelAgentExportBacklog instead, since retries never give up).",
-                f"{logs_hint} {{{{ $labels.pod }}}} | grep -i {{{{ $labels.exporter }}}}",
+                f"{any_logs_hint} {{{{ $labels.pod }}}} | grep -i {{{{ $labels.exporter }}}}",
             ),
             # The exporters retry forever (agent/exporters.py), and the collector counts a
             # send as failed only once its retries give up (exporterhelper's chain is queue ->
@@ -218,7 +222,7 @@ def agent_rules(agent_namespace: str) -> Group:
                 "{{ $value | humanizePercentage }} of its capacity for 15 minutes",
                 "Exports are being retried and not getting through (backend down, unreachable "
                 "or too slow); nothing is lost until the queue is full (OtelAgentQueueFull).",
-                f"{logs_hint} {{{{ $labels.pod }}}} | grep -i {{{{ $labels.exporter }}}}",
+                f"{any_logs_hint} {{{{ $labels.pod }}}} | grep -i {{{{ $labels.exporter }}}}",
             ),
             _alert(
                 "OtelAgentQueueFull",
@@ -228,7 +232,7 @@ def agent_rules(agent_namespace: str) -> Group:
                 "{{ $labels.pod }} drops {{ $labels.signal }}: {{ $labels.exporter }} queue full",
                 "The sending queue is full, so new data is dropped: the backend has been "
                 "unavailable or slower than the input for a long time.",
-                f"{logs_hint} {{{{ $labels.pod }}}}; check the backend behind "
+                f"{any_logs_hint} {{{{ $labels.pod }}}}; check the backend behind "
                 "{{ $labels.exporter }}",
             ),
         ],
@@ -309,12 +313,17 @@ def slo_rules(app_namespace: str) -> Group:
     return {"name": "o11y-kit.sample-app.slo", "rules": rules}
 
 
-def rule_groups(app_namespace: str, agent_namespace: str | None) -> list[Group]:
+def rule_groups(
+    app_namespace: str, agent_namespace: str | None, node_namespace: str | None = None
+) -> list[Group]:
     """Every rule group of the kit; the agent's only where the agent runs (its absence would
     otherwise be an alert)."""
     groups = [node_rules(), sli_rules(), slo_rules(app_namespace)]
     if agent_namespace is not None:
-        groups[1:1] = [agent_rate_rules(agent_namespace), agent_rules(agent_namespace)]
+        groups[1:1] = [
+            agent_rate_rules(agent_namespace, node_namespace),
+            agent_rules(agent_namespace, node_namespace),
+        ]
     return groups
 
 

@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from agent.quantities import gomemlimit
-from components import options, versions
+from components import chart_security, options, versions
 from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
 from components.labels import kit_labels
 from components.monitoring_content import MonitoringContent, MonitoringContentArgs
@@ -83,6 +83,7 @@ class MonitoringArgs:
     namespace: str
     app_namespace: str  # named in the sample app's alerts
     agent_namespace: str  # whose collectors the agent rules and PodMonitors watch
+    node_namespace: str  # the privileged one where node-exporter runs (host network and PID)
     alert_receiver: AlertReceiver = NO_RECEIVER
     # Secret values of the receiver (SECRET_KEYS of alertmanager_config), kept in a Secret.
     alert_secrets: dict[str, pulumi.Input[str]] | None = None
@@ -128,7 +129,7 @@ class Monitoring(pulumi.ComponentResource):
             f"{name}-kps",
             versions.KUBE_PROMETHEUS_STACK_CHART,
             namespace,
-            kube_prometheus_stack_values(self.endpoints, args.alert_receiver),
+            kube_prometheus_stack_values(self.endpoints, args.alert_receiver, args.node_namespace),
             # Not on Loki and Tempo: Grafana's datasources are URLs it tries when queried, so
             # waiting for both releases only put about a minute on every up's critical path.
             child.merge(pulumi.ResourceOptions(depends_on=[secret, *receiver_secret])),
@@ -140,6 +141,7 @@ class Monitoring(pulumi.ComponentResource):
                 stack=self.stack,
                 app_namespace=args.app_namespace,
                 agent_namespace=args.agent_namespace,
+                node_namespace=args.node_namespace,
             ),
             opts=child,
         )
@@ -187,10 +189,10 @@ def alert_receiver(alerting: AlertingConfig) -> tuple[AlertReceiver, dict[str, s
 
 
 def build(
-    config: KitConfig, namespaces: tuple[str, str, str], opts: pulumi.ResourceOptions
+    config: KitConfig, namespaces: tuple[str, str, str, str], opts: pulumi.ResourceOptions
 ) -> Monitoring:
-    """The stack's monitoring; `namespaces` is (monitoring, app, agent)."""
-    monitoring_ns, app_ns, agent_ns = namespaces
+    """The stack's monitoring; `namespaces` is (monitoring, app, agent, node)."""
+    monitoring_ns, app_ns, agent_ns, node_ns = namespaces
     receiver, secrets = alert_receiver(config.alerting)
     return Monitoring(
         "monitoring",
@@ -198,6 +200,7 @@ def build(
             namespace=monitoring_ns,
             app_namespace=app_ns,
             agent_namespace=agent_ns,
+            node_namespace=node_ns,
             alert_receiver=receiver,
             alert_secrets=secrets,
         ),
@@ -233,13 +236,14 @@ UNREACHABLE_CONTROL_PLANE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd
 
 
 def kube_prometheus_stack_values(
-    endpoints: Endpoints, receiver: AlertReceiver = NO_RECEIVER
+    endpoints: Endpoints, receiver: AlertReceiver = NO_RECEIVER, node_namespace: str = ""
 ) -> dict:
     """Prometheus sized for a 2-3 node trial cluster, receiving the agent's metrics over OTLP,
     Alertmanager routing by severity, and Grafana with its admin password from a Secret and
-    datasources provisioned."""
+    datasources provisioned; node-exporter in `node_namespace` (the only pod of the chart that
+    needs the host), the rest hardened (components/chart_security.py)."""
     alerting = alertmanager_values(receiver)
-    return {
+    values = {
         "fullnameOverride": KPS_RELEASE,
         **{part: {"enabled": False} for part in UNREACHABLE_CONTROL_PLANE},
         "prometheus": {
@@ -293,10 +297,10 @@ def kube_prometheus_stack_values(
                 "passwordKey": "admin-password",
             },
             "service": {"type": "ClusterIP"},
-            "sidecar": {"dashboards": {"enabled": True, "searchNamespace": "ALL"}},
             "additionalDataSources": grafana_datasources(endpoints),
         },
     }
+    return chart_security.harden_kube_prometheus_stack(values, endpoints.namespace, node_namespace)
 
 
 def grafana_datasources(endpoints: Endpoints) -> list[dict]:
@@ -398,7 +402,7 @@ TEMPO_MEMORY_LIMIT = "1Gi"
 def tempo_values(endpoints: Endpoints) -> dict:
     """Single binary receiving OTLP, with the metrics generator writing service-graph and span
     metrics into Prometheus (Grafana's service map reads them)."""
-    return {
+    values = {
         "tempo": {
             "retention": "72h",
             "reportingEnabled": False,
@@ -430,3 +434,4 @@ def tempo_values(endpoints: Endpoints) -> dict:
         },
         "persistence": {"enabled": False},
     }
+    return chart_security.deep_merge(values, chart_security.tempo_storage())

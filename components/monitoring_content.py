@@ -33,6 +33,7 @@ class MonitoringContentArgs:
     # The agent's namespace, or None where no agent runs: its rules (which would alert on its
     # absence) and PodMonitors are left out.
     agent_namespace: str | None
+    node_namespace: str | None = None  # the node agent's, where not the cluster agent's
 
 
 def prometheus_rule(namespace: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
@@ -107,7 +108,9 @@ class MonitoringContent(pulumi.ComponentResource):
         super().__init__("o11y-kit:monitoring:MonitoringContent", name, None, opts)
         # After the namespaces (the component's own depends_on) and the release's CRDs.
         child = options.children(self, opts).merge(pulumi.ResourceOptions(depends_on=[args.stack]))
-        groups = alert_rules.rule_groups(args.app_namespace, args.agent_namespace)
+        groups = alert_rules.rule_groups(
+            args.app_namespace, args.agent_namespace, args.node_namespace
+        )
         self.alerts = alert_rules.alert_names(groups)
         self.rules = _custom_resource(
             f"{name}-rules", prometheus_rule(args.namespace, groups), child
@@ -122,13 +125,17 @@ class MonitoringContent(pulumi.ComponentResource):
         ]
         self.pod_monitors = []
         if args.agent_namespace is not None:
+            node_namespace = args.node_namespace or args.agent_namespace
             self.pod_monitors = [
                 _custom_resource(
                     f"{name}-podmonitor-{workload}",
-                    pod_monitor(workload, args.agent_namespace),
+                    pod_monitor(workload, namespace),
                     child,
                 )
-                for workload in (agent.NODE_AGENT, agent.CLUSTER_AGENT)
+                for workload, namespace in (
+                    (agent.NODE_AGENT, node_namespace),
+                    (agent.CLUSTER_AGENT, args.agent_namespace),
+                )
             ]
         self.register_outputs(
             {

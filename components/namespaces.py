@@ -1,4 +1,7 @@
-"""The kit's namespaces, each labelled with the Pod Security level its workloads need."""
+"""The kit's namespaces, each labelled with the Pod Security level its workloads need: the lowest
+that admits them (`python -m kit plan` checks every pod template against it with the official
+evaluator, kit/pod_security.py), and `restricted` as the warn level wherever it is not enforced,
+so what still falls short of it is said on every apply."""
 
 from __future__ import annotations
 
@@ -17,15 +20,20 @@ class NamespaceSpec:
 
     name: str
     component: str
-    # privileged: node-level collectors (hostPath, root) and node-exporter (host network/PID);
-    # restricted: everything that does not need the node, i.e. the sample app.
-    pod_security: str
+    pod_security: str  # the enforced level
+    warn: str = "restricted"
 
 
-MONITORING = NamespaceSpec("o11y-monitoring", "monitoring", "privileged")
-AGENT = NamespaceSpec("o11y-agent", "agent", "privileged")
+# Grafana, Prometheus, Alertmanager, the operator, kube-state-metrics, Loki, Tempo: no host
+# access; baseline enforced (restricted warns where a chart's pods still fall short of it).
+MONITORING = NamespaceSpec("o11y-monitoring", "monitoring", "baseline")
+# Only what must reach the node: node-exporter (host network and PID, root filesystem) and the
+# node agent (hostPath logs and checkpoints, as root). Warning here would only repeat that.
+NODE = NamespaceSpec("o11y-node", "node", "privileged", warn="privileged")
+# The cluster agent (a Deployment reading the API, no host access).
+AGENT = NamespaceSpec("o11y-agent", "agent", "baseline")
 APP = NamespaceSpec("o11y-app", "sample-app", "restricted")
-ALL = (MONITORING, AGENT, APP)
+ALL = (MONITORING, NODE, AGENT, APP)
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,6 @@ def _labels(spec: NamespaceSpec) -> dict[str, str]:
         **kit_labels(spec.name, spec.component),
         "pod-security.kubernetes.io/enforce": spec.pod_security,
         "pod-security.kubernetes.io/enforce-version": level_version,
-        "pod-security.kubernetes.io/warn": spec.pod_security,
+        "pod-security.kubernetes.io/warn": spec.warn,
         "pod-security.kubernetes.io/warn-version": level_version,
     }

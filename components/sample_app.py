@@ -350,10 +350,14 @@ def _field_env(name: str, path: str) -> dict[str, Any]:
 
 
 def build(
-    config: KitConfig, namespace: str, agent_namespace: str, opts: pulumi.ResourceOptions
+    config: KitConfig,
+    namespace: str,
+    agent_namespaces: tuple[str, str],
+    opts: pulumi.ResourceOptions,
 ) -> SampleApp | None:
     """The stack's app; pass depends_on=[the agent] in `opts`: Fargate tiers mount the sidecar's
-    ConfigMap, which the agent creates."""
+    ConfigMap, which the agent creates. `agent_namespaces` is (cluster agent, node agent)."""
+    agent_namespace, node_namespace = agent_namespaces
     if not config.app.enabled:
         return None
     return SampleApp(
@@ -361,7 +365,7 @@ def build(
         SampleAppArgs(
             namespace=namespace,
             python_image=versions.SAMPLE_APP_PYTHON_IMAGE,
-            node_otlp_endpoint=node_otlp_http_url(agent_namespace),
+            node_otlp_endpoint=node_otlp_http_url(node_namespace),
             agent_namespace=agent_namespace,
             image=config.app.image,
             fargate_tiers=config.cluster.fargate_tiers,

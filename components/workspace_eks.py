@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 import agent
 from components import namespaces
-from components.cluster.eks import EksCluster, irsa_trust_policy
+from components.cluster.eks import EksCluster, irsa_trust
 from components.settings import KitConfig
 
 # What the exporters call (opentelemetry-collector-contrib internal/aws/cwlogs): PutLogEvents,
@@ -41,8 +41,8 @@ class CloudWatchWorkspaceArgs:
     retention_days: int
     oidc_provider_arn: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]  # https://oidc.eks.<region>.amazonaws.com/id/<id>
-    agent_namespace: str
-    service_accounts: tuple[str, ...]  # the node and cluster agents'
+    # (namespace, name) of the node and cluster agents' ServiceAccounts
+    service_accounts: tuple[tuple[str, str], ...]
 
 
 class CloudWatchWorkspace(pulumi.ComponentResource):
@@ -85,11 +85,7 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
             description=f"IRSA role of the o11y-kit collectors of {args.cluster_name}",
             assume_role_policy=pulumi.Output.all(
                 args.oidc_provider_arn, args.oidc_issuer_url
-            ).apply(
-                lambda a: json.dumps(
-                    irsa_trust_policy(a[0], a[1], args.agent_namespace, *args.service_accounts)
-                )
-            ),
+            ).apply(lambda a: json.dumps(irsa_trust(a[0], a[1], list(args.service_accounts)))),
             opts=child,
         )
         arns = [group.arn for group in self.log_groups.values()]
@@ -187,8 +183,10 @@ def build(config: KitConfig, cluster: EksCluster) -> CloudWatchWorkspace:
             retention_days=config.log_retention_days,
             oidc_provider_arn=cluster.oidc_provider_arn,
             oidc_issuer_url=cluster.oidc_issuer,
-            agent_namespace=namespaces.AGENT.name,
-            service_accounts=(agent.NODE_AGENT, agent.CLUSTER_AGENT),
+            service_accounts=(
+                (namespaces.NODE.name, agent.NODE_AGENT),
+                (namespaces.AGENT.name, agent.CLUSTER_AGENT),
+            ),
         ),
         opts=pulumi.ResourceOptions(providers={"aws": cluster.aws_provider}),
     )

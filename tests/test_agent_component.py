@@ -21,7 +21,7 @@ def test_local_registers_every_object_of_the_node_and_cluster_agents_unchanged(e
     backends = agent.Backends(
         endpoints.prometheus_otlp, endpoints.tempo_otlp_grpc, endpoints.loki_otlp
     )
-    expected = agent.node_agent_manifests(ns.AGENT.name, backends, agent.Cloud.LOCAL)
+    expected = agent.node_agent_manifests(ns.NODE.name, backends, agent.Cloud.LOCAL)
     expected += agent.cluster_agent_manifests(ns.AGENT.name, backends, agent.Cloud.LOCAL, False)
     registered = _registered_objects(evaluated("local"))
     for obj in expected:
@@ -33,7 +33,7 @@ def test_agent_exports_to_the_services_the_monitoring_releases_create(evaluated)
     configs = [
         yaml.safe_load(next(iter(r.inputs["data"].values())))
         for r in ev.of_type("kubernetes:core/v1:ConfigMap")
-        if r.inputs["metadata"]["namespace"] == ns.AGENT.name
+        if r.inputs["metadata"]["namespace"] in (ns.AGENT.name, ns.NODE.name)
     ]
     assert len(configs) == 2  # node and cluster agent
     endpoints = {

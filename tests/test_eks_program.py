@@ -42,7 +42,7 @@ def test_agent_exports_to_cloudwatch_and_xray_on_eks(evaluated):
     configs = [
         yaml.safe_load(next(iter(o["data"].values())))
         for o in _objects(evaluated("eks"))
-        if o["kind"] == "ConfigMap" and o["metadata"]["namespace"] == "o11y-agent"
+        if o["kind"] == "ConfigMap" and o["metadata"]["namespace"] in ("o11y-agent", "o11y-node")
     ]
     exporters = {name.split("/")[0] for c in configs for name in c["exporters"]}
     assert {"awsemf", "awsxray", "awscloudwatchlogs"} <= exporters
@@ -144,7 +144,7 @@ def test_collectors_start_after_their_iam_policy_and_log_groups(evaluated):
         r
         for kind in ("DaemonSet", "Deployment")
         for r in ev.of_type(f"kubernetes:apps/v1:{kind}")
-        if r.inputs["metadata"]["namespace"] == "o11y-agent"
+        if r.inputs["metadata"]["namespace"] in ("o11y-agent", "o11y-node")
     ]
     assert len(collectors) == 2  # node DaemonSet, cluster Deployment
     for r in collectors:

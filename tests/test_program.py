@@ -37,16 +37,27 @@ def test_every_kubernetes_object_goes_through_the_clusters_provider(evaluated, s
 @pytest.mark.parametrize("stack", STACK_NAMES)
 def test_namespaces_carry_recommended_and_pod_security_labels(evaluated, stack):
     by_name = {r.inputs["metadata"]["name"]: r for r in evaluated(stack).of_type(NAMESPACE)}
-    assert set(by_name) == {"o11y-monitoring", "o11y-agent", "o11y-app"}
+    assert set(by_name) == {"o11y-monitoring", "o11y-node", "o11y-agent", "o11y-app"}
     for spec in namespaces.ALL:
         labels = by_name[spec.name].inputs["metadata"]["labels"]
         assert labels["app.kubernetes.io/part-of"] == "o11y-kit"
         assert labels["app.kubernetes.io/managed-by"] == "pulumi"
         assert labels["pod-security.kubernetes.io/enforce"] == spec.pod_security
-    assert (
-        by_name["o11y-app"].inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
-        == "restricted"
-    )
+    enforced = {
+        name: ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        for name, ns in by_name.items()
+    }
+    # Only the node namespace (node-exporter, node agent) admits host access.
+    assert enforced == {
+        "o11y-monitoring": "baseline",
+        "o11y-node": "privileged",
+        "o11y-agent": "baseline",
+        "o11y-app": "restricted",
+    }
+    for name in ("o11y-monitoring", "o11y-agent", "o11y-app"):
+        assert by_name[name].inputs["metadata"]["labels"]["pod-security.kubernetes.io/warn"] == (
+            "restricted"
+        )
 
 
 def test_local_creates_nothing_outside_the_cluster_and_keeps_no_kubeconfig(evaluated):

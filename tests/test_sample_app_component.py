@@ -80,7 +80,7 @@ def test_vm_tiers_send_otlp_to_the_node_agents_node_local_service(evaluated):
     service = next(
         o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "otel-node-agent"
     )
-    assert service["metadata"]["namespace"] == "o11y-agent"
+    assert service["metadata"]["namespace"] == "o11y-node"
     assert service["spec"]["internalTrafficPolicy"] == "Local"
     assert 4318 in {p["port"] for p in service["spec"]["ports"]}
     for name, pod in _pods(objects).items():
@@ -88,7 +88,7 @@ def test_vm_tiers_send_otlp_to_the_node_agents_node_local_service(evaluated):
             continue
         env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == (
-            "http://otel-node-agent.o11y-agent.svc.cluster.local:4318"
+            "http://otel-node-agent.o11y-node.svc.cluster.local:4318"
         )
 
 

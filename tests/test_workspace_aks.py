@@ -81,7 +81,7 @@ def test_connection_string_reaches_only_the_agent_and_only_as_a_secret(evaluated
     connection = one(ev, APP_INSIGHTS).outputs["connectionString"]
     holders = [r for r in ev.resources if connection in json.dumps(r.inputs, default=_reveal)]
     assert [(r.type, r.inputs["metadata"]["namespace"]) for r in holders] == [
-        ("kubernetes:core/v1:Secret", "o11y-agent")
+        ("kubernetes:core/v1:Secret", "o11y-node")  # only the node agent exports to it
     ]
     assert isinstance(holders[0].inputs["stringData"], Secret)
     assert connection not in json.dumps(ev.outputs, default=repr)
@@ -103,7 +103,7 @@ def test_agent_sends_traces_to_app_insights_on_aks(evaluated):
     configs = [
         yaml.safe_load(next(iter(r.inputs["data"].values())))
         for r in evaluated("aks").of_type("kubernetes:core/v1:ConfigMap")
-        if r.inputs["metadata"]["namespace"] == "o11y-agent"
+        if r.inputs["metadata"]["namespace"] in ("o11y-agent", "o11y-node")
     ]
     traces = [c["service"]["pipelines"].get("traces", {}) for c in configs]
     assert any(e.startswith("azuremonitor") for t in traces for e in t.get("exporters", []))

@@ -17,6 +17,7 @@ from components.settings import load_config
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 AGENT_NS = "o11y-agent"
+NODE_NS = "o11y-node"
 APP_NS = "o11y-app"
 
 
@@ -78,7 +79,7 @@ def test_irsa_trust_names_the_oidc_provider_and_exactly_the_collector_service_ac
     assert statement["Condition"] == {
         "StringEquals": {
             f"{host_path}:sub": [
-                f"system:serviceaccount:{AGENT_NS}:{agent.NODE_AGENT}",
+                f"system:serviceaccount:{NODE_NS}:{agent.NODE_AGENT}",
                 f"system:serviceaccount:{AGENT_NS}:{agent.CLUSTER_AGENT}",
             ],
             f"{host_path}:aud": "sts.amazonaws.com",
@@ -103,7 +104,7 @@ def test_the_role_reaches_the_collector_service_accounts_and_no_app_pod():
         role_arn,
     )
     all_backends = agent.Backends("http://p/api/v1/otlp", "t:4317", "http://l/otlp", aws=aws)
-    objects = agent.node_agent_manifests(AGENT_NS, all_backends, agent.Cloud.EKS)
+    objects = agent.node_agent_manifests(NODE_NS, all_backends, agent.Cloud.EKS)
     objects += agent.cluster_agent_manifests(AGENT_NS, all_backends, agent.Cloud.EKS, True)
     objects += agent.fargate_sidecar_manifests(APP_NS, AGENT_NS)
     annotated = {
@@ -112,7 +113,7 @@ def test_the_role_reaches_the_collector_service_accounts_and_no_app_pod():
         if role_arn in json.dumps(o.get("metadata", {}).get("annotations", {}))
     }
     assert annotated == {
-        (AGENT_NS, "ServiceAccount", agent.NODE_AGENT),
+        (NODE_NS, "ServiceAccount", agent.NODE_AGENT),
         (AGENT_NS, "ServiceAccount", agent.CLUSTER_AGENT),
     }
     trust = _collector_role(ev).inputs["assumeRolePolicy"]

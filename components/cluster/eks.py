@@ -324,10 +324,16 @@ def exec_kubeconfig(endpoint: str, ca_data: str, cluster: str, region: str) -> s
 def irsa_trust_policy(
     provider_arn: str, issuer_url: str, namespace: str, *service_accounts: str
 ) -> dict:
-    """Web-identity trust for the given service accounts (EKS user guide, "Assign IAM roles to
-    Kubernetes service accounts"). Condition keys name the issuer without its scheme."""
+    """Web-identity trust for the given service accounts of one namespace."""
+    return irsa_trust(provider_arn, issuer_url, [(namespace, sa) for sa in service_accounts])
+
+
+def irsa_trust(provider_arn: str, issuer_url: str, accounts: list[tuple[str, str]]) -> dict:
+    """Web-identity trust for the given (namespace, name) service accounts (EKS user guide,
+    "Assign IAM roles to Kubernetes service accounts"). Condition keys name the issuer without
+    its scheme."""
     issuer = issuer_url.removeprefix("https://")
-    subjects = [f"system:serviceaccount:{namespace}:{sa}" for sa in service_accounts]
+    subjects = [f"system:serviceaccount:{namespace}:{sa}" for namespace, sa in accounts]
     return {
         "Version": "2012-10-17",
         "Statement": [

@@ -16,7 +16,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from components.namespaces import AGENT, APP, MONITORING
+from components.namespaces import AGENT, APP, MONITORING, NODE
 from kit import stackfile
 from kit.cli.errors import KitError
 from kit.cli.stack import pulumi_available, stack_outputs
@@ -176,4 +176,4 @@ def _reason(err: Exception) -> str:
     return text.splitlines()[0][:200]
 
 
-KIT_NAMESPACES = (MONITORING.name, AGENT.name, APP.name)
+KIT_NAMESPACES = (MONITORING.name, NODE.name, AGENT.name, APP.name)

@@ -14,7 +14,7 @@ from agent.cluster_agent import CLUSTER_AGENT
 from agent.k8s import CONTAINER_NAME as COLLECTOR_CONTAINER
 from agent.node_agent import NODE_AGENT
 from components.labels import FARGATE_LABEL
-from components.namespaces import AGENT, APP
+from components.namespaces import AGENT, APP, NODE
 from kit.cli.kube import KIT_NAMESPACES, Kube, add_target_options, connect, is_fargate
 
 NAME_LABEL = "app.kubernetes.io/name"
@@ -58,7 +58,7 @@ def assess(kube: Kube) -> Report:
     }
     report = Report()
     _pods_per_node(pods, report)
-    _node_agent(kube, nodes, pods[AGENT.name], report)
+    _node_agent(kube, nodes, pods[NODE.name], report)
     _cluster_agent(kube, report)
     _fargate_sidecars(pods[APP.name], report)
     return report
@@ -101,11 +101,11 @@ def _why(pod) -> str:
 
 def _node_agent(kube: Kube, nodes: list, agent_pods: list, report: Report) -> None:
     try:
-        ds = kube.apps.read_namespaced_daemon_set(NODE_AGENT, AGENT.name, _request_timeout=10)
+        ds = kube.apps.read_namespaced_daemon_set(NODE_AGENT, NODE.name, _request_timeout=10)
     except ApiException as err:
         if err.status != 404:
             raise
-        report.problems.append(f"no DaemonSet {AGENT.name}/{NODE_AGENT}: the agent is not deployed")
+        report.problems.append(f"no DaemonSet {NODE.name}/{NODE_AGENT}: the agent is not deployed")
         return
     desired, ready = ds.status.desired_number_scheduled, ds.status.number_ready
     if desired != ready:

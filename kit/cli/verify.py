@@ -15,7 +15,7 @@ from kubernetes.client.exceptions import ApiException
 
 from agent.node_agent import NODE_AGENT
 from components import alert_rules
-from components.namespaces import AGENT, APP
+from components.namespaces import AGENT, APP, NODE
 from kit.cli import checks_aws, checks_loki, checks_prometheus, checks_tempo, services
 from kit.cli.checks import INFO, UNREACHABLE, Check, exit_code, render
 from kit.cli.kube import Kube, add_target_options, connect, is_fargate
@@ -74,7 +74,7 @@ def cloud_of(nodes: list) -> str:
 def gather(kube: Kube, stack: str | None = None, cluster_name: str | None = None) -> ClusterFacts:
     nodes = kube.nodes()
     try:
-        kube.apps.read_namespaced_daemon_set(NODE_AGENT, AGENT.name, _request_timeout=10)
+        kube.apps.read_namespaced_daemon_set(NODE_AGENT, NODE.name, _request_timeout=10)
         agent = True
     except ApiException as err:
         if err.status != 404:

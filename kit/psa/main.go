@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,7 +68,24 @@ func wrapped(checks []policy.Check, rec *recorder) []policy.Check {
 	return out
 }
 
+// defaultVolumes does what the API server's defaulting does before admission sees a pod
+// (k8s.io/kubernetes pkg/apis/core/v1/defaults.go, SetDefaults_Volume): a volume that names no
+// source is an emptyDir. Upstream's fixtures rely on it ("implicit empty dir").
+func defaultVolumes(spec *corev1.PodSpec) {
+	for i := range spec.Volumes {
+		source := reflect.ValueOf(spec.Volumes[i].VolumeSource)
+		empty := true
+		for f := 0; f < source.NumField(); f++ {
+			empty = empty && source.Field(f).IsNil()
+		}
+		if empty {
+			spec.Volumes[i].EmptyDir = &corev1.EmptyDirVolumeSource{}
+		}
+	}
+}
+
 func evaluate(evaluator policy.Evaluator, rec *recorder, pod podInput) (verdict, error) {
+	defaultVolumes(&pod.Spec)
 	level, err := api.ParseLevel(pod.Level)
 	if err != nil {
 		return verdict{}, fmt.Errorf("pod %s: %w", pod.Name, err)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-NS = {"monitoring": "o11y-monitoring", "agent": "o11y-agent", "app": "o11y-app"}
+NS = {
+    "monitoring": "o11y-monitoring",
+    "node": "o11y-node",
+    "agent": "o11y-agent",
+    "app": "o11y-app",
+}
 
 
 def node(name: str, provider_id: str, ready: bool = True, labels: dict | None = None) -> dict:
@@ -68,7 +73,7 @@ def daemon_set(name: str, desired: int, ready: int) -> dict:
     return {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
-        "metadata": {"name": name, "namespace": NS["agent"]},
+        "metadata": {"name": name, "namespace": NS["node"]},
         "spec": _workload_spec(name),
         "status": {
             "currentNumberScheduled": desired,

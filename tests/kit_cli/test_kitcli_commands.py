@@ -102,18 +102,18 @@ def healthy_cluster(**overrides) -> dict:
             pod("prometheus-kps-prometheus-0", NS["monitoring"], "kit-worker", "prometheus"),
             pod("kps-grafana-5d9c7b-x2x9q", NS["monitoring"], "kit-worker2", "grafana"),
         ],
-        NS["agent"]: [
-            pod("otel-node-agent-a", NS["agent"], "kit-worker", "otel-node-agent"),
-            pod("otel-node-agent-b", NS["agent"], "kit-worker2", "otel-node-agent"),
-            pod("otel-cluster-agent-1", NS["agent"], "kit-worker", "otel-cluster-agent"),
+        NS["node"]: [
+            pod("otel-node-agent-a", NS["node"], "kit-worker", "otel-node-agent"),
+            pod("otel-node-agent-b", NS["node"], "kit-worker2", "otel-node-agent"),
         ],
+        NS["agent"]: [pod("otel-cluster-agent-1", NS["agent"], "kit-worker", "otel-cluster-agent")],
         NS["app"]: [pod("sample-front-1", NS["app"], "kit-worker2", "sample-front")],
     }
     table = {
         f"/api/v1/namespaces/{NS['monitoring']}": namespace(NS["monitoring"]),
         "/api/v1/nodes": listing("Node", overrides.pop("nodes", nodes)),
         **pod_routes({**pods, **overrides.pop("pods", {})}),
-        f"/apis/apps/v1/namespaces/{NS['agent']}/daemonsets/otel-node-agent": daemon_set(
+        f"/apis/apps/v1/namespaces/{NS['node']}/daemonsets/otel-node-agent": daemon_set(
             "otel-node-agent", 2, 2
         ),
         f"/apis/apps/v1/namespaces/{NS['agent']}/deployments/otel-cluster-agent": deployment(
@@ -134,7 +134,7 @@ def test_status_healthy(tmp_path, capsys):
     code, _ = run_cli(tmp_path, healthy_cluster(), "status")
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "o11y-agent       otel-node-agent     kit-worker2  1/1" in out
+    assert "o11y-node        otel-node-agent     kit-worker2  1/1" in out
     assert "All kit pods ready" in out
 
 

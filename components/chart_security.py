@@ -1,0 +1,70 @@
+"""Chart values that keep the monitoring charts at least privilege, as `python -m kit plan`'s
+rendering shows them: host access only where it is needed (node-exporter, in its own privileged
+namespace), pods that meet the `restricted` Pod Security level wherever the chart lets values
+say so, Grafana reading only its own namespace, and Tempo's data on a bounded emptyDir.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# What the restricted level asks of every container (Pod Security Standards, "Restricted").
+RESTRICTED_CONTAINER = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "readOnlyRootFilesystem": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# Tempo's blocks and WAL (/var/tempo) live for the retention (72h) on an emptyDir: off the
+# container's writable layer, and bounded: past the limit the kubelet evicts the pod (a trial
+# loses its traces rather than filling the node's disk).
+TEMPO_DATA_LIMIT = "4Gi"
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `extra` merged in, dicts recursively (like Helm merges values)."""
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def harden_kube_prometheus_stack(
+    values: dict[str, Any], monitoring_namespace: str, node_namespace: str
+) -> dict[str, Any]:
+    return deep_merge(
+        values,
+        {
+            "prometheus-node-exporter": {"namespaceOverride": node_namespace},
+            "grafana": grafana_namespaced(monitoring_namespace),
+        },
+    )
+
+
+def grafana_namespaced(namespace: str) -> dict[str, Any]:
+    """The dashboard and datasource sidecars watch only `namespace` (where the kit's dashboard
+    ConfigMaps are), so the chart grants a Role there instead of a ClusterRole that reads every
+    Secret and ConfigMap in the cluster (grafana chart: templates/role.yaml, clusterrole.yaml)."""
+    return {
+        "rbac": {"namespaced": True},
+        "sidecar": {
+            "dashboards": {"enabled": True, "searchNamespace": namespace},
+            "datasources": {"searchNamespace": namespace},
+        },
+    }
+
+
+def tempo_storage() -> dict[str, Any]:
+    return {
+        "extraVolumes": [{"name": "tempo-data", "emptyDir": {"sizeLimit": TEMPO_DATA_LIMIT}}],
+        "tempo": {
+            "extraVolumeMounts": [{"name": "tempo-data", "mountPath": "/var/tempo"}],
+            # Writes only /var/tempo and /tmp (the metrics generator's emptyDir), as
+            # tempo-distributed's components run upstream (readOnlyRootFilesystem: true).
+            "securityContext": RESTRICTED_CONTAINER,
+        },
+    }
