@@ -41,8 +41,19 @@ def harden_kube_prometheus_stack(
         {
             "prometheus-node-exporter": {"namespaceOverride": node_namespace},
             "grafana": grafana_namespaced(monitoring_namespace),
+            # Its `secrets` collector (kube_secret_* metrics, which no rule or dashboard of the
+            # kit or the chart reads) is what makes its ClusterRole list and watch every
+            # Secret in the cluster, values included; without it the grant goes too.
+            "kube-state-metrics": {"collectorsExclude": ["secrets"]},
         },
     )
+
+
+def loki_without_rules_sidecar() -> dict[str, Any]:
+    """The kit defines no Loki alerting rules, so the chart's rules sidecar (and the ClusterRole
+    reading every ConfigMap and Secret it comes with, templates/backend/clusterrole.yaml) is
+    left out; what RBAC remains is namespaced."""
+    return {"sidecar": {"rules": {"enabled": False}}, "rbac": {"namespaced": True}}
 
 
 def grafana_namespaced(namespace: str) -> dict[str, Any]:
@@ -52,8 +63,9 @@ def grafana_namespaced(namespace: str) -> dict[str, Any]:
     return {
         "rbac": {"namespaced": True},
         "sidecar": {
-            "dashboards": {"enabled": True, "searchNamespace": namespace},
-            "datasources": {"searchNamespace": namespace},
+            # The kit's dashboards and the chart's datasources are ConfigMaps.
+            "dashboards": {"enabled": True, "searchNamespace": namespace, "resource": "configmap"},
+            "datasources": {"searchNamespace": namespace, "resource": "configmap"},
         },
     }
 

@@ -393,6 +393,7 @@ def loki_values() -> dict:
         "gateway": {"enabled": False},
         "lokiCanary": {"enabled": False},
         "test": {"enabled": False},
+        **chart_security.loki_without_rules_sidecar(),
     }
 
 

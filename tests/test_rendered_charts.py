@@ -1,0 +1,214 @@
+"""What the three charts really create with the kit's values, read from `helm template` of the
+pinned packages (kit/helm_render.py): the values the kit passes must land where it means them,
+and nothing the charts add may grant more than the kit intends."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import yaml
+from helpers import require_plan_tools
+
+from components import namespaces
+from kit import helm_render, manifests
+
+_renders: dict[tuple, list[dict]] = {}
+NEWEST = manifests.supported_versions()[1]
+MONITORING = namespaces.MONITORING.name
+
+
+def render(ev) -> list[dict]:
+    """Every object of every release of an evaluation, as the newest supported Kubernetes
+    would get them (rendered once per evaluation)."""
+    key = (ev.stack, id(ev))
+    if key not in _renders:
+        _renders[key] = [
+            obj
+            for release in ev.of_type(helm_render.HELM_RELEASE)
+            for obj in helm_render.render(release, (NEWEST,)).objects
+        ]
+    return _renders[key]
+
+
+@pytest.fixture
+def rendered(evaluated):
+    require_plan_tools()
+    return lambda stack="local": render(evaluated(stack))
+
+
+def one(objects: list[dict], kind: str, name: str) -> dict:
+    (found,) = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+    return found
+
+
+def containers(obj: dict) -> dict[str, dict]:
+    return {c["name"]: c for c in obj["spec"]["template"]["spec"]["containers"]}
+
+
+def test_grafana_reads_its_admin_user_and_password_from_the_kits_secret(rendered):
+    env = {e["name"]: e for e in containers(one(rendered(), "Deployment", "kps-grafana"))[
+        "grafana"]["env"]}  # fmt: skip
+    for variable, key in (("GF_SECURITY_ADMIN_USER", "admin-user"),
+                          ("GF_SECURITY_ADMIN_PASSWORD", "admin-password")):  # fmt: skip
+        assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": "grafana-admin", "key": key}
+    assert not [
+        o for o in rendered() if o["kind"] == "Secret" and "grafana" in o["metadata"]["name"]
+    ]
+
+
+def test_grafana_provisions_prometheus_tempo_and_loki_linked_both_ways(rendered):
+    objects = rendered()
+    (text,) = one(objects, "ConfigMap", "kps-grafana-datasource")["data"].values()
+    sources = {s["uid"]: s for s in yaml.safe_load(text)["datasources"]}
+    assert {"prometheus", "tempo", "loki"} <= set(sources)
+    tempo, loki = sources["tempo"]["jsonData"], sources["loki"]["jsonData"]
+    assert tempo["tracesToLogsV2"]["datasourceUid"] == "loki"
+    assert tempo["serviceMap"]["datasourceUid"] == "prometheus"  # the chart's own uid
+    assert [f["datasourceUid"] for f in loki["derivedFields"]] == ["tempo"]
+    # Each URL names a Service (and port) that a release really creates.
+    services = {
+        (o["metadata"]["name"], p["port"])
+        for o in objects
+        if o["kind"] == "Service"
+        for p in o["spec"]["ports"]
+    }
+    for uid in ("prometheus", "tempo", "loki"):
+        host, port = sources[uid]["url"].removeprefix("http://").rstrip("/").split(":")
+        assert (host.split(".")[0], int(port)) in services, sources[uid]["url"]
+
+
+def test_prometheus_takes_otlp_and_remote_write_and_selects_the_kits_rules_and_monitors(
+    rendered, evaluated
+):
+    spec = one(rendered(), "Prometheus", "kps-prometheus")["spec"]
+    assert spec["enableOTLPReceiver"] is True and spec["enableRemoteWriteReceiver"] is True
+    kit = [manifests.manifest(r) for r in evaluated("local").resources if manifests.is_object(r)]
+    ns_labels = {o["metadata"]["name"]: o["metadata"]["labels"] for o in kit
+                 if o["kind"] == "Namespace"}  # fmt: skip
+    for kind, selector in (("PrometheusRule", "rule"), ("PodMonitor", "podMonitor")):
+        objects = [o for o in kit if o["kind"] == kind]
+        assert objects, kind
+        for obj in objects:
+            assert selects(spec[f"{selector}Selector"], obj["metadata"].get("labels", {}))
+            namespace = obj["metadata"]["namespace"]
+            assert selects(spec[f"{selector}NamespaceSelector"], ns_labels[namespace])
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    """A Kubernetes label selector's verdict (matchLabels and matchExpressions)."""
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], expr.get("values", [])
+        verdict = {
+            "In": labels.get(key) in values,
+            "NotIn": labels.get(key) not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }[op]
+        if not verdict:
+            return False
+    return True
+
+
+def test_lokis_rendered_config_keeps_the_kits_retention(rendered):
+    config = yaml.safe_load(one(rendered(), "ConfigMap", "loki")["data"]["config.yaml"])
+    assert config["limits_config"]["retention_period"] == "72h"
+    assert config["limits_config"]["allow_structured_metadata"] is True
+    assert config["compactor"]["retention_enabled"] is True
+
+
+def test_alertmanager_mounts_the_receiver_secret_its_config_reads(evaluate):
+    require_plan_tools()
+    ev = evaluate("local", alertReceiver="webhook", alertWebhookUrl="https://hooks.example/x")
+    objects = render(ev)
+    spec = one(objects, "Alertmanager", "kps-alertmanager")["spec"]
+    assert spec["secrets"] == ["alertmanager-receiver"]
+    secret = one(objects, "Secret", "alertmanager-kps-alertmanager")
+    config = yaml.safe_load(base64.b64decode(secret["data"]["alertmanager.yaml"]))
+    (hook,) = [r for r in config["receivers"] if r["name"] == "o11y-kit"]
+    # The operator mounts spec.secrets at /etc/alertmanager/secrets/<name>/.
+    assert hook["webhook_configs"][0]["url_file"] == (
+        "/etc/alertmanager/secrets/alertmanager-receiver/url"
+    )
+    assert "hooks.example" not in json.dumps(objects)
+
+
+def test_tempo_keeps_its_data_on_a_size_limited_empty_dir(rendered):
+    tempo = one(rendered(), "StatefulSet", "tempo")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in tempo["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in containers({"spec": {"template": {
+        "spec": tempo}}})["tempo"]["volumeMounts"]}  # fmt: skip
+    assert volumes[mounts["/var/tempo"]]["emptyDir"]["sizeLimit"]
+    config = yaml.safe_load(one(rendered(), "ConfigMap", "tempo")["data"]["tempo.yaml"])
+    storage = config["storage"]["trace"]
+    assert storage["local"]["path"].startswith("/var/tempo/")
+    assert storage["wal"]["path"].startswith("/var/tempo/")
+
+
+def test_node_exporter_alone_of_the_charts_runs_in_the_node_namespace(rendered):
+    placed = {
+        (o["kind"], o["metadata"]["name"]): o["metadata"]["namespace"]
+        for o in rendered()
+        if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job")
+    }
+    assert placed.pop(("DaemonSet", "kps-prometheus-node-exporter")) == namespaces.NODE.name
+    assert set(placed.values()) == {MONITORING}
+
+
+def test_grafana_watches_only_its_own_namespace_with_a_role(rendered):
+    objects = rendered()
+    assert not [
+        o for o in objects if o["kind"] == "ClusterRole" and "grafana" in o["metadata"]["name"]
+    ]
+    assert one(objects, "Role", "kps-grafana")["metadata"]["namespace"] == MONITORING
+    for name in ("grafana-sc-dashboard", "grafana-sc-datasources"):
+        env = {e["name"]: e.get("value") for e in containers(
+            one(objects, "Deployment", "kps-grafana"))[name]["env"]}  # fmt: skip
+        assert (env["NAMESPACE"], env["RESOURCE"]) == (MONITORING, "configmap")
+
+
+# Cluster-wide grants the rendered plan keeps, each because the component cannot work without
+# it (README, "Security"): the operator writes the config Secrets and ConfigMaps and the
+# StatefulSets of the Prometheus and Alertmanager it manages (prometheus-operator
+# Documentation/rbac.md).
+SECRETS_CLUSTER_WIDE = {"kps-operator"}
+WILDCARD_VERBS = {"kps-operator"}
+
+
+@pytest.mark.parametrize("stack", ["local", "aks", "eks"])
+def test_only_the_operator_may_touch_secrets_cluster_wide_or_use_a_wildcard(
+    rendered, evaluated, stack
+):
+    kit = [manifests.manifest(r) for r in evaluated(stack).resources if manifests.is_object(r)]
+    roles = [o for o in rendered(stack) + kit if o["kind"] == "ClusterRole"]
+    assert len(roles) >= 5
+    secrets = {
+        role["metadata"]["name"]
+        for role in roles
+        for rule in role.get("rules") or []
+        if "secrets" in rule.get("resources", []) or "*" in rule.get("resources", [])
+    }
+    wildcards = {
+        role["metadata"]["name"]
+        for role in roles
+        for rule in role.get("rules") or []
+        if "*" in rule.get("verbs", []) + rule.get("resources", []) + rule.get("apiGroups", [])
+    }
+    assert (secrets, wildcards) == (SECRETS_CLUSTER_WIDE, WILDCARD_VERBS)
+
+
+def test_custom_resources_are_checked_strictly_against_the_charts_own_crds(rendered):
+    from kit.chart_crds import ChartCrds
+
+    objects = rendered()
+    crds = ChartCrds(o for o in objects if o["kind"] == "CustomResourceDefinition")
+    prometheus = json.loads(json.dumps(one(objects, "Prometheus", "kps-prometheus")))
+    assert crds.check(prometheus) == []
+    prometheus["spec"]["enableOTLPReceivr"] = True  # a misspelt value the API would drop
+    prometheus["spec"]["retention"] = 3
+    reasons = " ".join(i.reason for i in crds.check(prometheus))
+    assert "'enableOTLPReceivr' was unexpected" in reasons
+    assert "spec/retention: 3 is not of type 'string'" in reasons
