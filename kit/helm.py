@@ -60,15 +60,25 @@ def chart_cache() -> Path:
 
 def chart_package(chart: versions.Chart) -> Path:
     """The cached package of a pinned chart, or one line saying how to fetch it."""
+    require_cached([chart])
+    return chart_cache() / package_name(chart)
+
+
+def package_name(chart: versions.Chart) -> str:
+    return f"{chart.name}-{chart.version}.tgz"
+
+
+def require_cached(charts: list[versions.Chart]) -> None:
+    """One line naming every chart missing from the cache and how to fetch each."""
     cache = chart_cache()
-    package = cache / f"{chart.name}-{chart.version}.tgz"
-    if not package.is_file():
+    missing = [c for c in charts if not (cache / package_name(c)).is_file()]
+    if missing:
         raise HelmToolError(
-            f"chart {chart.name} {chart.version} is not in the chart cache {cache}: fetch it with "
-            f"`{pull_command(chart, cache)}` (or `make charts`), or offline copy "
-            f"{package.name} there / point KIT_CHART_CACHE at a folder that has it"
+            f"not in the chart cache {cache}: {', '.join(package_name(c) for c in missing)}; "
+            "fetch them with `make charts` ("
+            + "; ".join(f"`{pull_command(c, cache)}`" for c in missing)
+            + "), or offline copy them there / point KIT_CHART_CACHE at a folder that has them"
         )
-    return package
 
 
 def pull_command(chart: versions.Chart, cache: Path) -> str:

@@ -70,12 +70,16 @@ def release_inputs(release: Registered) -> RenderedRelease:
     )  # fmt: skip
 
 
+def chart_of(release: Registered) -> versions.Chart:
+    inputs = release.inputs
+    repository = (inputs.get("repositoryOpts") or {}).get("repo", "")
+    return versions.Chart(inputs["chart"], inputs["version"], repository, inputs["name"])
+
+
 def render(release: Registered, kube_versions: tuple[str, ...]) -> RenderedRelease:
     """`helm template` of one recorded Release, once per Kubernetes version."""
     rendered = release_inputs(release)
-    repository = (release.inputs.get("repositoryOpts") or {}).get("repo", "")
-    chart = versions.Chart(rendered.chart, rendered.version, repository, rendered.name)
-    package = helm.chart_package(chart)
+    package = helm.chart_package(chart_of(release))
     binary = helm.binary()
     with tempfile.TemporaryDirectory() as tmp:
         values_file = Path(tmp) / "values.yaml"

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from kit import chart_checks, helm_render, manifests, outdir, pod_security
+from kit import chart_checks, helm, helm_render, manifests, outdir, pod_security
 from kit.helm_render import HELM_RELEASE, RenderedRelease
 from kit.offline import Evaluation, Registered, Secret, evaluate
 
@@ -66,6 +66,7 @@ def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> Plan
     )
     for index, obj in enumerate(objects):
         (out / "manifests" / f"{index:03d}-{_slug(obj)}.yaml").write_text(_yaml(obj))
+    helm.require_cached([helm_render.chart_of(r) for r in evaluation.of_type(HELM_RELEASE)])
     releases = []
     for release in evaluation.of_type(HELM_RELEASE):
         rendered = helm_render.render(release, manifests.supported_versions())
