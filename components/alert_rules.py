@@ -149,7 +149,8 @@ def agent_rules(agent_namespace: str, node_namespace: str | None = None) -> Grou
     logs_hint = f"kubectl -n {ns} logs"
     jobs = f"{node_job}|{cluster_job}"
     node_logs_hint = f"kubectl -n {node_ns} logs"
-    any_logs_hint = "kubectl -n {{ $labels.namespace }} logs"  # either agent's pod
+    # Either agent's pod: its namespace is the first part of the PodMonitor's job label.
+    any_logs_hint = 'kubectl -n {{ reReplaceAll "/.*" "" $labels.job }} logs'
     return {
         "name": "o11y-kit.agent",
         "rules": [

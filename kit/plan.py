@@ -18,7 +18,7 @@ import copy
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,9 @@ class PlanResult:
     out: Path
     objects: list[dict[str, Any]]
     invalid: list[manifests.Invalid]
-    releases: list[RenderedRelease]
-    pod_findings: list[pod_security.Finding]
-    pods_checked: int
+    releases: list[RenderedRelease] = field(default_factory=list)
+    pod_findings: list[pod_security.Finding] = field(default_factory=list)
+    pods_checked: int = 0
 
     @property
     def rejected(self) -> list[pod_security.Finding]:
