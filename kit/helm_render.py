@@ -102,7 +102,8 @@ def _template(
     command += ["--include-crds", "--skip-tests", "--kube-version", kube_version]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode != 0:
-        error = done.stderr.strip().splitlines()[-1:] or ["(no message)"]
+        lines = done.stderr.strip().splitlines()
+        error = [line for line in lines if line.startswith("Error:")] or lines[-1:] or ["?"]
         raise ChartRenderError(
             f"helm template {release.name} ({release.chart} {release.version}, "
             f"Kubernetes {kube_version}) failed: {error[0]}"

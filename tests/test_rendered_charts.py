@@ -5,6 +5,7 @@ and nothing the charts add may grant more than the kit intends."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import pytest
@@ -212,3 +213,18 @@ def test_custom_resources_are_checked_strictly_against_the_charts_own_crds(rende
     reasons = " ".join(i.reason for i in crds.check(prometheus))
     assert "'enableOTLPReceivr' was unexpected" in reasons
     assert "spec/retention: 3 is not of type 'string'" in reasons
+
+
+def test_a_chart_that_refuses_the_values_fails_the_plan_in_one_line(evaluated):
+    """Loki's validate.yaml `fail`s on two filesystem replicas: helm install would stop there,
+    and so does the plan, naming the release and the chart's own message."""
+    require_plan_tools()
+    (loki,) = [r for r in evaluated("local").of_type(helm_render.HELM_RELEASE)
+               if r.inputs["name"] == "loki"]  # fmt: skip
+    values = {**loki.inputs["values"], "singleBinary": {"replicas": 2}}
+    broken = dataclasses.replace(loki, inputs={**loki.inputs, "values": values})
+    with pytest.raises(helm_render.ChartRenderError) as failed:
+        helm_render.render(broken, (NEWEST,))
+    (line,) = str(failed.value).splitlines()
+    assert line.startswith("helm template loki (loki 18.11.0, Kubernetes ")
+    assert "Cannot run more than 1 Monolithic replica without an object storage backend" in line
