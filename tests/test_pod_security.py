@@ -129,3 +129,15 @@ def test_the_plan_fails_when_a_namespace_enforces_more_than_its_pods_meet(
     out = capsys.readouterr().out
     assert "REJECTED DaemonSet o11y-node/kps-prometheus-node-exporter: enforce=baseline" in out
     assert "check hostNamespaces: hostNetwork=true, hostPID=true" in out
+
+
+def test_without_the_evaluator_the_plan_says_how_to_build_it_in_one_line(
+    tmp_path, monkeypatch, capsys
+):
+    from kit.__main__ import main
+
+    require_plan_tools()
+    monkeypatch.setattr(pod_security, "EVALUATOR", tmp_path / "missing" / "psa-eval")
+    assert main(["plan", "--stack", "local", "--out", str(tmp_path / "out")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "Pod Security evaluator is not built" in line and "make psa" in line
