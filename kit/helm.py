@@ -128,8 +128,17 @@ def pull_all() -> None:
     cache = chart_cache()
     cache.mkdir(parents=True, exist_ok=True)
     for chart in CHARTS:
-        if not (cache / f"{chart.name}-{chart.version}.tgz").is_file():
-            subprocess.run([str(binary()), *pull_args(chart, cache)], check=True)
+        if not (cache / package_name(chart)).is_file():
+            pulled = subprocess.run(
+                [str(binary()), *pull_args(chart, cache)], capture_output=True, text=True
+            )
+            if pulled.returncode != 0:
+                helm_said = (pulled.stderr.strip().splitlines() or ["no message"])[-1]
+                raise HelmToolError(
+                    f"could not download {package_name(chart)} from {chart.repository} "
+                    f"({helm_said.removeprefix('Error: ')}); offline, copy the package into "
+                    f"{cache} or point KIT_CHART_CACHE at a folder that has it"
+                )
 
 
 def _sha256(data: bytes) -> str:
@@ -142,5 +151,5 @@ if __name__ == "__main__":
         sys.exit("usage: python -m kit.helm install|pull")
     try:
         print(actions[sys.argv[1]]() or f"charts in {chart_cache()}")
-    except (HelmToolError, subprocess.CalledProcessError) as err:
+    except HelmToolError as err:
         sys.exit(f"kit.helm {sys.argv[1]}: {err}")

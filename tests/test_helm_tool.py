@@ -65,3 +65,20 @@ def test_the_installed_helm_is_the_pinned_version():
         [str(helm.INSTALLED), "version", "--short"], capture_output=True, text=True, check=True
     )
     assert done.stdout.startswith(helm.HELM_VERSION + "+")
+
+
+def test_a_chart_that_cannot_be_downloaded_is_one_line_naming_it_and_the_offline_way(
+    tmp_path, monkeypatch
+):
+    """`make charts` offline: helm's own error, the package and what to do, in one line."""
+    fake_helm = tmp_path / "helm"
+    fake_helm.write_text('#!/bin/sh\necho "Error: lookup example.org: no such host" >&2\nexit 1\n')
+    fake_helm.chmod(0o755)
+    monkeypatch.setenv("KIT_HELM", str(fake_helm))
+    monkeypatch.setenv("KIT_CHART_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(helm.HelmToolError) as failed:
+        helm.pull_all()
+    message = str(failed.value)
+    assert "\n" not in message
+    assert helm.package_name(helm.CHARTS[0]) in message and "no such host" in message
+    assert "KIT_CHART_CACHE" in message
