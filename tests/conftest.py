@@ -25,6 +25,12 @@ if SHARED_CHARTS.is_dir():
 _cache: dict[str, offline.Evaluation] = {}
 
 
+def pytest_configure(config):
+    """CI never rewrites golden files: a run that would is refused before any test starts."""
+    if os.environ.get("UPDATE_GOLDEN") == "1" and os.environ.get("CI"):
+        raise pytest.UsageError("UPDATE_GOLDEN=1 is refused when CI is set")
+
+
 @pytest.fixture
 def evaluated():
     """evaluated(stack) -> the Evaluation of that stack file as committed (cached)."""

@@ -65,3 +65,20 @@ def require_plan_tools() -> None:
     require_tool(
         pod_security.EVALUATOR, "the Pod Security evaluator", "install Go >= 1.26, `make psa`"
     )
+
+
+def assert_matches_golden(golden: Path, rendered: str) -> None:
+    """Compare `rendered` with the golden file. With UPDATE_GOLDEN=1 the file is rewritten and
+    the test then fails on purpose (a rewritten file compared with itself proves nothing; run
+    again without it, after reviewing the diff). CI (CI set) refuses to rewrite."""
+    import os
+
+    import pytest
+
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        if os.environ.get("CI"):
+            pytest.fail("UPDATE_GOLDEN=1 is refused when CI is set", pytrace=False)
+        golden.write_text(rendered)
+        pytest.fail(f"rewrote {golden.name}: review the diff, then run without UPDATE_GOLDEN")
+    assert golden.exists(), f"{golden} missing: run with UPDATE_GOLDEN=1 to create it"
+    assert rendered == golden.read_text(), f"{golden.name} differs from the golden file"

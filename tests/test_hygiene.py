@@ -1,0 +1,80 @@
+"""The suite's own guards: golden files cannot be rewritten silently, CI refuses to rewrite them,
+and every test has a deadline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT, assert_matches_golden
+
+
+@pytest.mark.parametrize(
+    ("ci", "expected", "content_after"),
+    [
+        (None, "rewrote g.yaml", "new\n"),  # rewritten, and the run fails anyway
+        ("true", "refused when CI is set", "old\n"),  # CI leaves the file alone
+    ],
+)
+def test_update_golden_never_passes(tmp_path, monkeypatch, ci, expected, content_after):
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    if ci:
+        monkeypatch.setenv("CI", ci)
+    else:
+        monkeypatch.delenv("CI", raising=False)
+    golden = tmp_path / "g.yaml"
+    golden.write_text("old\n")
+    with pytest.raises(pytest.fail.Exception, match=expected):
+        assert_matches_golden(golden, "new\n")
+    assert golden.read_text() == content_after
+
+
+def test_a_difference_fails_without_update_golden(tmp_path, monkeypatch):
+    monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
+    golden = tmp_path / "g.yaml"
+    golden.write_text("old\n")
+    with pytest.raises(AssertionError, match="differs"):
+        assert_matches_golden(golden, "new\n")
+
+
+def _pytest(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("UPDATE_GOLDEN", "CI")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_ci_refuses_a_run_with_update_golden():
+    run = _pytest(["tests/test_hygiene.py", "-k", "a_difference"], UPDATE_GOLDEN="1", CI="true")
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout + run.stderr
+    assert "UPDATE_GOLDEN=1 is refused when CI is set" in run.stderr
+
+
+def test_every_test_has_a_generous_deadline(pytestconfig):
+    assert 60 <= float(pytestconfig.getini("timeout")) <= 900
+
+
+def test_a_hung_test_is_stopped_by_its_deadline(tmp_path):
+    (tmp_path / "test_hang.py").write_text("import time\n\ndef test_hang():\n    time.sleep(60)\n")
+    # The project's settings (pyproject.toml) with only the deadline shortened.
+    run = _pytest(
+        [
+            str(tmp_path),
+            "--rootdir",
+            str(ROOT),
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "-o",
+            "timeout=1",
+        ]
+    )
+    assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
+    assert "Timeout" in run.stdout
