@@ -22,7 +22,7 @@ help:
 	@echo "make test                       run the test suite"
 	@echo "make otelcol                    build the kit's collector (needs Go) into .build/otelcol"
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
-	@echo "make bench                      time an offline evaluation of each stack"
+	@echo "make bench                      offline evaluation time, log wrapper throughput"
 	@echo "make bench-agent                CPU and memory of the node agent's log path (needs Go)"
 
 # Checked before a minute of venv building, not after it.
@@ -130,6 +130,7 @@ plan: venv crd-validate charts psa
 
 bench: venv
 	$(PY) -m kit.bench
+	$(PY) -m kit.bench_log_wrapper
 
 # The node agent's log path with the real collector at 100, 1,000 and 5,000 lines/s.
 bench-agent: venv otelcol

@@ -44,7 +44,7 @@ class Settings:
             tier=tier,
             downstream_url=downstream_url,
             host=env.get("HOST", "0.0.0.0"),
-            port=_number(env, "PORT", 8080, int, low=1, high=65535),
+            port=_number(env, "PORT", 8080, int, low=0, high=65535),  # 0: any free port
             work_ms=_number(env, "WORK_MS", 20.0, float, low=0),
             downstream_timeout_s=_number(env, "DOWNSTREAM_TIMEOUT_S", 5.0, float, low=0.1),
             fault_error_ratio=_number(env, "FAULT_ERROR_RATIO", 0.0, float, low=0, high=1),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import socket
 import struct
@@ -111,15 +112,21 @@ def routes(table: dict) -> Responder:
     return respond
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_HELD: list[socket.socket] = []  # bound, never listening: closed ports nobody else can take
+
+
+def closed_port() -> int:
+    """A loopback port that refuses connections for the rest of the session: the socket stays
+    bound (so no other process can start listening there) but never listens."""
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    _HELD.append(held)
+    return held.getsockname()[1]
 
 
 def closed_port_kubeconfig(directory: Path) -> Path:
     """A kubeconfig whose API server is a port nothing listens on."""
-    return write_kubeconfig(directory, f"http://127.0.0.1:{free_port()}")
+    return write_kubeconfig(directory, f"http://127.0.0.1:{closed_port()}")
 
 
 def write_kubeconfig(directory: Path, server: str) -> Path:
@@ -152,22 +159,22 @@ def prometheus(directory: Path, rule_groups: list[dict]) -> Iterator[str]:
     (directory / "prometheus.yml").write_text(
         yaml.safe_dump({"global": {"evaluation_interval": "1s"}, "rule_files": ["rules.yml"]})
     )
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (directory / "prometheus.log").open("w")
+    log_path = directory / "prometheus.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [
             binary,
             f"--config.file={directory / 'prometheus.yml'}",
             f"--storage.tsdb.path={directory / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
+            "--web.listen-address=127.0.0.1:0",  # it binds a free port and logs which
             "--web.enable-remote-write-receiver",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_ready(url, process, directory / "prometheus.log")
+        url = f"http://127.0.0.1:{_listening_port(process, log_path)}"
+        _wait_ready(url, process, log_path)
         yield url
     finally:
         process.terminate()
@@ -176,6 +183,23 @@ def prometheus(directory: Path, rule_groups: list[dict]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+# exporter-toolkit's line once the listener is bound: msg="Listening on" address=127.0.0.1:40017
+# (whole lines only: the log may be read mid-write)
+LISTENING = re.compile(r'msg="Listening on" address=\S+:(\d+)\s')
+
+
+def _listening_port(process: subprocess.Popen, log: Path) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = LISTENING.search(log.read_text())
+        if found:
+            return int(found.group(1))
+        if process.poll() is not None:
+            raise RuntimeError(f"prometheus exited: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+    raise RuntimeError(f"prometheus logged no listening address in 30 s: {log.read_text()[-2000:]}")
 
 
 def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:

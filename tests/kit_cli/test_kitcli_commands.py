@@ -21,7 +21,14 @@ from kitcli_cluster import (
     pod,
     pod_routes,
 )
-from kitcli_fakes import ROOT, ReplayServer, closed_port_kubeconfig, routes, write_kubeconfig
+from kitcli_fakes import (
+    ROOT,
+    ReplayServer,
+    closed_port,
+    closed_port_kubeconfig,
+    routes,
+    write_kubeconfig,
+)
 
 from kit.__main__ import build_parser, main
 from kit.cli.kube import connect
@@ -267,10 +274,15 @@ def test_traffic_reports_percentiles_and_errors(capsys):
 
 
 def test_traffic_to_nothing_is_an_environment_error(capsys):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    argv = ["traffic", "--url", f"http://127.0.0.1:{port}/", "--rps", "20", "--duration", "0.2"]
+    argv = [
+        "traffic",
+        "--url",
+        f"http://127.0.0.1:{closed_port()}/",
+        "--rps",
+        "20",
+        "--duration",
+        "0.2",
+    ]
     assert main(argv) == 2
     assert "kit: the front end never answered" in capsys.readouterr().err
 

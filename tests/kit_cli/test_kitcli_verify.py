@@ -9,8 +9,8 @@ import pytest
 from kitcli_cluster import listing, namespace, node
 from kitcli_fakes import (
     ReplayServer,
+    closed_port,
     fixture,
-    free_port,
     not_found,
     prometheus,
     remote_write,
@@ -145,7 +145,7 @@ def test_missing_node_metrics_rule_groups_trace_and_logs_fail(prom):
 
 
 def test_unreachable_backend_is_an_environment_error(prom):
-    closed = f"http://127.0.0.1:{free_port()}"
+    closed = f"http://127.0.0.1:{closed_port()}"
     with ReplayServer(loki_responder({"front", "middle", "back"})) as loki:
         checks = verify.run_checks(facts(), BackendUrls(prom, closed, loki.url), time.time())
     assert [c.status for c in checks if c.name.startswith("tempo")] == [UNREACHABLE]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
 import time
@@ -41,12 +41,6 @@ def import_app_module(name: str):
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def base_env(otlp_endpoint: str, **overrides: str) -> dict[str, str]:
@@ -89,18 +83,36 @@ class Tier:
 def start_tier(
     name: str, downstream: str, env: dict[str, str], log_dir: Path, python: Path | None = None
 ) -> Tier:
-    port = free_port()
+    """The tier listening on a port it picked itself (PORT=0) and logged, once it is ready."""
     log_path = log_dir / f"{name}.log"
     process = subprocess.Popen(
         [str(python or app_python()), str(APP_DIR / "app.py")],
-        env={**env, "TIER": name, "DOWNSTREAM_URL": downstream, "PORT": str(port)},
+        env={**env, "TIER": name, "DOWNSTREAM_URL": downstream, "PORT": "0"},
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
         cwd=log_dir,
     )
-    tier = Tier(name, port, process, log_path)
+    tier = Tier(name, 0, process, log_path)
+    tier.port = _wait_listening(tier)
     _wait_ready(tier)
     return tier
+
+
+LISTENING = re.compile(r"Uvicorn running on http://[^:]+:(\d+) ")
+
+
+def _wait_listening(tier: Tier, timeout_s: float = 20.0) -> int:
+    """The port from uvicorn's start line (it reports the bound port when asked for port 0)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for line in tier.log_lines():
+            found = LISTENING.search(line)
+            if found:
+                return int(found.group(1))
+        if tier.process.poll() is not None:
+            raise AssertionError(f"{tier.name} exited {tier.process.returncode}:\n" + _tail(tier))
+        time.sleep(0.05)
+    raise AssertionError(f"{tier.name} logged no listening port in {timeout_s} s:\n" + _tail(tier))
 
 
 def _wait_ready(tier: Tier, timeout_s: float = 20.0) -> None:

@@ -116,8 +116,9 @@ def test_latency_header_slows_only_the_targeted_tier(three_tiers, receiver, trac
     assert get(three_tiers["middle"].url, {**headers, **fault})[0] == 200
 
     spans = http_spans(receiver, trace_id, expected=3)
-    assert duration_ms(server(spans, "middle")) >= WORK_MS + 150
-    assert duration_ms(server(spans, "back")) < 150
+    # middle's span encloses its call to back, so its own delay is what remains beyond back's
+    # (lower bounds only: a busy machine makes spans longer, never shorter)
+    assert duration_ms(server(spans, "middle")) - duration_ms(server(spans, "back")) >= 150
     fault_attributes = {t: attributes(server(spans, t).attributes) for t in ("middle", "back")}
     assert fault_attributes["middle"]["app.fault.extra_latency_ms"] == 150
     assert "app.fault.extra_latency_ms" not in fault_attributes["back"]
