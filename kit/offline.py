@@ -61,6 +61,8 @@ class Registered:
     outputs: dict[str, Any]
     provider: str  # provider reference "urn::id"; empty for components
     dependencies: list[str] = field(default_factory=list)
+    # What the resource passed to `register_outputs` (components); None if it never called it.
+    registered_outputs: dict[str, Any] | None = None
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -81,7 +83,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 class RecordingMonitor(runtime_mocks.MockMonitor):
-    """A MockMonitor that also keeps each resource's parent and dependencies."""
+    """A MockMonitor that also keeps each resource's parent and dependencies, and what each
+    component hands to `register_outputs` (the engine's RegisterResourceOutputs call)."""
 
     def __init__(self, mocks: RecordingMocks):
         super().__init__(mocks)
@@ -104,6 +107,13 @@ class RecordingMonitor(runtime_mocks.MockMonitor):
                 )
             )
         return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        outputs = _mark_secrets(rpc.deserialize_properties(request.outputs))
+        for resource in self.registered:
+            if resource.urn == request.urn:
+                resource.registered_outputs = outputs
+        return super().RegisterResourceOutputs(request)
 
 
 @dataclass

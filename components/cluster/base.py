@@ -23,8 +23,12 @@ class KitCluster(pulumi.ComponentResource):
     next_steps: dict[str, pulumi.Input[str]] = {}  # noqa: RUF012 - replaced, never mutated
 
     def _finish(
-        self, cluster_name: pulumi.Input[str], kubeconfig: pulumi.Input[str] | None
+        self,
+        cluster_name: pulumi.Input[str],
+        kubeconfig: pulumi.Input[str] | None,
+        extra: dict[str, pulumi.Input] | None = None,
     ) -> None:
+        """Register the outputs every cluster has, plus a subclass's own (`extra`)."""
         self.cluster_name = pulumi.Output.from_input(cluster_name)
         self.kubeconfig = None if kubeconfig is None else pulumi.Output.secret(kubeconfig)
         self.register_outputs(
@@ -32,5 +36,6 @@ class KitCluster(pulumi.ComponentResource):
                 "cluster_name": self.cluster_name,
                 "kubeconfig": self.kubeconfig,
                 "has_fargate": self.has_fargate,
+                **(extra or {}),
             }
         )

@@ -222,7 +222,11 @@ class EksCluster(KitCluster):
             kubeconfig=kubeconfig,
             opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
         )
-        self._finish(self.cluster.name, kubeconfig)
+        self._finish(
+            self.cluster.name,
+            kubeconfig,
+            {"oidc_issuer": self.oidc_issuer, "oidc_provider_arn": self.oidc_provider_arn},
+        )
 
     def _addon(
         self,
