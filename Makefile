@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv app-venv crd-validate policy-venv otelcol helm charts psa test lint fmt plan \
+.PHONY: help venv app-venv crd-validate policy-venv otelcol helm charts psa kube-score test lint fmt plan \
 	bench bench-agent up destroy pulumi-cli stack-file
 
 help:
@@ -111,10 +111,22 @@ psa:
 	@if command -v $(GO) >/dev/null; then $(MAKE) --no-print-directory .tools/psa-eval; \
 	else echo "Go not found: the Pod Security evaluator is not built (install Go 1.26+, then make psa)"; fi
 
+# kube-score from its Go module, for the plan's reference checks (the version is pinned in
+# kit/kube_score.py; read when the recipe runs). Without Go the plan notes it skipped them.
+KUBE_SCORE := .build/bin/kube-score
+$(KUBE_SCORE): kit/kube_score.py
+	version=$$(sed -n 's/^VERSION = "\(.*\)"$$/\1/p' kit/kube_score.py) && \
+	GOBIN=$(CURDIR)/.build/bin $(GO) install github.com/zegl/kube-score/cmd/kube-score@$$version
+	touch $@
+
+kube-score:
+	@if command -v $(GO) >/dev/null; then $(MAKE) --no-print-directory $(KUBE_SCORE); \
+	else echo "Go not found: the plan skips kube-score's checks (install Go, then make kube-score)"; fi
+
 # Tests render the pinned charts from ../shared/charts (CI clones the repo next to shared/);
 # without Go, the collector and Pod Security tests skip with one line (CI has Go: they run).
 TEST_CHART_CACHE ?= $(abspath $(CURDIR)/../shared/charts)
-test: venv app-venv crd-validate policy-venv otelcol helm psa
+test: venv app-venv crd-validate policy-venv otelcol helm psa kube-score
 	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest
 
 lint: venv
@@ -125,7 +137,7 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-plan: venv crd-validate charts psa
+plan: venv crd-validate charts psa kube-score
 	$(PY) -m kit plan --stack $(STACK)
 
 bench: venv

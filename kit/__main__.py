@@ -12,6 +12,7 @@ from kit import cli
 from kit.crd_schemas import CrdValidatorError
 from kit.helm import HelmToolError
 from kit.helm_render import ChartRenderError
+from kit.kube_score import KubeScoreError
 from kit.pod_security import PodSecurityEvaluatorError
 
 
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         HelmToolError,
         ChartRenderError,
         PodSecurityEvaluatorError,
+        KubeScoreError,
     ) as err:
         print(f"plan failed: {err}", file=sys.stderr)
         return 2

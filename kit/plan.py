@@ -9,7 +9,9 @@ Writes, under the output directory:
   outputs.json        the stack outputs, secrets shown as [secret]
 and validates every Kubernetes object, the kit's and the charts', against the official schemas
 of the oldest and newest Kubernetes versions the kit supports (custom resources against their
-CRDs), and every pod template against its namespace's Pod Security level (kit/pod_security.py).
+CRDs), and every pod template against its namespace's Pod Security level (kit/pod_security.py),
+and the references between all of them (kit/references.py: every name one object uses is an
+object the plan creates).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from kit import chart_checks, helm, helm_render, manifests, outdir, pod_security
+from kit import chart_checks, helm, helm_render, manifests, outdir, pod_security, references
 from kit.helm_render import HELM_RELEASE, RenderedRelease
 from kit.offline import Evaluation, Registered, Secret, evaluate
 
@@ -40,6 +42,7 @@ class PlanResult:
     releases: list[RenderedRelease] = field(default_factory=list)
     pod_findings: list[pod_security.Finding] = field(default_factory=list)
     pods_checked: int = 0
+    references: references.Report | None = None
 
     @property
     def rejected(self) -> list[pod_security.Finding]:
@@ -48,7 +51,11 @@ class PlanResult:
 
     @property
     def ok(self) -> bool:
-        return not self.invalid and not self.rejected
+        return (
+            not self.invalid
+            and not self.rejected
+            and (self.references is None or self.references.ok)
+        )
 
 
 def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> PlanResult:
@@ -75,7 +82,8 @@ def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> Plan
     invalid = manifests.validate(objects) + chart_checks.validate(releases, objects)
     chart_objects = [obj for release in releases for obj in release.objects]
     findings, pods = pod_security.check(objects + chart_objects)
-    return PlanResult(evaluation, out, objects, invalid, releases, findings, pods)
+    checked = references.check(objects + chart_objects)
+    return PlanResult(evaluation, out, objects, invalid, releases, findings, pods, checked)
 
 
 def render_tree(resources: list[Registered]) -> str:
@@ -122,6 +130,7 @@ def summary(result: PlanResult) -> str:
     )
     lines += [f"  REJECTED {f}" for f in result.rejected]
     lines += [f"  warn     {f}" for f in warned]
+    lines += result.references.summary() if result.references else []
     lines.append("outputs (IDs, IPs and endpoints the cloud assigns are offline placeholders):")
     lines += [
         f"  {k}: {v!r}" if isinstance(v, Secret) else f"  {k}: {v}" for k, v in ev.outputs.items()
