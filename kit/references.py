@@ -12,10 +12,12 @@ kit/flows.py the NetworkPolicies against the flows table in docs/design.md.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 
 from kit import collector_refs, flows, kube_score
+from kit.collector_refs import mount_of
 from kit.findings import Dangling, Report
 from kit.objects import Index, Json, PodTemplate, config_keys, describe
 
@@ -38,6 +40,7 @@ def check(objects: list[Json], design: Path | None = None) -> Report:
         report.add("config/secret reference", _config_refs(index, pod))
         report.add("volumeMount", _mounts(pod))
         report.add("serviceAccount", _service_account(index, pod))
+        report.add("command file", _command_files(index, pod))
     report.add("role binding", _role_bindings(index))
     collector_refs.check(index, report)
     flows.check(index, report, design)
@@ -178,4 +181,31 @@ def _role_bindings(index: Index) -> Iterator[Dangling | None]:
                     describe(binding),
                     "subject",
                     f"ServiceAccount {sa_namespace}/{sa_name}, which the plan does not create",
+                )
+
+
+def _command_files(index: Index, pod: PodTemplate) -> Iterator[Dangling | None]:
+    """Files a container's command or args name (`/app/app.py`, `-r /app/requirements.txt`,
+    `--config=/conf/relay.yaml`) on a ConfigMap volume: the ConfigMap has that key."""
+    for container in pod.containers():
+        words = [*container.get("command", []), *container.get("args", [])]
+        for word in words:
+            path = word.rpartition("=")[2]
+            mount = mount_of(container, path) if path.startswith("/") else None
+            volume = pod.volume(mount["name"]) if mount else None
+            if not volume or "configMap" not in volume or path == mount["mountPath"]:
+                continue
+            source = volume["configMap"]
+            relative = mount.get("subPath") or posixpath.relpath(path, mount["mountPath"])
+            items = {item["path"]: item["key"] for item in source.get("items", [])}
+            key = items.get(relative) if items else relative
+            config_map = index.get("ConfigMap", pod.namespace, source.get("name", ""))
+            if config_map is None or key in config_keys(config_map):
+                yield None  # a missing ConfigMap is the volume check's finding
+            else:
+                yield Dangling(
+                    f"{pod.name} container {container.get('name')}",
+                    "command file",
+                    f"{path}, which ConfigMap {pod.namespace}/{source.get('name')} does not "
+                    f"hold (volume {mount['name']}, key {key or relative!r})",
                 )

@@ -3,11 +3,14 @@ pressure from Container Insights, both mailing an SNS topic."""
 
 from __future__ import annotations
 
+import copy
+import re
+
+import pytest
+import yaml
 from helpers import one
 from test_cluster_eks import resolve
 from test_workspace_eks import outside_view
-
-import agent
 
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
@@ -28,13 +31,88 @@ def _fires(alarm, datapoint):
     return compare(datapoint, alarm["threshold"])
 
 
-def test_not_ready_alarm_reads_the_metric_the_cluster_agent_exports():
-    ev, _ = outside_view()
-    alarm = _alarm(ev, "node-not-ready")
-    assert alarm["namespace"] == agent.NODE_READY_NAMESPACE
-    assert alarm["metricName"] == agent.NODE_READY_METRIC
-    assert tuple(alarm["dimensions"]) in agent.NODE_READY_DIMENSIONS
-    assert alarm["dimensions"] == {"ClusterName": "o11y-kit-eks"}
+def emf_metrics(config: dict) -> list[dict]:
+    """What the cluster agent's awsemf exporters put into CloudWatch, derived from its config as
+    the collector applies it: the metrics a pipeline's filter processors let through (OTTL
+    `metric.name != "X"` drops all but X), kept by a metric_declarations selector (a regular
+    expression, matched as Go's regexp.MatchString does), under the exporter's namespace with
+    each declared dimension set; resource attributes a resource processor upserts become the
+    dimension values (resource_to_telemetry_conversion)."""
+    found = []
+    for pipeline in config["service"]["pipelines"].values():
+        kept = None
+        values = {}
+        for processor in pipeline["processors"]:
+            settings = config["processors"][processor]
+            for condition in settings.get("metric_conditions", []):
+                match = re.fullmatch(r'metric\.name != "([^"]+)"', condition)
+                kept = {match.group(1)} if match else kept
+            for action in settings.get("attributes", []):
+                if action.get("action") in ("upsert", "insert") and "value" in action:
+                    values[action["key"]] = action["value"]
+        for exporter in pipeline["exporters"]:
+            if not exporter.startswith("awsemf") or kept is None:
+                continue
+            settings = config["exporters"][exporter]
+            for declaration in settings["metric_declarations"]:
+                for name in kept:
+                    if any(re.search(s, name) for s in declaration["metric_name_selectors"]):
+                        found += [
+                            {
+                                "namespace": settings["namespace"],
+                                "metricName": name,
+                                "dimensions": {k: values.get(k) for k in dimension_set},
+                            }
+                            for dimension_set in declaration["dimensions"]
+                        ]
+    return found
+
+
+def _cluster_agent_config(ev) -> dict:
+    (config_map,) = [
+        r
+        for r in ev.of_type("kubernetes:core/v1:ConfigMap")
+        if r.inputs["metadata"]["name"] == "otel-cluster-agent"
+    ]
+    return yaml.safe_load(config_map.inputs["data"]["relay.yaml"])
+
+
+def _reads_an_emf_metric(alarm: dict, config: dict) -> bool:
+    wanted = {
+        "namespace": alarm["namespace"],
+        "metricName": alarm["metricName"],
+        "dimensions": alarm["dimensions"],
+    }
+    return wanted in emf_metrics(config)
+
+
+def test_not_ready_alarm_reads_a_metric_the_cluster_agent_exports(evaluated):
+    ev = evaluated("eks")
+    assert _reads_an_emf_metric(_alarm(ev, "node-not-ready"), _cluster_agent_config(ev))
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda c: c["exporters"]["awsemf/node_ready"].update(namespace="O11yKit/Other"),
+        lambda c: c["exporters"]["awsemf/node_ready"]["metric_declarations"][0].update(
+            metric_name_selectors=["^k8s\\.node\\.ready$"]
+        ),
+        lambda c: c["exporters"]["awsemf/node_ready"]["metric_declarations"][0].update(
+            dimensions=[["ClusterName", "NodeName"]]
+        ),
+        lambda c: c["processors"]["filter/node_ready"].update(
+            metric_conditions=['metric.name != "k8s.node.condition_memory_pressure"']
+        ),
+        lambda c: c["processors"]["resource/cloudwatch"]["attributes"][0].update(value="other"),
+    ],
+    ids=["namespace", "selector", "dimension set", "filter", "cluster name"],
+)
+def test_the_alarm_no_longer_matches_when_the_exporter_changes(evaluated, break_it):
+    ev = evaluated("eks")
+    config = copy.deepcopy(_cluster_agent_config(ev))
+    break_it(config)
+    assert not _reads_an_emf_metric(_alarm(ev, "node-not-ready"), config)
 
 
 def test_not_ready_alarm_fires_for_any_node_not_ready_or_unknown():

@@ -51,6 +51,7 @@ def dangling(objects: list[Json]) -> list[str]:
 RELATIONS = (
     "config/secret reference",
     "volumeMount",
+    "command file",
     "serviceAccount",
     "role binding",
     "collector ${env:…}",
@@ -117,6 +118,10 @@ def _projected_key_missing(objects):
     pod(objects, "sample-front")["volumes"].append(
         {"name": "extra", "projected": {"sources": [source]}}
     )
+
+
+def _source_without_loadgen(objects):
+    del find(objects, "ConfigMap", "sample-app-source")["data"]["loadgen.py"]
 
 
 def _mount_without_volume(objects):
@@ -202,6 +207,11 @@ BREAKS: dict[str, tuple[Callable, str]] = {
     "envFrom Secret": (_env_from_missing, "Secret o11y-agent/otel-exporter-keys, which the plan"),
     "configMap volume": (_config_map_volume_renamed, "ConfigMap o11y-app/sample-app-src, which"),
     "projected key": (_projected_key_missing, "key(s) ['main.py']; it has ['app.py',"),
+    "command file": (
+        _source_without_loadgen,
+        "Deployment o11y-app/sample-loadgen container loadgen: command file names "
+        "/app/loadgen.py, which ConfigMap o11y-app/sample-app-source does not hold",
+    ),
     "volumeMount": (_mount_without_volume, "volume 'otel-log-wrapper', which the pod does not"),
     "collector env": (_sidecar_env_unset, "${env:…} names K8S_POD_UID, which the container"),
     "collector reads no mount": (

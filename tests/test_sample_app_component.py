@@ -95,7 +95,7 @@ def test_vm_tiers_send_otlp_to_the_node_agents_node_local_service(evaluated):
 def test_source_configmap_holds_the_app_files_and_the_hash_locked_requirements(evaluated):
     objects = _objects(evaluated("local"))
     (source,) = [o for o in objects if o["metadata"]["name"] == sample_app.SOURCE_CONFIG_MAP]
-    assert set(source["data"]) == set(sample_app.SOURCE_FILES)
+    # which files: tests/sample_app/test_app_sources.py derives them from the pods and the code
     for name, text in source["data"].items():
         assert text == (sample_app.SOURCE_DIR / name).read_text()
     assert "--hash=sha256:" in source["data"]["requirements.txt"]
