@@ -14,6 +14,22 @@ CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityCla
                   "StorageClass", "CustomResourceDefinition"}  # fmt: skip
 
 
+# Objects the plan's objects may name that no plan creates, each with who creates it
+# (namespace "*": every namespace).
+CREATED_OUTSIDE_THE_PLAN: dict[tuple[str, str, str], str] = {
+    ("ServiceAccount", "*", "default"): "the service account controller, in every namespace",
+    ("Service", "default", "kubernetes"): "the API server, for its own Service in every cluster",
+    ("ConfigMap", "*", "kube-root-ca.crt"): (
+        "kube-controller-manager's root CA publisher, in every namespace (projected into every "
+        "service account token volume)"
+    ),
+}
+
+
+def created_outside(kind: str, namespace: str, name: str) -> bool:
+    return any((kind, ns, name) in CREATED_OUTSIDE_THE_PLAN for ns in ("*", namespace))
+
+
 @dataclass(frozen=True)
 class PodTemplate:
     """A pod spec inside a workload object, with the labels its pods get."""

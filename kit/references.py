@@ -7,7 +7,8 @@ The API server accepts a Deployment whose Secret does not exist; its pods then n
 so the kit's own objects and the objects rendered from the Helm charts go through the same
 checks. kube-score (kit/kube_score.py) covers Services and NetworkPolicies that select no pod
 and workload selectors that miss their own template; kit/collector_refs.py the collector configs;
-kit/flows.py the NetworkPolicies against the flows table in docs/design.md.
+kit/service_refs.py in-cluster addresses and PodMonitors; kit/flows.py the NetworkPolicies
+against the flows table in docs/design.md.
 """
 
 from __future__ import annotations
@@ -16,19 +17,11 @@ import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 
-from kit import collector_refs, flows, kube_score
+from kit import collector_refs, flows, kube_score, service_refs
 from kit.collector_refs import mount_of
 from kit.findings import Dangling, Report
-from kit.objects import Index, Json, PodTemplate, config_keys, describe
+from kit.objects import Index, Json, PodTemplate, config_keys, created_outside, describe
 
-# Objects pods may use that no plan creates, each with who creates it (namespace "*": every one).
-CREATED_OUTSIDE_THE_PLAN: dict[tuple[str, str, str], str] = {
-    ("ServiceAccount", "*", "default"): "the service account controller, in every namespace",
-    ("ConfigMap", "*", "kube-root-ca.crt"): (
-        "kube-controller-manager's root CA publisher, in every namespace (projected into every "
-        "service account token volume)"
-    ),
-}
 SERVICE_ACCOUNT_TOKEN_KEYS = {"token", "ca.crt", "namespace"}  # filled in by the token controller
 
 
@@ -43,13 +36,10 @@ def check(objects: list[Json], design: Path | None = None) -> Report:
         report.add("command file", _command_files(index, pod))
     report.add("role binding", _role_bindings(index))
     collector_refs.check(index, report)
+    service_refs.check(index, report)
     flows.check(index, report, design)
     kube_score.check(objects, report)
     return report
-
-
-def created_outside(kind: str, namespace: str, name: str) -> bool:
-    return any((kind, ns, name) in CREATED_OUTSIDE_THE_PLAN for ns in ("*", namespace))
 
 
 def _config_refs(index: Index, pod: PodTemplate) -> Iterator[Dangling | None]:

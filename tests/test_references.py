@@ -52,6 +52,8 @@ RELATIONS = (
     "config/secret reference",
     "volumeMount",
     "command file",
+    "service address",
+    "PodMonitor",
     "serviceAccount",
     "role binding",
     "collector ${env:…}",
@@ -197,7 +199,41 @@ def _egress_denied(objects):
     )
 
 
+def _node_agent_port_moved(objects):
+    service = find(objects, "Service", "otel-node-agent")
+    next(p for p in service["spec"]["ports"] if p["port"] == 4318)["port"] = 4319
+
+
+def _middle_service_renamed(objects):
+    find(objects, "Service", "middle")["metadata"]["name"] = "sample-middle"
+
+
+def _pod_monitor_port(objects):
+    find(objects, "PodMonitor", "otel-cluster-agent")["spec"]["podMetricsEndpoints"][0]["port"] = (
+        "prometheus"
+    )
+
+
+def _pod_monitor_selector(objects):
+    monitor = find(objects, "PodMonitor", "otel-node-agent")
+    monitor["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] = "otel-agent"
+
+
 BREAKS: dict[str, tuple[Callable, str]] = {
+    "service port": (
+        _node_agent_port_moved,
+        "Deployment o11y-app/sample-front container app env OTEL_EXPORTER_OTLP_ENDPOINT: service "
+        "address names port 4318 of Service o11y-agent/otel-node-agent, which serves",
+    ),
+    "service name": (
+        _middle_service_renamed,
+        "container app env DOWNSTREAM_URL: service address names Service o11y-app/middle, which",
+    ),
+    "PodMonitor port": (_pod_monitor_port, "podMetricsEndpoints port names 'prometheus', which"),
+    "PodMonitor selector": (
+        _pod_monitor_selector,
+        "PodMonitor o11y-agent/otel-node-agent: selector names no pod template of the plan",
+    ),
     "secretKeyRef key": (
         lambda o: _grafana_like(o, "admin-pass"),
         "Deployment o11y-monitoring/kps-grafana: a Secret key reference names Secret "

@@ -30,7 +30,7 @@ def test_sigterm_exits_zero_and_flushes_spans_and_metrics(tmp_path, traceparent)
         assert [s.trace_id for s in servers] == [trace_id]
         assert servers[0].span.status.code == Status.STATUS_CODE_ERROR
         points = wait_for(
-            lambda: receiver.points("http.server.request.duration"), timeout_s=1, what="metrics"
+            lambda: receiver.points("http.server.request.duration"), timeout_s=10, what="metrics"
         )
         assert {p.attributes["http.response.status_code"] for p in points} == {500}
         assert back.json_logs()[-1]["message"] == "stopped, telemetry flushed"
