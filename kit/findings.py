@@ -24,6 +24,7 @@ class Report:
     """What the reference checks looked at and what they found."""
 
     objects: int
+    made: int = 0  # pods taken as created at run time (kit/runtime_pods.py)
     checked: Counter = field(default_factory=Counter)  # relation -> references checked
     dangling: list[Dangling] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # checks that could not run, and why
@@ -42,7 +43,8 @@ class Report:
     def summary(self) -> list[str]:
         counts = ", ".join(f"{n} {relation}" for relation, n in sorted(self.checked.items()))
         verdict = "all resolve" if self.ok else f"{len(self.dangling)} dangling"
-        lines = [f"reference checks over {self.objects} objects ({counts}): {verdict}"]
+        made = f" and {self.made} pod(s) made at run time" if self.made else ""
+        lines = [f"reference checks over {self.objects} objects{made} ({counts}): {verdict}"]
         lines += [f"  DANGLING {d}" for d in self.dangling]
         lines += [f"  note: {note}" for note in self.notes]
         return lines

@@ -19,6 +19,10 @@ CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityCla
 CREATED_OUTSIDE_THE_PLAN: dict[tuple[str, str, str], str] = {
     ("ServiceAccount", "*", "default"): "the service account controller, in every namespace",
     ("Service", "default", "kubernetes"): "the API server, for its own Service in every cluster",
+    ("Secret", "*", "kps-admission"): (
+        "kube-prometheus-stack's pre-install hook Job kps-admission-create (kube-webhook-certgen "
+        "create --secret-name=kps-admission), before the operator that mounts it starts"
+    ),
     ("ConfigMap", "*", "kube-root-ca.crt"): (
         "kube-controller-manager's root CA publisher, in every namespace (projected into every "
         "service account token volume)"

@@ -17,7 +17,7 @@ import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 
-from kit import collector_refs, flows, kube_score, service_refs
+from kit import collector_refs, flows, kube_score, runtime_pods, service_refs
 from kit.collector_refs import mount_of
 from kit.findings import Dangling, Report
 from kit.objects import Index, Json, PodTemplate, config_keys, created_outside, describe
@@ -26,9 +26,12 @@ SERVICE_ACCOUNT_TOKEN_KEYS = {"token", "ca.crt", "namespace"}  # filled in by th
 
 
 def check(objects: list[Json], design: Path | None = None) -> Report:
-    """Every reference check over `objects` (the plan's and any rendered chart's)."""
-    index = Index(objects)
-    report = Report(len(objects))
+    """Every reference check over `objects` (the plan's and any rendered chart's), with the
+    pods controllers and the cluster create at run time (kit/runtime_pods.py) as targets."""
+    made = runtime_pods.made_at_run_time(objects)
+    everything = objects + made
+    index = Index(everything)
+    report = Report(len(objects), made=len(made))
     for pod in index.pod_templates():
         report.add("config/secret reference", _config_refs(index, pod))
         report.add("volumeMount", _mounts(pod))
@@ -38,7 +41,7 @@ def check(objects: list[Json], design: Path | None = None) -> Report:
     collector_refs.check(index, report)
     service_refs.check(index, report)
     flows.check(index, report, design)
-    kube_score.check(objects, report)
+    kube_score.check(everything, report)
     return report
 
 

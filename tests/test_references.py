@@ -348,3 +348,34 @@ def test_every_endpoint_of_the_flows_table_is_a_pod_of_some_plan(evaluated):
             if "@" in spec or spec in (flows.OUTSIDE, "*"):
                 continue
             assert any(flows.endpoints(index, spec) for index in plans.values()), spec
+
+
+def _prometheus_and_its_service(selector_name: str) -> list[Json]:
+    """A Prometheus object and the Service kube-prometheus-stack renders for it."""
+    meta = {"name": "kps-prometheus", "namespace": "o11y-monitoring"}
+    return [
+        {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": meta,
+         "spec": {}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": meta,
+         "spec": {"selector": {"app.kubernetes.io/name": "prometheus",
+                               "operator.prometheus.io/name": selector_name},
+                  "ports": [{"name": "http-web", "port": 9090, "targetPort": 9090}]}},
+    ]  # fmt: skip
+
+
+def test_services_of_operator_made_pods_resolve(eks_objects, kube_score_built):
+    def selector_findings(objects: list[Json]) -> list[str]:
+        return [line for line in dangling(objects) if "kube-score" in line]
+
+    assert selector_findings(eks_objects + _prometheus_and_its_service("kps-prometheus")) == []
+    found = selector_findings(eks_objects + _prometheus_and_its_service("kps-prom"))
+    assert found == [
+        "Service o11y-monitoring/kps-prometheus: kube-score service-targets-pod names "
+        "The services selector does not match any pods"
+    ]
+
+
+def test_the_cluster_dns_pods_are_taken_as_present(eks_objects):
+    report = references.check(eks_objects)
+    assert report.made == 1  # CoreDNS; no Prometheus object without the rendered charts
+    assert "note: 0 flow" not in "\n".join(report.summary())

@@ -73,5 +73,5 @@ def test_plan_reports_the_reference_checks_with_counts(tmp_path):
     result = plan("local", tmp_path / "plan")
     assert result.ok
     (line,) = [x for x in summary(result).splitlines() if x.startswith("reference checks")]
-    assert line.startswith(f"reference checks over {len(result.objects)} objects (")
+    assert line.startswith(f"reference checks over {len(result.objects)} objects and 1 pod(s) made")
     assert line.endswith("): all resolve")
