@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from kit.findings import Dangling, Report
-from kit.objects import Index, Json, PodTemplate, config_keys
+from kit.objects import Index, Json, PodTemplate, config_keys, config_map_file, mount_of
 
 ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
 GLOB_CHARACTERS = re.compile(r"[*?\[{]")
@@ -56,33 +56,12 @@ def config_path(container: Json) -> str | None:
     return None
 
 
-def mount_of(container: Json, path: str) -> Json | None:
-    """The container's mount that `path` lies under (the deepest one)."""
-    found = None
-    for mount in container.get("volumeMounts", []):
-        root = mount.get("mountPath", "").rstrip("/")
-        if (path == root or path.startswith(root + "/")) and (
-            found is None or len(root) > len(found["mountPath"].rstrip("/"))
-        ):
-            found = mount
-    return found
-
-
 def _config(index: Index, pod: PodTemplate, container: Json) -> tuple[str, Any] | None:
     path = config_path(container)
-    mount = mount_of(container, path) if path else None
-    volume = pod.volume(mount["name"]) if mount else None
-    if not volume or "configMap" not in volume:
-        return None
-    relative = mount.get("subPath") or posixpath.relpath(path, mount["mountPath"])
-    source = volume["configMap"]
-    items = {item["path"]: item["key"] for item in source.get("items", [])}
-    key = items.get(relative, relative if not items else None)
-    config_map = index.get("ConfigMap", pod.namespace, source.get("name", ""))
-    text = ((config_map or {}).get("data") or {}).get(key) if key else None
-    if text is None:
-        return None  # the ConfigMap or key is missing: the reference checks report that
-    return text, yaml.safe_load(text)
+    found = config_map_file(index, pod, container, path) if path else None
+    if found is None or found.text is None:
+        return None  # not from a ConfigMap, or it or its key is missing: reported elsewhere
+    return found.text, yaml.safe_load(found.text)
 
 
 def _env_refs(index: Index, pod: PodTemplate, container: Json, text: str) -> Iterator:

@@ -3,6 +3,7 @@ from another: by kind, namespace and name, and every pod template with where it 
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,48 @@ def config_keys(obj: Json) -> set[str]:
     for section in ("data", "stringData", "binaryData"):
         keys |= set(obj.get(section) or {})
     return keys
+
+
+def mount_of(container: Json, path: str) -> Json | None:
+    """The container's mount that `path` lies under (the deepest one)."""
+    found = None
+    for mount in container.get("volumeMounts", []):
+        root = mount.get("mountPath", "").rstrip("/")
+        if (path == root or path.startswith(root + "/")) and (
+            found is None or len(root) > len(found["mountPath"].rstrip("/"))
+        ):
+            found = mount
+    return found
+
+
+@dataclass(frozen=True)
+class MountedFile:
+    """A file a container reads from a ConfigMap volume: which ConfigMap and key, whether both
+    exist, and the text (None unless it is a `data` key)."""
+
+    config_map: str
+    key: str
+    mount: Json
+    exists: bool
+    text: str | None
+
+
+def config_map_file(
+    index: Index, pod: PodTemplate, container: Json, path: str
+) -> MountedFile | None:
+    """`path` as the container sees it, when it lies on a ConfigMap volume (else None)."""
+    mount = mount_of(container, path)
+    volume = pod.volume(mount["name"]) if mount else None
+    if not volume or "configMap" not in volume or path == mount["mountPath"]:
+        return None
+    relative = mount.get("subPath") or posixpath.relpath(path, mount["mountPath"])
+    source = volume["configMap"]
+    items = {item["path"]: item["key"] for item in source.get("items", [])}
+    key = items.get(relative, "") if items else relative
+    target = index.get("ConfigMap", pod.namespace, source.get("name", ""))
+    exists = target is not None and key in config_keys(target)
+    text = (target.get("data") or {}).get(key) if exists else None
+    return MountedFile(source.get("name", ""), key, mount, exists, text)
 
 
 def _template(obj: Json) -> Json | None:

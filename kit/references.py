@@ -13,14 +13,20 @@ against the flows table in docs/design.md.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 
 from kit import collector_refs, flows, kube_score, runtime_pods, service_refs
-from kit.collector_refs import mount_of
 from kit.findings import Dangling, Report
-from kit.objects import Index, Json, PodTemplate, config_keys, created_outside, describe
+from kit.objects import (
+    Index,
+    Json,
+    PodTemplate,
+    config_keys,
+    config_map_file,
+    created_outside,
+    describe,
+)
 
 SERVICE_ACCOUNT_TOKEN_KEYS = {"token", "ca.crt", "namespace"}  # filled in by the token controller
 
@@ -181,24 +187,19 @@ def _command_files(index: Index, pod: PodTemplate) -> Iterator[Dangling | None]:
     """Files a container's command or args name (`/app/app.py`, `-r /app/requirements.txt`,
     `--config=/conf/relay.yaml`) on a ConfigMap volume: the ConfigMap has that key."""
     for container in pod.containers():
-        words = [*container.get("command", []), *container.get("args", [])]
-        for word in words:
+        for word in [*container.get("command", []), *container.get("args", [])]:
             path = word.rpartition("=")[2]
-            mount = mount_of(container, path) if path.startswith("/") else None
-            volume = pod.volume(mount["name"]) if mount else None
-            if not volume or "configMap" not in volume or path == mount["mountPath"]:
+            found = config_map_file(index, pod, container, path) if path.startswith("/") else None
+            if found is None:
                 continue
-            source = volume["configMap"]
-            relative = mount.get("subPath") or posixpath.relpath(path, mount["mountPath"])
-            items = {item["path"]: item["key"] for item in source.get("items", [])}
-            key = items.get(relative) if items else relative
-            config_map = index.get("ConfigMap", pod.namespace, source.get("name", ""))
-            if config_map is None or key in config_keys(config_map):
+            if found.text is not None or not index.get(
+                "ConfigMap", pod.namespace, found.config_map
+            ):
                 yield None  # a missing ConfigMap is the volume check's finding
             else:
                 yield Dangling(
                     f"{pod.name} container {container.get('name')}",
                     "command file",
-                    f"{path}, which ConfigMap {pod.namespace}/{source.get('name')} does not "
-                    f"hold (volume {mount['name']}, key {key or relative!r})",
+                    f"{path}, which ConfigMap {pod.namespace}/{found.config_map} does not "
+                    f"hold (volume {found.mount['name']}, key {found.key!r})",
                 )
