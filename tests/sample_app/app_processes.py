@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def start_tier(
         cwd=log_dir,
     )
     tier = Tier(name, 0, process, log_path)
-    tier.port = _wait_listening(tier)
+    tier.port = wait_listening(tier)
     _wait_ready(tier)
     return tier
 
@@ -101,11 +102,14 @@ def start_tier(
 LISTENING = re.compile(r"Uvicorn running on http://[^:]+:(\d+) ")
 
 
-def _wait_listening(tier: Tier, timeout_s: float = 20.0) -> int:
-    """The port from uvicorn's start line (it reports the bound port when asked for port 0)."""
+def wait_listening(
+    tier: Tier, lines: Callable[[], list[str]] | None = None, timeout_s: float = 20.0
+) -> int:
+    """The port from uvicorn's start line in the tier's output (`lines`, default its log
+    file): uvicorn reports the port it bound when asked for port 0."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for line in tier.log_lines():
+        for line in (lines or tier.log_lines)():
             found = LISTENING.search(line)
             if found:
                 return int(found.group(1))

@@ -17,14 +17,22 @@ import subprocess
 import threading
 import time
 
-from app_processes import APP_DIR, Tier, _wait_ready, app_python, base_env, free_port, get
+from app_processes import (
+    APP_DIR,
+    Tier,
+    _wait_ready,
+    app_python,
+    base_env,
+    get,
+    wait_listening,
+)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from otlp_receiver import OtlpReceiver
 
 from agent.fargate_sidecar import APP_LOG_DIR, WRAPPER_KEY, wrapper_script
 from agent.k8s import CONTAINER_NAME
 from components.sample_app import SampleAppArgs, tier_deployment
-from tests.agent.test_app_log_wrapper import ChunkFollower
+from kit.bench_log_wrapper import ChunkFollower
 
 IN_FLIGHT_MS = 7000  # longer than the app's preStop: the request is still running at SIGTERM
 
@@ -54,7 +62,6 @@ def _start_wrapped_app(app: dict, receiver: OtlpReceiver, tmp_path) -> tuple[Tie
     from_spec = {e["name"]: e["value"] for e in app["env"] if "value" in e}
     chunk_settings = {k: v for k, v in from_spec.items() if k.startswith("APP_LOG_")}
     assert chunk_settings["APP_LOG_DIR"] == APP_LOG_DIR
-    port = free_port()
     env = base_env(
         receiver.endpoint,
         **{**chunk_settings, "APP_LOG_DIR": str(logs)},
@@ -63,7 +70,7 @@ def _start_wrapped_app(app: dict, receiver: OtlpReceiver, tmp_path) -> tuple[Tie
         FAULT_EXTRA_LATENCY_MS=str(IN_FLIGHT_MS),
         TIER="back",
         DOWNSTREAM_URL="",
-        PORT=str(port),
+        PORT="0",  # the app binds a free port and logs it (through the wrapper's chunks)
     )
     command = app["command"][: app["command"].index(wrapper_path)]
     process = subprocess.Popen(
@@ -72,7 +79,8 @@ def _start_wrapped_app(app: dict, receiver: OtlpReceiver, tmp_path) -> tuple[Tie
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    tier = Tier("back", port, process, tmp_path / "unused.log")
+    tier = Tier("back", 0, process, tmp_path / "unused.log")
+    tier.port = wait_listening(tier, lambda: ChunkFollower.read_all(logs, "stdout"))
     _wait_ready(tier)
     return tier, logs
 
