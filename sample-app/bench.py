@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
+import re
 import subprocess
 import sys
 import threading
@@ -46,10 +46,18 @@ class Sink(BaseHTTPRequestHandler):
         pass
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+LISTENING = re.compile(r"Uvicorn running on http://[^:]+:(\d+) ")
+
+
+def listening_port(process: subprocess.Popen) -> int:
+    """The port a tier started with PORT=0 bound, from uvicorn's start line on its stdout; the
+    rest of its output is drained in the background (a full pipe would stall the tier)."""
+    for line in process.stdout:
+        found = LISTENING.search(line)
+        if found:
+            threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
+            return int(found.group(1))
+    raise SystemExit(f"bench: a tier exited ({process.wait()}) before it listened")
 
 
 def start_tiers(python: str, telemetry_on: bool, sink_url: str):
@@ -62,11 +70,11 @@ def start_tiers(python: str, telemetry_on: bool, sink_url: str):
         base["OTEL_SDK_DISABLED"] = "true"
     processes, downstream = [], ""
     for tier in TIERS:
-        port = free_port()
-        env = {**base, "TIER": tier, "DOWNSTREAM_URL": downstream, "PORT": str(port)}
+        env = {**base, "TIER": tier, "DOWNSTREAM_URL": downstream, "PORT": "0"}
         command = [python, str(HERE / "app.py")]
-        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL))
-        downstream = f"http://127.0.0.1:{port}/"
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+        processes.append(process)
+        downstream = f"http://127.0.0.1:{listening_port(process)}/"
         wait_ready(downstream)
     return processes, downstream
 
