@@ -4,6 +4,9 @@
   or `http://<svc>:<port>` in env, which resolves in the pod's own namespace) is a Service of the
   plan with that port. A namespace where the plan has no Service at all is skipped with a note:
   its Services come from a Helm chart whose rendered objects were not fed in.
+- Every named `targetPort` of a Service is a container port of the pods it selects, and every
+  named probe port one of the container's own (both are IntOrString: the API server accepts any
+  name, and the Service then has no endpoints, the probe fails).
 - Every PodMonitor selects pod templates (prometheus-operator: `selector` in the namespaces of
   `namespaceSelector`, its own by default) and names a container port they have.
 """
@@ -46,6 +49,7 @@ def check(index: Index, report: Report) -> None:
             "there (a chart's rendered objects were not included)"
         )
     report.add("PodMonitor", _pod_monitors(index))
+    report.add("named port", _named_ports(index))
 
 
 def _served(served: dict, who: str, namespace: str, service: str, port: int) -> Dangling | None:
@@ -102,3 +106,39 @@ def _pod_monitors(index: Index) -> Iterator[Dangling | None]:
             else:
                 have = f"{name!r}, which its pods do not have ({sorted(ports)})"
                 yield Dangling(describe(monitor), "podMetricsEndpoints port", have)
+
+
+def _named_ports(index: Index) -> Iterator[Dangling | None]:
+    for service in index.of_kind("Service"):
+        spec = service.get("spec") or {}
+        if not spec.get("selector"):
+            continue
+        namespace = index.namespace_of(service)
+        pods = [
+            pod
+            for pod in index.pod_templates()
+            if pod.namespace == namespace and selects({"matchLabels": spec["selector"]}, pod.labels)
+        ]
+        names = {
+            p.get("name") for pod in pods for c in pod.containers() for p in c.get("ports", [])
+        }
+        for port in spec.get("ports", []):
+            target = port.get("targetPort")
+            if not isinstance(target, str) or not pods:  # no pods: kube-score's finding
+                continue
+            if target in names:
+                yield None
+            else:
+                unnamed = f"{target!r}, a port its pods do not name ({sorted(names)})"
+                yield Dangling(describe(service), "targetPort", unnamed)
+    for pod in index.pod_templates():
+        for container in pod.containers():
+            names = {p.get("name") for p in container.get("ports", [])}
+            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+                action = container.get(probe) or {}
+                port = (action.get("httpGet") or action.get("tcpSocket") or {}).get("port")
+                if not isinstance(port, str):
+                    continue
+                who = f"{pod.name} container {container.get('name')}"
+                unnamed = f"{port!r}, which the container does not name ({sorted(names)})"
+                yield None if port in names else Dangling(who, f"{probe} port", unnamed)

@@ -54,6 +54,7 @@ RELATIONS = (
     "command file",
     "service address",
     "PodMonitor",
+    "named port",
     "serviceAccount",
     "role binding",
     "collector ${env:…}",
@@ -208,6 +209,10 @@ def _middle_service_renamed(objects):
     find(objects, "Service", "middle")["metadata"]["name"] = "sample-middle"
 
 
+def _app_port_renamed(objects):
+    container(objects, "sample-front", "app")["ports"][0]["name"] = "web"
+
+
 def _pod_monitor_port(objects):
     find(objects, "PodMonitor", "otel-cluster-agent")["spec"]["podMetricsEndpoints"][0]["port"] = (
         "prometheus"
@@ -228,6 +233,14 @@ BREAKS: dict[str, tuple[Callable, str]] = {
     "service name": (
         _middle_service_renamed,
         "container app env DOWNSTREAM_URL: service address names Service o11y-app/middle, which",
+    ),
+    "Service targetPort": (
+        _app_port_renamed,
+        "Service o11y-app/front: targetPort names 'http', a port its pods do not name (['web'])",
+    ),
+    "probe port": (
+        _app_port_renamed,
+        "sample-front container app: readinessProbe port names 'http', which the container",
     ),
     "PodMonitor port": (_pod_monitor_port, "podMetricsEndpoints port names 'prometheus', which"),
     "PodMonitor selector": (
