@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
+import gc
 import json
 import runpy
 from collections.abc import Callable, Mapping
@@ -22,7 +23,7 @@ import yaml
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import PROJECT, SECRET_KEYS
 from kit import stackfile
@@ -187,7 +188,6 @@ def evaluate(
         result["value"] = program() if program else runpy.run_path(main, run_name="__main__")
 
     _sync_await(run_pulumi_func(run))
-    _LOOPS.add(_ensure_event_loop())
     outputs = _resolve(settings.get_root_resource().outputs)
     return Evaluation(
         stack,
@@ -199,15 +199,13 @@ def evaluate(
     )
 
 
-_LOOPS: set[asyncio.AbstractEventLoop] = set()
-
-
 @atexit.register
 def _close_loops() -> None:
-    """Close the event loop the evaluations ran on while the interpreter is still whole: left
-    to the garbage collector at exit, its close finds its socket already gone and prints a
+    """Close the event loops the evaluations ran on (Pulumi's _sync_await makes one per thread
+    that needs one, its executor threads included) while the interpreter is still whole: left
+    to the garbage collector at exit, a loop's close finds its socket already gone and prints a
     traceback after `plan failed: ...` (seen about one run in three)."""
-    for loop in _LOOPS:
+    for loop in [o for o in gc.get_objects() if isinstance(o, asyncio.BaseEventLoop)]:
         if not loop.is_closed() and not loop.is_running():
             loop.close()
 
