@@ -171,7 +171,7 @@ def _cluster_role_missing(objects):
 
 
 def _subject_missing(objects):
-    find(objects, "ClusterRoleBinding", "o11y-agent-otel-node-agent")["subjects"][0]["name"] = (
+    find(objects, "ClusterRoleBinding", "o11y-node-otel-node-agent")["subjects"][0]["name"] = (
         "nobody"
     )
 
@@ -228,7 +228,7 @@ BREAKS: dict[str, tuple[Callable, str]] = {
     "service port": (
         _node_agent_port_moved,
         "Deployment o11y-app/sample-front container app env OTEL_EXPORTER_OTLP_ENDPOINT: service "
-        "address names port 4318 of Service o11y-agent/otel-node-agent, which serves",
+        "address names port 4318 of Service o11y-node/otel-node-agent, which serves",
     ),
     "service name": (
         _middle_service_renamed,
@@ -245,7 +245,7 @@ BREAKS: dict[str, tuple[Callable, str]] = {
     "PodMonitor port": (_pod_monitor_port, "podMetricsEndpoints port names 'prometheus', which"),
     "PodMonitor selector": (
         _pod_monitor_selector,
-        "PodMonitor o11y-agent/otel-node-agent: selector names no pod template of the plan",
+        "PodMonitor o11y-node/otel-node-agent: selector names no pod template of the plan",
     ),
     "secretKeyRef key": (
         lambda o: _grafana_like(o, "admin-pass"),
@@ -279,9 +279,9 @@ BREAKS: dict[str, tuple[Callable, str]] = {
         "reads names volume otel-app-logs that no other container of the pod mounts writable",
     ),
     "serviceAccount": (_service_account_missing, "ServiceAccount o11y-agent/otel-cluster-agnet"),
-    "Role": (_role_missing, "roleRef names Role o11y-agent/otel-node-agnet, which the plan"),
+    "Role": (_role_missing, "roleRef names Role o11y-node/otel-node-agnet, which the plan"),
     "ClusterRole": (_cluster_role_missing, "roleRef names ClusterRole otel-cluster-agnet"),
-    "subject": (_subject_missing, "subject names ServiceAccount o11y-agent/nobody"),
+    "subject": (_subject_missing, "subject names ServiceAccount o11y-node/nobody"),
     "ingress peer": (
         _ingress_from_wrong_caller,
         "flow o11y-app/sample-front -> o11y-app/sample-middle 8080/TCP: NetworkPolicy ingress "
@@ -290,7 +290,7 @@ BREAKS: dict[str, tuple[Callable, str]] = {
     "ingress port": (_ingress_wrong_port, "flow o11y-app/sample-middle -> o11y-app/sample-back"),
     "egress": (
         _egress_denied,
-        "flow o11y-app/sample-front -> o11y-agent/otel-node-agent 4318/TCP: NetworkPolicy egress",
+        "flow o11y-app/sample-front -> o11y-node/otel-node-agent 4318/TCP: NetworkPolicy egress",
     ),
 }
 
