@@ -103,6 +103,7 @@ def test_the_served_stack_check_finds_only_the_uncovered_namespaces(analyzer, ev
     assert found <= {
         ("kit-namespace-network-policy", "namespace 'o11y-monitoring' has no NetworkPolicy"),
         ("kit-namespace-network-policy", "namespace 'o11y-agent' has no NetworkPolicy"),
+        ("kit-namespace-network-policy", "namespace 'o11y-node' has no NetworkPolicy"),
     }
 
 
