@@ -21,6 +21,7 @@ help:
 	@echo "make charts                     fill the chart cache (KIT_CHART_CACHE) with helm pull"
 	@echo "make test                       run the test suite"
 	@echo "make otelcol                    build the kit's collector (needs Go) into .build/otelcol"
+	@echo "make otelcol OTELCOL_FULL=1     the complete distribution (public Go proxy) into .build/otelcol-full"
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
 	@echo "make bench                      offline evaluation time, log wrapper throughput"
 	@echo "make bench-agent                CPU and memory of the node agent's log path (needs Go)"
@@ -69,27 +70,42 @@ policy/venv/.installed: policy/requirements.txt
 
 policy-venv: policy/venv/.installed
 
-# The kit's collector distribution (agent/otelcol-builder.yaml), built with the Collector
-# Builder of the same release; the tests run it on every generated config. Go's module and build
-# caches make a rebuild after a manifest change quick; with nothing changed make does nothing.
-# The builder's release is the manifest's dist version, read when a recipe runs.
+# The kit's collector distribution (agent/otelcol-builder.yaml, every component the configs use),
+# built with the Collector Builder of the same release. By default the buildable subset: the
+# manifest minus agent/distribution.py NOT_BUILDABLE (modules the Go module proxy this project
+# reaches does not serve), generated into .build/otelcol/ and built there; the tests run it on
+# every generated config. OTELCOL_FULL=1 builds the complete manifest into .build/otelcol-full/
+# (needs the public Go module proxy). Go's module and build caches make a rebuild after a change
+# quick; with nothing changed make does nothing. The builder's release is the manifest's dist
+# version, read when a recipe runs.
 GO ?= go
 OTELCOL_MANIFEST := agent/otelcol-builder.yaml
+OTELCOL_SUBSET := .build/otelcol/otelcol-builder.yaml
 OTELCOL_BUILDER := .build/bin/builder
 OTELCOL := .build/otelcol/otelcol-kit
+OTELCOL_COMPLETE := .build/otelcol-full/otelcol-kit
+OTELCOL_TARGET := $(if $(OTELCOL_FULL),$(OTELCOL_COMPLETE),$(OTELCOL))
 
 $(OTELCOL_BUILDER): $(OTELCOL_MANIFEST)
 	release=$$(sed -n 's/^  version: *//p' $(OTELCOL_MANIFEST)) && \
 	GOBIN=$(CURDIR)/.build/bin $(GO) install go.opentelemetry.io/collector/cmd/builder@v$$release
 	touch $@
 
-$(OTELCOL): $(OTELCOL_MANIFEST) $(OTELCOL_BUILDER)
+# Plain python3 (no venv): the script uses the standard library only.
+$(OTELCOL_SUBSET): $(OTELCOL_MANIFEST) agent/distribution.py
+	$(PYTHON) agent/distribution.py $@
+
+$(OTELCOL): $(OTELCOL_SUBSET) $(OTELCOL_BUILDER)
+	$(OTELCOL_BUILDER) --config $(OTELCOL_SUBSET)
+	touch $@
+
+$(OTELCOL_COMPLETE): $(OTELCOL_MANIFEST) $(OTELCOL_BUILDER)
 	$(OTELCOL_BUILDER) --config $(OTELCOL_MANIFEST)
 	touch $@
 
 # Without Go, one line, and the tests that need the binary skip (CI has Go: they run there).
 otelcol:
-	@if command -v $(GO) >/dev/null; then $(MAKE) --no-print-directory $(OTELCOL); \
+	@if command -v $(GO) >/dev/null; then $(MAKE) --no-print-directory $(OTELCOL_TARGET); \
 	else echo "Go not found: the collector is not built and its tests skip (install Go 1.26+, then make otelcol)"; fi
 
 

@@ -1,20 +1,22 @@
 """The kit's collector distribution: its manifest lists exactly what the configs use, at one
-release, and the built binary (`components`) really has every component of it.
+release; the binary `make otelcol` builds (`components`) has exactly that minus the modules this
+machine cannot build; the README says so.
 
 A component type a config starts using must come with its module in agent/otelcol-builder.yaml
-(or, if this machine cannot build it, in distribution.NOT_BUILDABLE with the error): this test
-fails until then.
+(and, if this machine cannot build it, also in distribution.NOT_BUILDABLE with the error): this
+test fails until then.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
 import yaml
 
 from agent import distribution
-from agent.contrib_components import module_of
+from agent.contrib_components import derive_types, module_of
 from agent.validate import component_type
 from tests.agent.otelcol import TIMEOUT_SECONDS, collector
 from tests.agent.stacks import STACKS, configs_by_mode
@@ -41,13 +43,22 @@ def used_modules() -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("kind", COMPONENT_KINDS)
 def test_manifest_lists_exactly_the_modules_the_configs_use(kind):
-    built = set(distribution.manifest_modules(kind))
+    """The committed manifest is the complete distribution, whatever this machine can build."""
+    listed = set(distribution.manifest_modules(kind))
     used = used_modules()[kind]
-    not_buildable = used & set(distribution.NOT_BUILDABLE)
-    assert built == used - not_buildable, (
-        f"{kind}: add {sorted(used - not_buildable - built)}, remove {sorted(built - used)}"
-    )
-    assert not built & set(distribution.NOT_BUILDABLE)
+    assert listed == used, f"{kind}: add {sorted(used - listed)}, remove {sorted(listed - used)}"
+
+
+def test_the_buildable_subset_is_the_manifest_minus_what_cannot_be_built_here():
+    subset = distribution.buildable_manifest()
+    assert subset["dist"] == {**distribution.manifest()["dist"], "output_path": ".build/otelcol"}
+    for kind in distribution.KINDS:
+        listed = distribution.manifest_modules(kind)
+        kept = distribution.manifest_modules(kind, subset)
+        assert kept == {m: v for m, v in listed.items() if m not in distribution.NOT_BUILDABLE}
+    assert set(distribution.NOT_BUILDABLE) <= {
+        m for kind in distribution.KINDS for m in distribution.manifest_modules(kind)
+    }
 
 
 def test_every_not_buildable_module_is_used_and_recorded_with_its_error():
@@ -86,7 +97,7 @@ def components_listing() -> dict:
     return yaml.safe_load(result.stdout)
 
 
-def test_the_built_binary_has_every_buildable_component_the_configs_use():
+def test_the_built_binary_has_exactly_the_manifest_minus_not_buildable():
     listing = components_listing()
     assert listing["buildinfo"]["version"] == distribution.COLLECTOR_VERSION
     for kind, types in used_types().items():
@@ -97,7 +108,7 @@ def test_the_built_binary_has_every_buildable_component_the_configs_use():
         entry["module"].split()[0] for kind in COMPONENT_KINDS for entry in listing.get(kind) or []
     }
     manifest = {m for kind in COMPONENT_KINDS for m in distribution.manifest_modules(kind)}
-    assert modules == manifest
+    assert modules == manifest - set(distribution.NOT_BUILDABLE)
 
 
 def _make(*args: str, timeout: int = TIMEOUT_SECONDS) -> subprocess.CompletedProcess:
@@ -126,3 +137,29 @@ def test_make_otelcol_has_nothing_to_do_when_the_manifest_did_not_change():
     assert built.returncode == 0, built.stdout + built.stderr
     done = _make("--question", str(binary.relative_to(distribution.ROOT)))
     assert done.returncode == 0, "make would rebuild the collector although nothing changed"
+
+
+def test_make_otelcol_full_builds_the_committed_manifest_and_the_default_the_subset():
+    """Dry runs (the complete build needs the public Go proxy): which manifest each one feeds
+    the builder, and where the binary lands."""
+    default = _make("-n", "-B", "otelcol")
+    assert default.returncode == 0, default.stderr
+    assert "agent/distribution.py .build/otelcol/otelcol-builder.yaml" in default.stdout
+    assert ".build/bin/builder --config .build/otelcol/otelcol-builder.yaml" in default.stdout
+    assert "touch .build/otelcol/otelcol-kit" in default.stdout
+    full = _make("-n", "-B", "otelcol", "OTELCOL_FULL=1")
+    assert full.returncode == 0, full.stderr
+    assert ".build/bin/builder --config agent/otelcol-builder.yaml" in full.stdout
+    assert "touch .build/otelcol-full/otelcol-kit" in full.stdout
+    assert "agent/distribution.py" not in full.stdout
+
+
+def test_readme_says_what_the_manifest_holds_and_what_make_otelcol_builds():
+    readme = " ".join((distribution.ROOT / "README.md").read_text().split())
+    assert "`make otelcol OTELCOL_FULL=1`" in readme
+    assert "`.build/otelcol-full/otelcol-kit`" in readme
+    assert "every component the configs use" in readme
+    not_built = re.search(r"not served here at v0\.159\.0 \(([^)]*)\)", readme)
+    assert not_built, "the README must name the components the default build leaves out"
+    named = set(re.findall(r"`([a-z_0-9]+)`", not_built[1]))
+    assert named == {derive_types(m)[0] for m in distribution.NOT_BUILDABLE}
