@@ -185,7 +185,8 @@ POLICY_ARGS_up := --policy-pack policy
 up: policy-venv
 
 # eks: EKS may recreate the control-plane log group after the cluster is gone; removed after
-# destroy and, if it came back later, before the next up (kit/eks_leftovers.py).
+# destroy and, if it came back later, before the next up, unless the stack's state holds it
+# (kit/eks_leftovers.py).
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
 	pulumi stack select $(STACK) --create
