@@ -93,6 +93,28 @@ def test_plan_out_refuses_a_folder_it_did_not_write_and_deletes_nothing(victim, 
     assert (folder / "Pulumi.aks.yaml").read_text() == "encryptionsalt: v1:keep-me\n"
 
 
+def test_plan_closes_its_event_loops_before_the_interpreter_tears_down(tmp_path):
+    """The refusal above once failed with an asyncio `__del__` traceback at exit: the event
+    loops Pulumi's mocks make (one per executor thread, and the main one) were left to the
+    interpreter's last garbage collection, amid module teardown; kit/offline.py now closes them
+    at exit. An open loop at exit is a ResourceWarning, shown every time under
+    -W always::ResourceWarning: none may be."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep")
+    command = [sys.executable, "-W", "always::ResourceWarning", "-m", "kit", "plan"]
+    done = subprocess.run(
+        [*command, "--stack", "local", "--out", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"plan failed: --out {folder}: the folder is not empty")
+
+
 def test_plan_out_replaces_its_own_previous_plan_and_refuses_a_file(tmp_path):
     out = tmp_path / "plan"
     assert run_plan("--stack", "local", "--out", str(out)).returncode == 0
