@@ -67,9 +67,8 @@ def log_groups_in_state(stack: str) -> frozenset[str]:
         for resource in resources:
             if resource["type"] != LOG_GROUP_TYPE:
                 continue
-            name = (resource.get("outputs") or {}).get("name") or (resource.get("inputs") or {})[
-                "name"
-            ]
+            outputs, inputs = resource.get("outputs") or {}, resource.get("inputs") or {}
+            name = outputs.get("name") or inputs["name"]  # a pending create has inputs only
             if not isinstance(name, str):  # e.g. a secret: which group it is cannot be proven
                 raise TypeError(f"log group {resource.get('urn')} has no plain name")
             names.add(name)
