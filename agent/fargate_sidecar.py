@@ -20,9 +20,9 @@ from importlib.resources import files
 
 from agent import exporters, presets
 from agent.backends import Resources
-from agent.cluster_agent import gateway_endpoint
 from agent.collector_config import build_config, config_checksum, pipeline, render_config
 from agent.distribution import COLLECTOR_IMAGE
+from agent.fargate_collectors import gateway_endpoint
 from agent.k8s import (
     CONFIG_DIR,
     CONFIG_KEY,

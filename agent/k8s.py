@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.backends import Resources
+from agent.collector_config import config_checksum
 from agent.preset import Json, Preset
 from agent.presets import HEALTH_PORT
 from components.labels import kit_labels
@@ -157,6 +158,24 @@ def pod_template(name: str, checksum: str, spec: Json) -> Json:
             "labels": {**kit_labels(name, COMPONENT), **selector_labels(name)},
             "annotations": {CHECKSUM_ANNOTATION: checksum},
         },
+        "spec": spec,
+    }
+
+
+def deployment(name: str, namespace: str, rendered: str, pod_spec: Json, recreate: bool) -> Json:
+    """One collector Deployment of one replica; `recreate` where two pods must never run at
+    once (a single writer). The config checksum on the template rolls pods on a change."""
+    spec: Json = {
+        "replicas": 1,
+        "selector": {"matchLabels": selector_labels(name)},
+        "template": pod_template(name, config_checksum(rendered), pod_spec),
+    }
+    if recreate:
+        spec["strategy"] = {"type": "Recreate"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(name, namespace),
         "spec": spec,
     }
 

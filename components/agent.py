@@ -24,8 +24,8 @@ class AgentArgs:
     node_namespace: str  # the node agent's: hostPath logs and state, as root (privileged)
     cloud: agent.Cloud
     backends: agent.Backends
-    # Fargate: the cluster agent also scrapes Fargate kubelets and receives the sidecars' OTLP,
-    # and the sidecar ConfigMap goes into the app namespace.
+    # Fargate: the kubelet scraper and the sidecars' OTLP gateway run in `namespace` too, and
+    # the sidecar ConfigMap goes into the app namespace.
     fargate_namespace: str | None = None
     # Secret name -> data, for cloud credentials the exporters read from env (the App Insights
     # connection string on aks); created only in the namespaces whose collectors read it.
@@ -37,10 +37,10 @@ class Agent(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AgentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("o11y-kit:agent:Agent", name, None, opts)
-        fargate = args.fargate_namespace is not None
         objects = agent.node_agent_manifests(args.node_namespace, args.backends, args.cloud)
-        objects += agent.cluster_agent_manifests(args.namespace, args.backends, args.cloud, fargate)
+        objects += agent.cluster_agent_manifests(args.namespace, args.backends, args.cloud)
         if args.fargate_namespace is not None:
+            objects += agent.fargate_collector_manifests(args.namespace, args.backends, args.cloud)
             objects += agent.fargate_sidecar_manifests(args.fargate_namespace, args.namespace)
         child = options.children(self, opts)
         secrets = [

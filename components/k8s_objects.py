@@ -23,7 +23,12 @@ KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
 }
 # Top-level fields whose Python argument name differs from the JSON field.
-_ARGUMENT = {"roleRef": "role_ref", "stringData": "string_data", "binaryData": "binary_data"}
+_ARGUMENT = {
+    "roleRef": "role_ref",
+    "stringData": "string_data",
+    "binaryData": "binary_data",
+    "automountServiceAccountToken": "automount_service_account_token",
+}
 
 
 def resource_name(obj: dict[str, Any]) -> str:

@@ -186,6 +186,9 @@ def build(config: KitConfig, cluster: EksCluster) -> CloudWatchWorkspace:
             service_accounts=(
                 (namespaces.NODE.name, agent.NODE_AGENT),
                 (namespaces.AGENT.name, agent.CLUSTER_AGENT),
+                # the sidecars' gateway writes to CloudWatch and X-Ray; the Fargate kubelet
+                # scraper writes only to Prometheus and gets no role
+                *([(namespaces.AGENT.name, agent.FARGATE_GATEWAY)] if cluster.has_fargate else []),
             ),
         ),
         opts=pulumi.ResourceOptions(providers={"aws": cluster.aws_provider}),

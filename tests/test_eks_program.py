@@ -24,7 +24,8 @@ def test_only_the_collector_service_accounts_carry_the_irsa_role(evaluated):
         for o in accounts
         if "eks.amazonaws.com/role-arn" in o["metadata"].get("annotations", {})
     }
-    assert set(annotated) == {"otel-node-agent", "otel-cluster-agent"}
+    # the Fargate kubelet scraper writes only to Prometheus: no cloud credentials
+    assert set(annotated) == {"otel-node-agent", "otel-cluster-agent", "otel-fargate-gateway"}
     irsa = [r for r in ev.of_type(ROLE) if "AssumeRoleWithWebIdentity" in str(r.inputs)]
     (role,) = [r for r in irsa if "o11y-agent" in r.inputs["assumeRolePolicy"]]
     assert set(annotated.values()) == {role.outputs["arn"]}
@@ -146,6 +147,7 @@ def test_collectors_start_after_their_iam_policy_and_log_groups(evaluated):
         for r in ev.of_type(f"kubernetes:apps/v1:{kind}")
         if r.inputs["metadata"]["namespace"] in ("o11y-agent", "o11y-node")
     ]
-    assert len(collectors) == 2  # node DaemonSet, cluster Deployment
+    # node DaemonSet; cluster, Fargate scraper and Fargate gateway Deployments
+    assert len(collectors) == 4
     for r in collectors:
         assert needed <= set(r.dependencies), r.urn

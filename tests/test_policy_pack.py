@@ -53,7 +53,7 @@ def test_every_namespace_has_a_network_policy(evaluated, stack):
 
 
 def test_the_scraper_account_is_the_programs_cluster_agent(evaluated):
-    assert (namespaces.AGENT.name, agent.CLUSTER_AGENT) == FARGATE_SCRAPER_ACCOUNT
+    assert (namespaces.AGENT.name, agent.FARGATE_SCRAPER) == FARGATE_SCRAPER_ACCOUNT
     granting = [
         r
         for r in stack_resources(evaluated("eks"))
@@ -85,7 +85,7 @@ def test_nodes_proxy_given_to_another_account_is_rejected(evaluated):
         r
         for r in resources
         if r.type == CLUSTER_ROLE_BINDING
-        and r.props["roleRef"]["name"].endswith(agent.CLUSTER_AGENT)
+        and r.props["roleRef"]["name"].endswith(agent.FARGATE_SCRAPER)
     ]
     binding.props["subjects"].append(
         {"kind": "ServiceAccount", "name": "default", "namespace": "o11y-app"}

@@ -13,7 +13,7 @@ from helpers import ROOT, STACK_NAMES, require_tool
 from policy_pack import BROKEN_CASES, CLUSTER_ROLE_BINDING, broken_resources, stack_resources
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from agent import CLUSTER_AGENT
+from agent import FARGATE_SCRAPER
 from policy.kit_rules import RESOURCE_RULES, STACK_RULES
 
 POLICY_DIR = ROOT / "policy"
@@ -110,7 +110,7 @@ def test_the_served_stack_check_finds_only_the_uncovered_namespaces(analyzer, ev
 def test_the_served_stack_check_rejects_nodes_proxy_for_another_account(analyzer, evaluated):
     resources = stack_resources(evaluated("eks"))
     for r in resources:
-        if r.type == CLUSTER_ROLE_BINDING and r.props["roleRef"]["name"].endswith(CLUSTER_AGENT):
+        if r.type == CLUSTER_ROLE_BINDING and r.props["roleRef"]["name"].endswith(FARGATE_SCRAPER):
             r.props["subjects"].append({"kind": "ServiceAccount", "name": "x", "namespace": "y"})
     found = _analyze_stack(analyzer, resources)
     assert "kit-nodes-proxy-only-fargate-scraper" in {policy for policy, _ in found}

@@ -81,6 +81,8 @@ def test_irsa_trust_names_the_oidc_provider_and_exactly_the_collector_service_ac
             f"{host_path}:sub": [
                 f"system:serviceaccount:{NODE_NS}:{agent.NODE_AGENT}",
                 f"system:serviceaccount:{AGENT_NS}:{agent.CLUSTER_AGENT}",
+                # the sidecars' gateway (the shipped eks stack has Fargate), not the scraper
+                f"system:serviceaccount:{AGENT_NS}:{agent.FARGATE_GATEWAY}",
             ],
             f"{host_path}:aud": "sts.amazonaws.com",
         }
@@ -89,9 +91,9 @@ def test_irsa_trust_names_the_oidc_provider_and_exactly_the_collector_service_ac
 
 
 def test_the_role_reaches_the_collector_service_accounts_and_no_app_pod():
-    """Render every agent object with the workspace's backends: the role ARN lands on the two
+    """Render every agent object with the workspace's backends: the role ARN lands on the
     collector ServiceAccounts the trust names, and nowhere in the app namespace (the Fargate
-    sidecar forwards to the cluster agent and has no ServiceAccount of its own)."""
+    sidecar forwards to the gateway and has no ServiceAccount of its own)."""
     ev, (_, workspace, _) = outside_view()
     role_arn = _collector_role(ev).outputs["arn"]
     backends = workspace.agent_backends
@@ -105,7 +107,8 @@ def test_the_role_reaches_the_collector_service_accounts_and_no_app_pod():
     )
     all_backends = agent.Backends("http://p/api/v1/otlp", "t:4317", "http://l/otlp", aws=aws)
     objects = agent.node_agent_manifests(NODE_NS, all_backends, agent.Cloud.EKS)
-    objects += agent.cluster_agent_manifests(AGENT_NS, all_backends, agent.Cloud.EKS, True)
+    objects += agent.cluster_agent_manifests(AGENT_NS, all_backends, agent.Cloud.EKS)
+    objects += agent.fargate_collector_manifests(AGENT_NS, all_backends, agent.Cloud.EKS)
     objects += agent.fargate_sidecar_manifests(APP_NS, AGENT_NS)
     annotated = {
         (o["metadata"]["namespace"], o["kind"], o["metadata"]["name"])
@@ -115,6 +118,7 @@ def test_the_role_reaches_the_collector_service_accounts_and_no_app_pod():
     assert annotated == {
         (NODE_NS, "ServiceAccount", agent.NODE_AGENT),
         (AGENT_NS, "ServiceAccount", agent.CLUSTER_AGENT),
+        (AGENT_NS, "ServiceAccount", agent.FARGATE_GATEWAY),  # not the scraper: no cloud writes
     }
     trust = _collector_role(ev).inputs["assumeRolePolicy"]
     assert f":{APP_NS}:" not in trust

@@ -8,6 +8,7 @@ from agent import (
     Backends,
     Cloud,
     cluster_agent_manifests,
+    fargate_collector_manifests,
     fargate_sidecar_manifests,
     node_agent_manifests,
 )
@@ -46,9 +47,12 @@ def manifests_by_mode(cloud: Cloud, fargate: bool) -> dict[str, list[dict]]:
     backends = backends_for(cloud)
     modes = {
         "node": node_agent_manifests(NAMESPACE, backends, cloud),
-        "cluster": cluster_agent_manifests(NAMESPACE, backends, cloud, fargate),
+        "cluster": cluster_agent_manifests(NAMESPACE, backends, cloud),
     }
     if fargate:
+        objects = fargate_collector_manifests(NAMESPACE, backends, cloud)
+        for mode in ("scraper", "gateway"):
+            modes[mode] = [o for o in objects if o["metadata"]["name"].endswith(mode)]
         modes["sidecar"] = fargate_sidecar_manifests(APP_NAMESPACE, NAMESPACE)
     return modes
 

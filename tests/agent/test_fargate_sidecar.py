@@ -87,7 +87,7 @@ def test_sidecar_reads_raw_chunk_files_without_the_container_parser():
         assert all(op["type"] != "container" for op in receiver["operators"])
     assert list(config["exporters"]) == ["otlp_grpc/gateway"]
     gateway = config["exporters"]["otlp_grpc/gateway"]["endpoint"]
-    assert gateway == "otel-cluster-agent.o11y.svc.cluster.local:4317"
+    assert gateway == "otel-fargate-gateway.o11y.svc.cluster.local:4317"
 
 
 def test_log_volume_is_bounded_above_the_wrappers_worst_case():

@@ -3,7 +3,8 @@
 For each shipped stack file, and the config variants that change what the agent runs
 (fargateTiers middle+back, App Insights on aks / off elsewhere, an alert receiver), the program
 is evaluated offline; every collector container it deploys (node DaemonSet, cluster
-Deployment, Fargate sidecar of each app pod) gets its ConfigMap, env and args, and
+Deployment, on eks with Fargate the kubelet scraper and the OTLP gateway, the Fargate sidecar of
+each app pod) gets its ConfigMap, env and args, and
 `otelcol-kit validate` must accept them. A failure shows the collector's own message.
 """
 
@@ -12,12 +13,16 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from agent import FARGATE_GATEWAY, FARGATE_SCRAPER
 from agent.k8s import CONTAINER_NAME
 from agent.presets import APP_NAME_LABEL
 from kit import offline
 from tests.agent.collector_pods import collector_pods
 from tests.agent.otelcol import collector, resolve_env, validate
 
+# The eks collectors where Fargate exists: the node and cluster agents, the Fargate kubelet
+# scraper and the sidecars' OTLP gateway (agent/fargate_collectors.py).
+EKS_FARGATE_COLLECTORS = {"otel-node-agent", "otel-cluster-agent", FARGATE_SCRAPER, FARGATE_GATEWAY}
 # (stack, overrides, workloads that must be there): which collector runs where.
 VARIANTS = {
     "local": ("local", {}, {"otel-node-agent", "otel-cluster-agent"}),
@@ -27,11 +32,11 @@ VARIANTS = {
         {"otel-node-agent", "otel-cluster-agent"},
     ),
     "aks-app-insights": ("aks", {}, {"otel-node-agent", "otel-cluster-agent"}),
-    "eks-fargate-back": ("eks", {}, {"otel-node-agent", "otel-cluster-agent", "sample-back"}),
+    "eks-fargate-back": ("eks", {}, {*EKS_FARGATE_COLLECTORS, "sample-back"}),
     "eks-fargate-middle-back": (
         "eks",
         {"fargateTiers": ["middle", "back"]},
-        {"otel-node-agent", "otel-cluster-agent", "sample-back", "sample-middle"},
+        {*EKS_FARGATE_COLLECTORS, "sample-back", "sample-middle"},
     ),
 }
 _evaluations: dict[str, offline.Evaluation] = {}

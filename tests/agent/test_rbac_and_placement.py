@@ -7,7 +7,13 @@ import json
 
 import pytest
 
-from agent import Cloud, cluster_agent_manifests, node_agent_manifests
+from agent import (
+    FARGATE_GATEWAY,
+    FARGATE_SCRAPER,
+    Cloud,
+    fargate_collector_manifests,
+    node_agent_manifests,
+)
 from agent.k8s import IRSA_ANNOTATION
 from tests.agent.stacks import NAMESPACE, STACK_IDS, STACKS, all_objects, backends_for
 
@@ -27,8 +33,12 @@ def _grants(objects: list[dict], name_part: str, resource: str) -> bool:
     return any(resource in rule["resources"] for rule in _rules(objects, name_part))
 
 
+def _all_of_kind(objects: list[dict], kind: str) -> list[dict]:
+    return [obj for obj in objects if obj["kind"] == kind]
+
+
 def _of_kind(objects: list[dict], kind: str) -> dict:
-    (found,) = [obj for obj in objects if obj["kind"] == kind]
+    (found,) = _all_of_kind(objects, kind)
     return found
 
 
@@ -39,10 +49,11 @@ def test_no_wildcard_anywhere_in_any_rule(cloud, fargate):
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
-def test_nodes_proxy_only_on_the_cluster_agent_and_only_with_fargate(cloud, fargate):
+def test_nodes_proxy_only_on_the_fargate_scraper_and_only_with_fargate(cloud, fargate):
     objects = all_objects(cloud, fargate)
     assert not _grants(objects, "node-agent", "nodes/proxy")
-    assert _grants(objects, "cluster-agent", "nodes/proxy") is fargate
+    assert not _grants(objects, "cluster-agent", "nodes/proxy")
+    assert _grants(objects, FARGATE_SCRAPER, "nodes/proxy") is fargate
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
@@ -61,7 +72,8 @@ def test_rules_only_read_except_the_container_insights_leader_lock(cloud, fargat
 def test_each_mode_has_its_own_service_account_and_bindings_point_at_it(cloud, fargate):
     objects = all_objects(cloud, fargate)
     accounts = {o["metadata"]["name"] for o in objects if o["kind"] == "ServiceAccount"}
-    assert accounts == {"otel-node-agent", "otel-cluster-agent"}
+    fargate_accounts = {FARGATE_SCRAPER, FARGATE_GATEWAY} if fargate else set()
+    assert accounts == {"otel-node-agent", "otel-cluster-agent", *fargate_accounts}
     for binding in (o for o in objects if o["kind"] in {"ClusterRoleBinding", "RoleBinding"}):
         (subject,) = binding["subjects"]
         assert subject["name"] in accounts and subject["namespace"] == NAMESPACE
@@ -72,7 +84,21 @@ def test_irsa_role_is_annotated_on_collector_accounts_only_on_eks(cloud, fargate
     for obj in all_objects(cloud, fargate):
         if obj["kind"] == "ServiceAccount":
             annotated = IRSA_ANNOTATION in obj["metadata"].get("annotations", {})
-            assert annotated is (cloud is Cloud.EKS)
+            # the scraper writes only to Prometheus: no cloud credentials
+            writes_to_cloud = obj["metadata"]["name"] != FARGATE_SCRAPER
+            assert annotated is (cloud is Cloud.EKS and writes_to_cloud)
+
+
+def test_the_fargate_gateway_holds_no_rbac_and_no_api_token_and_the_scraper_no_service():
+    objects = fargate_collector_manifests(NAMESPACE, backends_for(Cloud.EKS), Cloud.EKS)
+    bound = {s["name"] for o in objects if "subjects" in o for s in o["subjects"]}
+    assert bound == {FARGATE_SCRAPER}
+    by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+    assert by_name["ServiceAccount", FARGATE_GATEWAY]["automountServiceAccountToken"] is False
+    pod = by_name["Deployment", FARGATE_GATEWAY]["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    services = {name for kind, name in by_name if kind == "Service"}
+    assert services == {FARGATE_GATEWAY}
 
 
 def test_app_insights_connection_string_comes_from_the_named_secret():
@@ -117,17 +143,20 @@ def test_node_agent_is_reached_through_a_node_local_service(cloud, fargate):
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
-def test_cluster_agent_is_a_single_writer(cloud, fargate):
-    deployment = _of_kind(all_objects(cloud, fargate), "Deployment")
-    assert deployment["spec"]["replicas"] == 1
-    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+def test_cluster_agent_and_fargate_scraper_are_single_writers(cloud, fargate):
+    for deployment in _all_of_kind(all_objects(cloud, fargate), "Deployment"):
+        assert deployment["spec"]["replicas"] == 1
+        if deployment["metadata"]["name"] != FARGATE_GATEWAY:
+            assert deployment["spec"]["strategy"] == {"type": "Recreate"}
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
 def test_collectors_drop_all_capabilities_and_root_only_where_host_logs_are_read(cloud, fargate):
     objects = all_objects(cloud, fargate)
-    for kind, root in (("DaemonSet", True), ("Deployment", False)):
-        (container,) = _of_kind(objects, kind)["spec"]["template"]["spec"]["containers"]
+    workloads = [(w, w["kind"] == "DaemonSet") for w in _all_of_kind(objects, "DaemonSet")]
+    workloads += [(w, False) for w in _all_of_kind(objects, "Deployment")]
+    for workload, root in workloads:
+        (container,) = workload["spec"]["template"]["spec"]["containers"]
         context = container["securityContext"]
         assert context["capabilities"]["drop"] == ["ALL"]
         assert context["allowPrivilegeEscalation"] is False
@@ -139,8 +168,8 @@ def test_collectors_drop_all_capabilities_and_root_only_where_host_logs_are_read
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
 def test_workloads_roll_on_config_change_and_limit_go_memory(cloud, fargate):
     objects = all_objects(cloud, fargate)
-    for kind in ("DaemonSet", "Deployment"):
-        template = _of_kind(objects, kind)["spec"]["template"]
+    for workload in _all_of_kind(objects, "DaemonSet") + _all_of_kind(objects, "Deployment"):
+        template = workload["spec"]["template"]
         (container,) = template["spec"]["containers"]
         assert len(template["metadata"]["annotations"]["checksum/config"]) == 64
         assert container["resources"]["requests"] == container["resources"]["limits"]
@@ -166,7 +195,7 @@ def test_the_checksum_is_the_sha256_of_the_rendered_config():
 
 def test_fargate_needs_eks_and_each_cloud_needs_its_backends():
     with pytest.raises(ValueError, match="Fargate exists only on EKS"):
-        cluster_agent_manifests(NAMESPACE, backends_for(Cloud.AKS), "aks", True)
+        fargate_collector_manifests(NAMESPACE, backends_for(Cloud.AKS), "aks")
     with pytest.raises(ValueError, match="needs Backends.aws"):
         node_agent_manifests(NAMESPACE, backends_for(Cloud.LOCAL), "eks")
 

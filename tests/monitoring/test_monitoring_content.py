@@ -91,7 +91,7 @@ def test_dashboards_are_config_maps_the_grafana_sidecar_picks_up(with_agent):
 
 def test_pod_monitors_select_the_agent_pods_on_their_metrics_port(with_agent):
     agent_objects = node_agent_manifests("o11y-agent", BACKENDS, Cloud.LOCAL)
-    agent_objects += cluster_agent_manifests("o11y-agent", BACKENDS, Cloud.LOCAL, fargate=False)
+    agent_objects += cluster_agent_manifests("o11y-agent", BACKENDS, Cloud.LOCAL)
     workloads = {
         o["metadata"]["name"]: o for o in agent_objects if o["kind"] in ("DaemonSet", "Deployment")
     }
