@@ -10,7 +10,7 @@ import pulumi
 from components import agent as agent_component
 from components import monitoring as monitoring_component
 from components import namespaces as ns
-from components import outside_view, sample_app
+from components import network_policies, outside_view, sample_app
 from components.cluster import CLUSTERS
 from components.namespaces import KitNamespaces, KitNamespacesArgs
 from components.settings import load_config
@@ -41,7 +41,13 @@ agent = agent_component.build(
     after_workspace,
 )
 after_agent = after_namespaces.merge(pulumi.ResourceOptions(depends_on=[agent]))
-app = sample_app.build(config, ns.APP.name, (ns.AGENT.name, ns.NODE.name), after_agent)
+app = sample_app.build(config, ns.APP.name, (ns.AGENT.name, ns.NODE.name), after_agent, cluster)
+network_policies.build(
+    config,
+    cluster,
+    (ns.MONITORING.name, ns.AGENT.name, ns.NODE.name, ns.APP.name),
+    after_namespaces,
+)
 alerts = outside_view.alerts(config, cluster, workspace, agent)
 
 pulumi.export("cloud", config.cloud)

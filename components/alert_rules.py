@@ -45,6 +45,7 @@ SLI_WINDOWS = ("5m", "30m", "1h", "6h")
 # --- Agent ------------------------------------------------------------------------------------
 NODE_AGENT = "otel-node-agent"
 CLUSTER_AGENT = "otel-cluster-agent"
+FARGATE_GATEWAY = "otel-fargate-gateway"  # eks with Fargate only; matches nothing elsewhere
 SIGNALS = ("spans", "metric_points", "log_records")
 # Collector self-telemetry counters, by the label that names the component.
 AGENT_COUNTERS = {
@@ -125,7 +126,14 @@ def agent_rate_rules(agent_namespace: str, node_namespace: str | None = None) ->
     """Per-signal rates of the collector's own counters, one recorded name per counter with a
     `signal` label, so alerts and dashboards need one selector instead of three."""
     node_ns = node_namespace or agent_namespace
-    jobs = f"{agent_job(node_ns, NODE_AGENT)}|{agent_job(agent_namespace, CLUSTER_AGENT)}"
+    jobs = "|".join(
+        agent_job(ns, workload)
+        for ns, workload in (
+            (node_ns, NODE_AGENT),
+            (agent_namespace, CLUSTER_AGENT),
+            (agent_namespace, FARGATE_GATEWAY),
+        )
+    )
     rules = []
     for counter, component in AGENT_COUNTERS.items():
         for signal in SIGNALS:
@@ -147,7 +155,7 @@ def agent_rules(agent_namespace: str, node_namespace: str | None = None) -> Grou
     node_job = agent_job(node_ns, NODE_AGENT)
     cluster_job = agent_job(ns, CLUSTER_AGENT)
     logs_hint = f"kubectl -n {ns} logs"
-    jobs = f"{node_job}|{cluster_job}"
+    jobs = f"{node_job}|{cluster_job}|{agent_job(ns, FARGATE_GATEWAY)}"
     node_logs_hint = f"kubectl -n {node_ns} logs"
     # Either agent's pod: its namespace is the first part of the PodMonitor's job label.
     any_logs_hint = 'kubectl -n {{ reReplaceAll "/.*" "" $labels.job }} logs'

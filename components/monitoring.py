@@ -84,6 +84,7 @@ class MonitoringArgs:
     app_namespace: str  # named in the sample app's alerts
     agent_namespace: str  # whose collectors the agent rules and PodMonitors watch
     node_namespace: str  # the privileged one where node-exporter runs (host network and PID)
+    fargate: bool = False  # eks's Fargate collectors run (their gateway is scraped)
     alert_receiver: AlertReceiver = NO_RECEIVER
     # Secret values of the receiver (SECRET_KEYS of alertmanager_config), kept in a Secret.
     alert_secrets: dict[str, pulumi.Input[str]] | None = None
@@ -142,6 +143,7 @@ class Monitoring(pulumi.ComponentResource):
                 app_namespace=args.app_namespace,
                 agent_namespace=args.agent_namespace,
                 node_namespace=args.node_namespace,
+                fargate=args.fargate,
             ),
             opts=child,
         )
@@ -201,6 +203,7 @@ def build(
             app_namespace=app_ns,
             agent_namespace=agent_ns,
             node_namespace=node_ns,
+            fargate=bool(config.cluster.fargate_tiers),  # eks places tiers on Fargate
             alert_receiver=receiver,
             alert_secrets=secrets,
         ),

@@ -34,6 +34,9 @@ class MonitoringContentArgs:
     # absence) and PodMonitors are left out.
     agent_namespace: str | None
     node_namespace: str | None = None  # the node agent's, where not the cluster agent's
+    # eks with Fargate: the sidecars' OTLP gateway is scraped too (not the kubelet scraper,
+    # which nothing may connect to: agent/fargate_collectors.py).
+    fargate: bool = False
 
 
 def prometheus_rule(namespace: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
@@ -135,6 +138,7 @@ class MonitoringContent(pulumi.ComponentResource):
                 for workload, namespace in (
                     (agent.NODE_AGENT, node_namespace),
                     (agent.CLUSTER_AGENT, args.agent_namespace),
+                    *([(agent.FARGATE_GATEWAY, args.agent_namespace)] if args.fargate else []),
                 )
             ]
         self.register_outputs(

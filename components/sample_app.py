@@ -17,7 +17,10 @@ import pulumi
 import agent
 from components import k8s_objects, options, versions
 from components.agent import node_otlp_http_url
+from components.cluster.base import KitCluster
 from components.labels import FARGATE_LABEL, kit_labels
+from components.netpol import NAME, baseline, block, egress, for_pods, ingress, named, policy
+from components.network_policies import OTLP_GRPC, OTLP_HTTP, node_agent_peers
 from components.settings import KitConfig
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "sample-app"
@@ -59,6 +62,12 @@ class SampleAppArgs:
     image: str | None = None  # a prebuilt image instead of source-from-ConfigMap
     fargate_tiers: tuple[str, ...] = ()
     frontend_allowed_cidrs: tuple[str, ...] = ()  # empty: the front end stays ClusterIP
+    # Where the front end's outside traffic comes from as its pods see it: None when the load
+    # balancer keeps the client's address (then `frontend_allowed_cidrs`); eks's Classic ELB
+    # proxies from its own addresses in the public subnets (KitCluster.load_balancer_cidrs).
+    load_balancer_cidrs: tuple[str, ...] | None = None
+    node_namespace: str = ""  # the node agent's
+    host_network_cidrs: tuple[str, ...] = ()  # where a host-network node agent listens (eks)
     load_rps: int = 2
 
 
@@ -101,41 +110,56 @@ def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
         objects.append(tier_deployment(args, tier))
         objects.append(tier_service(args, tier))
     objects.append(load_generator(args))
-    objects += network_policies(args.namespace)
+    objects += network_policies(args)
     return objects
 
 
-def network_policies(namespace: str) -> list[dict[str, Any]]:
-    """Ingress least privilege where the cluster enforces NetworkPolicy (aks: Cilium): nothing
-    reaches an app pod unless listed, the front end is reachable on its port (the
-    LoadBalancer's source ranges decide from where), middle only from front, back only from
-    middle. Egress stays open: DNS, the agent's OTLP, and PyPI for the init container."""
+def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
+    """Nothing in or out unless listed (components/netpol.py): front from the load generator
+    and, when exposed, from the load balancer; middle only from front, back only from middle;
+    out: the next tier, the node agent's OTLP (Fargate tiers: the gateway's), and PyPI (443)
+    for the init container when the app runs from source. Fargate pods enforce none of this
+    (EKS user guide, "Limit Pod traffic with Kubernetes network policies")."""
+    ns = args.namespace
+    tier = {t: named(f"sample-{t}") for t in (*TIERS, "loadgen")}
     callers = {"middle": "front", "back": "middle"}
-
-    def policy(name: str, selector: dict, ingress: list) -> dict[str, Any]:
-        return {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": _meta(name, namespace, "sample-app"),
-            "spec": {"podSelector": selector, "policyTypes": ["Ingress"], "ingress": ingress},
-        }
-
-    def tier(name: str) -> dict:
-        return {"matchLabels": {"app.kubernetes.io/name": f"sample-{name}"}}
-
-    port = [{"protocol": "TCP", "port": PORT}]
+    front_from = [ingress([tier["loadgen"]], PORT)]
+    if args.frontend_allowed_cidrs:
+        sources = args.load_balancer_cidrs
+        if sources is None:
+            sources = args.frontend_allowed_cidrs
+        front_from.append(ingress([block(c) for c in sources], PORT))
     policies = [
-        policy("default-deny-ingress", {}, []),
-        policy("front-from-anywhere", tier("front"), [{"ports": port}]),
+        *baseline(ns),
+        for_pods(
+            "front", ns, tier["front"], ingress=front_from, egress=[egress([tier["middle"]], PORT)]
+        ),
+        for_pods(
+            "loadgen", ns, tier["loadgen"], ingress=[], egress=[egress([tier["front"]], PORT)]
+        ),
     ]
     policies += [
-        policy(
-            f"{callee}-from-{caller}",
-            tier(callee),
-            [{"from": [{"podSelector": tier(caller)}], "ports": port}],
+        for_pods(
+            callee,
+            ns,
+            tier[callee],
+            ingress=[ingress([tier[caller]], PORT)],
+            egress=[egress([tier["back"]], PORT)] if callee == "middle" else [],
         )
         for callee, caller in callers.items()
     ]
+    tiers = {
+        "matchExpressions": [
+            {"key": NAME, "operator": "In", "values": [f"sample-{t}" for t in TIERS]}
+        ]
+    }
+    node_agent = node_agent_peers(args.node_namespace, args.host_network_cidrs)
+    telemetry = [egress(node_agent, OTLP_HTTP)]
+    if args.fargate_tiers:
+        telemetry.append(egress([named(agent.FARGATE_GATEWAY, args.agent_namespace)], OTLP_GRPC))
+    if args.image is None:
+        telemetry.append(egress(None, 443))  # pip install from PyPI (init container)
+    policies.append(policy("tiers-egress", ns, tiers, egress_rules=telemetry))
     return policies
 
 
@@ -354,9 +378,11 @@ def build(
     namespace: str,
     agent_namespaces: tuple[str, str],
     opts: pulumi.ResourceOptions,
+    cluster: KitCluster,
 ) -> SampleApp | None:
     """The stack's app; pass depends_on=[the agent] in `opts`: Fargate tiers mount the sidecar's
-    ConfigMap, which the agent creates. `agent_namespaces` is (cluster agent, node agent)."""
+    ConfigMap, which the agent creates. `agent_namespaces` is (cluster agent, node agent);
+    `cluster` says where host-network and load-balanced traffic comes from (NetworkPolicies)."""
     agent_namespace, node_namespace = agent_namespaces
     if not config.app.enabled:
         return None
@@ -370,6 +396,9 @@ def build(
             image=config.app.image,
             fargate_tiers=config.cluster.fargate_tiers,
             frontend_allowed_cidrs=config.app.frontend_allowed_cidrs,
+            load_balancer_cidrs=cluster.load_balancer_cidrs,
+            node_namespace=node_namespace,
+            host_network_cidrs=cluster.host_network_cidrs,
             load_rps=config.app.load_rps,
         ),
         opts=opts,

@@ -20,7 +20,6 @@ from policy.kit_rules import RESOURCE_RULES, STACK_RULES
 from policy.kit_rules.kubernetes import FARGATE_SCRAPER_ACCOUNT
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-NOT_YET_COVERED = "NetworkPolicies for these namespaces land with the namespace move"
 
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
@@ -41,13 +40,7 @@ def test_only_the_fargate_scraper_holds_nodes_proxy(evaluated, stack):
     )
 
 
-@pytest.mark.parametrize(
-    "stack",
-    [
-        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=NOT_YET_COVERED))
-        for s in STACK_NAMES
-    ],
-)
+@pytest.mark.parametrize("stack", STACK_NAMES)
 def test_every_namespace_has_a_network_policy(evaluated, stack):
     assert rule("kit-namespace-network-policy").check(stack_resources(evaluated(stack))) == []
 

@@ -164,37 +164,3 @@ def test_the_real_fargate_back_pod_bills_in_the_smallest_one_gigabyte_class():
     objects = sample_app_objects(SampleAppArgs(**{**ARGS.__dict__, "fargate_tiers": ("back",)}))
     back = next(o for o in objects if o["metadata"]["name"] == "sample-back")
     assert str(billed_size(back["spec"]["template"]["spec"])) == "0.25 vCPU / 1 GB"
-
-
-def test_network_policies_let_each_tier_be_reached_only_by_its_caller(evaluated):
-    policies = {
-        o["metadata"]["name"]: o["spec"]
-        for o in _objects(evaluated("aks"))
-        if o["kind"] == "NetworkPolicy"
-    }
-    assert policies["default-deny-ingress"] == {
-        "podSelector": {},
-        "policyTypes": ["Ingress"],
-        "ingress": [],
-    }
-    port = [{"protocol": "TCP", "port": 8080}]
-    assert policies["front-from-anywhere"]["ingress"] == [{"ports": port}]
-    for callee, caller in (("middle", "front"), ("back", "middle")):
-        spec = policies[f"{callee}-from-{caller}"]
-        assert spec["podSelector"] == {
-            "matchLabels": {"app.kubernetes.io/name": f"sample-{callee}"}
-        }
-        assert spec["ingress"] == [
-            {
-                "from": [
-                    {"podSelector": {"matchLabels": {"app.kubernetes.io/name": f"sample-{caller}"}}}
-                ],
-                "ports": port,
-            }
-        ]
-    selected = {
-        label
-        for spec in policies.values()
-        for label in spec["podSelector"].get("matchLabels", {}).values()
-    }
-    assert "sample-loadgen" not in selected  # the load generator takes no traffic at all

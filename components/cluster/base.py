@@ -19,6 +19,12 @@ class KitCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     # Whether any pods run on EKS Fargate, where DaemonSets and hostPath do not exist.
     has_fargate: bool = False
+    # For NetworkPolicy ipBlocks (components/network_policies.py): where host-network pods'
+    # traffic comes from (eks, whose node agent uses the host network: the node subnets), and
+    # where a LoadBalancer's traffic reaches pods from, when the load balancer does not keep
+    # the client's address (None: it does, so the front end's source ranges apply as they are).
+    host_network_cidrs: tuple[str, ...] = ()
+    load_balancer_cidrs: tuple[str, ...] | None = None
     # Where to look next: console links and ready-to-paste queries (a stack output).
     next_steps: dict[str, pulumi.Input[str]] = {}  # noqa: RUF012 - replaced, never mutated
 

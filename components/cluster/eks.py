@@ -17,7 +17,7 @@ import yaml
 
 from components import namespaces, versions
 from components.cluster.base import KitCluster
-from components.cluster.eks_network import EksNetwork, EksNetworkArgs
+from components.cluster.eks_network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
 from components.labels import FARGATE_LABEL
 from components.settings import KitConfig
 
@@ -211,6 +211,14 @@ class EksCluster(KitCluster):
                 child.merge(pulumi.ResourceOptions(depends_on=[self.network, policy])),
             )
         self.has_fargate = bool(self.fargate_profiles)
+        # The node agent runs on the host network here (agent/node_agent.py): node IPs of the
+        # private subnets. A LoadBalancer Service is a Classic ELB (no AWS Load Balancer
+        # Controller is installed: EKS user guide, "Route TCP and UDP traffic with Network Load
+        # Balancers"), a proxy that opens its own connections from its nodes in the public
+        # subnets, so pods see those addresses, not the client's (Kubernetes docs, "Using
+        # Source IP", cross-platform support); its source ranges are enforced on the ELB.
+        self.host_network_cidrs = PRIVATE_CIDRS
+        self.load_balancer_cidrs = PUBLIC_CIDRS
         kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(
                 self.cluster.endpoint, self.cluster.certificate_authority.data, self.cluster.name
