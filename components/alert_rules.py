@@ -45,7 +45,10 @@ SLI_WINDOWS = ("5m", "30m", "1h", "6h")
 # --- Agent ------------------------------------------------------------------------------------
 NODE_AGENT = "otel-node-agent"
 CLUSTER_AGENT = "otel-cluster-agent"
-FARGATE_GATEWAY = "otel-fargate-gateway"  # eks with Fargate only; matches nothing elsewhere
+# eks with Fargate only (they match nothing elsewhere): the sidecars' gateway, and the sidecars
+# themselves, whose PodMonitor in the app namespace has this name.
+FARGATE_GATEWAY = "otel-fargate-gateway"
+FARGATE_SIDECAR = "otel-fargate-sidecar"
 SIGNALS = ("spans", "metric_points", "log_records")
 # Collector self-telemetry counters, by the label that names the component.
 AGENT_COUNTERS = {
@@ -64,6 +67,19 @@ BACKLOG_RATIO = 0.1
 def agent_job(agent_namespace: str, workload: str) -> str:
     """The `job` label Prometheus gives a PodMonitor's targets: `<namespace>/<name>`."""
     return f"{agent_namespace}/{workload}"
+
+
+def agent_jobs(agent_namespace: str, node_namespace: str, app_namespace: str | None) -> str:
+    """Every collector's job, as a regex alternation: node and cluster agents, the Fargate
+    gateway and (with the app's namespace) the Fargate sidecars."""
+    jobs = [
+        agent_job(node_namespace, NODE_AGENT),
+        agent_job(agent_namespace, CLUSTER_AGENT),
+        agent_job(agent_namespace, FARGATE_GATEWAY),
+    ]
+    if app_namespace is not None:
+        jobs.append(agent_job(app_namespace, FARGATE_SIDECAR))
+    return "|".join(jobs)
 
 
 def agent_rate(counter: str) -> str:
@@ -122,18 +138,13 @@ def node_rules() -> Group:
     }
 
 
-def agent_rate_rules(agent_namespace: str, node_namespace: str | None = None) -> Group:
+def agent_rate_rules(
+    agent_namespace: str, node_namespace: str | None = None, app_namespace: str | None = None
+) -> Group:
     """Per-signal rates of the collector's own counters, one recorded name per counter with a
     `signal` label, so alerts and dashboards need one selector instead of three."""
     node_ns = node_namespace or agent_namespace
-    jobs = "|".join(
-        agent_job(ns, workload)
-        for ns, workload in (
-            (node_ns, NODE_AGENT),
-            (agent_namespace, CLUSTER_AGENT),
-            (agent_namespace, FARGATE_GATEWAY),
-        )
-    )
+    jobs = agent_jobs(agent_namespace, node_ns, app_namespace)
     rules = []
     for counter, component in AGENT_COUNTERS.items():
         for signal in SIGNALS:
@@ -148,14 +159,16 @@ def agent_rate_rules(agent_namespace: str, node_namespace: str | None = None) ->
     return {"name": "o11y-kit.agent.rates", "rules": rules}
 
 
-def agent_rules(agent_namespace: str, node_namespace: str | None = None) -> Group:
+def agent_rules(
+    agent_namespace: str, node_namespace: str | None = None, app_namespace: str | None = None
+) -> Group:
     """The agent is missing somewhere, or running but losing data. The node agent runs in
     `node_namespace` (the privileged one) where given, else next to the cluster agent."""
     ns, node_ns = agent_namespace, node_namespace or agent_namespace
     node_job = agent_job(node_ns, NODE_AGENT)
     cluster_job = agent_job(ns, CLUSTER_AGENT)
     logs_hint = f"kubectl -n {ns} logs"
-    jobs = f"{node_job}|{cluster_job}|{agent_job(ns, FARGATE_GATEWAY)}"
+    jobs = agent_jobs(ns, node_ns, app_namespace)
     node_logs_hint = f"kubectl -n {node_ns} logs"
     # Either agent's pod: its namespace is the first part of the PodMonitor's job label.
     any_logs_hint = 'kubectl -n {{ reReplaceAll "/.*" "" $labels.job }} logs'
@@ -330,8 +343,8 @@ def rule_groups(
     groups = [node_rules(), sli_rules(), slo_rules(app_namespace)]
     if agent_namespace is not None:
         groups[1:1] = [
-            agent_rate_rules(agent_namespace, node_namespace),
-            agent_rules(agent_namespace, node_namespace),
+            agent_rate_rules(agent_namespace, node_namespace, app_namespace),
+            agent_rules(agent_namespace, node_namespace, app_namespace),
         ]
     return groups
 

@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 import agent
 from agent.k8s import selector_labels
 from components import alert_rules, dashboards, options
-from components.labels import kit_labels
+from components.labels import FARGATE_LABEL, kit_labels
 
 MONITORING_API = "monitoring.coreos.com/v1"
 RULES_NAME = "o11y-kit-rules"
@@ -34,8 +34,9 @@ class MonitoringContentArgs:
     # absence) and PodMonitors are left out.
     agent_namespace: str | None
     node_namespace: str | None = None  # the node agent's, where not the cluster agent's
-    # eks with Fargate: the sidecars' OTLP gateway is scraped too (not the kubelet scraper,
-    # which nothing may connect to: agent/fargate_collectors.py).
+    # eks with Fargate: the sidecars' OTLP gateway and the sidecars in the app's Fargate pods
+    # are scraped too (not the kubelet scraper, which nothing may connect to:
+    # agent/fargate_collectors.py).
     fargate: bool = False
 
 
@@ -52,10 +53,14 @@ def prometheus_rule(namespace: str, groups: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def pod_monitor(workload: str, namespace: str) -> dict[str, Any]:
+def pod_monitor(
+    workload: str, namespace: str, selector: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Scrape one agent workload's self-telemetry (accepted/refused items, queues, export
-    failures). The classic text format is pinned: negotiating OpenMetrics would add `_total`
-    to counters the collector exposes without it, and the rules match the exposed names."""
+    failures); `selector` picks its pods where they are not the workload's own (the Fargate
+    sidecars live in the app's pods). The classic text format is pinned: negotiating
+    OpenMetrics would add `_total` to counters the collector exposes without it, and the rules
+    match the exposed names."""
     return {
         "apiVersion": MONITORING_API,
         "kind": "PodMonitor",
@@ -65,7 +70,7 @@ def pod_monitor(workload: str, namespace: str) -> dict[str, Any]:
             "labels": kit_labels(workload, COMPONENT),
         },
         "spec": {
-            "selector": {"matchLabels": selector_labels(workload)},
+            "selector": {"matchLabels": selector or selector_labels(workload)},
             "scrapeProtocols": ["PrometheusText0.0.4"],
             "podMetricsEndpoints": [
                 {
@@ -129,17 +134,22 @@ class MonitoringContent(pulumi.ComponentResource):
         self.pod_monitors = []
         if args.agent_namespace is not None:
             node_namespace = args.node_namespace or args.agent_namespace
+            monitored = [
+                (agent.NODE_AGENT, node_namespace, None),
+                (agent.CLUSTER_AGENT, args.agent_namespace, None),
+            ]
+            if args.fargate:
+                monitored += [
+                    (agent.FARGATE_GATEWAY, args.agent_namespace, None),
+                    (alert_rules.FARGATE_SIDECAR, args.app_namespace, FARGATE_LABEL),
+                ]
             self.pod_monitors = [
                 _custom_resource(
                     f"{name}-podmonitor-{workload}",
-                    pod_monitor(workload, namespace),
+                    pod_monitor(workload, namespace, selector),
                     child,
                 )
-                for workload, namespace in (
-                    (agent.NODE_AGENT, node_namespace),
-                    (agent.CLUSTER_AGENT, args.agent_namespace),
-                    *([(agent.FARGATE_GATEWAY, args.agent_namespace)] if args.fargate else []),
-                )
+                for workload, namespace, selector in monitored
             ]
         self.register_outputs(
             {

@@ -132,6 +132,9 @@ def _monitoring(args: NetworkPoliciesArgs) -> list[Json]:
     if args.host_network_cidrs:
         hosts = [block(c) for c in args.host_network_cidrs]
         prometheus_scrapes.append(egress(hosts, COLLECTOR_METRICS_PORT))
+    if args.fargate:  # the collector sidecars in the app's Fargate pods
+        fargate_pods = pods(args.app, **FARGATE_LABEL)
+        prometheus_scrapes.append(egress([fargate_pods], COLLECTOR_METRICS_PORT))
     alert_out = [egress(None, *args.alert_ports)] if args.alert_ports else []
     return [
         *baseline(ns),
@@ -246,6 +249,14 @@ def _agent(args: NetworkPoliciesArgs) -> list[Json]:
                 named(agent.FARGATE_SCRAPER, ns),
                 ingress=[],
                 egress=[egress([prometheus], PROMETHEUS_PORT), api_server()],
+            ),
+            # In the app's namespace: Prometheus scrapes the sidecars' own metrics. Fargate
+            # enforces no NetworkPolicy; the rule says what is meant where a plugin would.
+            for_pods(
+                "otel-fargate-sidecar",
+                args.app,
+                fargate_pods,
+                ingress=[ingress([prometheus], COLLECTOR_METRICS_PORT)],
             ),
             for_pods(
                 agent.FARGATE_GATEWAY,

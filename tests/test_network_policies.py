@@ -163,3 +163,21 @@ def test_the_eks_program_gives_the_app_the_node_subnets_and_the_elb_subnets(eval
 def test_alertmanager_reaches_out_only_on_its_receivers_port(receiver, url, smarthost, ports):
     alerting = AlertingConfig((), receiver, url, smarthost, "", "", None)
     assert alert_ports(alerting) == ports
+
+
+def test_eks_scrapes_the_fargate_gateway_and_sidecars_and_admits_only_prometheus(evaluated):
+    ev = evaluated("eks")
+    monitors = {
+        (m.inputs["metadata"]["namespace"], m.inputs["metadata"]["name"]): m.inputs["spec"]
+        for m in ev.resources
+        if m.type.endswith(":PodMonitor")
+    }
+    sidecars = monitors.pop((ns.APP.name, "otel-fargate-sidecar"))
+    assert sidecars["selector"] == {"matchLabels": {"o11y-kit/compute": "fargate"}}
+    assert set(monitors) == {
+        (ns.NODE.name, agent.NODE_AGENT),
+        (ns.AGENT.name, agent.CLUSTER_AGENT),
+        (ns.AGENT.name, agent.FARGATE_GATEWAY),
+    }  # not the scraper: nothing may connect to it
+    sidecar_policy = _policies(ev)[ns.APP.name, "otel-fargate-sidecar"]
+    assert {_name(p) for p in _peers(sidecar_policy, 8888)} == {"prometheus"}
