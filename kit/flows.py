@@ -12,6 +12,11 @@ controller creates them at run time (Prometheus by its operator, CoreDNS by the 
 they are taken with just that label; `outside` is anything beyond the pod network (an ipBlock
 peer); `*` is every pod template of the plan. A flow whose endpoint is in no pod template and
 has no `@namespace` does not apply to that stack (e.g. the sample app turned off).
+
+A pod on the host network is the node as far as policies go: most plugins ignore such pods when
+matching podSelector and namespaceSelector and treat their traffic like any node traffic
+(Kubernetes docs, Network Policies, "hostNetwork pods"), so no policy isolates it, and a flow to
+or from it is admitted only by an ipBlock or a rule without peers.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ class Endpoint:
     namespace: str = ""
     labels: tuple[tuple[str, str], ...] = ()
     pod: PodTemplate | None = None
+    host_network: bool = False
 
     @property
     def outside(self) -> bool:
@@ -130,7 +136,7 @@ def _admitted(
         ("Ingress", target, source, "from"),
         ("Egress", source, target, "to"),
     ):
-        if pod.outside:
+        if pod.outside or pod.host_network:
             continue
         policies = _isolating(index, pod, direction)
         if policies and not any(
@@ -179,8 +185,9 @@ def _rule_admits(
 def _peer_admits(index: Index, policy: Json, peer: Json, other: Endpoint) -> bool:
     if "ipBlock" in peer:
         block = peer["ipBlock"]
-        return other.outside or (block.get("cidr") in EVERYWHERE and not block.get("except"))
-    if other.outside:
+        everywhere = block.get("cidr") in EVERYWHERE and not block.get("except")
+        return other.outside or other.host_network or everywhere
+    if other.outside or other.host_network:
         return False
     if "namespaceSelector" in peer:
         namespace_ok = selects(peer["namespaceSelector"], index.namespace_labels(other.namespace))
@@ -219,7 +226,8 @@ def _named_ports(target: Endpoint, name: str) -> set[int]:
 
 def _pod_endpoint(pod: PodTemplate, spec: str | None = None) -> Endpoint:
     name = spec or pod.labels.get(NAME_LABEL) or pod.name
-    return Endpoint(name, pod.namespace, tuple(sorted(pod.labels.items())), pod)
+    host = bool(pod.spec.get("hostNetwork"))
+    return Endpoint(name, pod.namespace, tuple(sorted(pod.labels.items())), pod, host)
 
 
 def _split(cell: str) -> tuple[str, ...]:

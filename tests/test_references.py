@@ -8,7 +8,8 @@ import copy
 from collections.abc import Callable
 
 import pytest
-from helpers import STACK_NAMES, require_tool
+from helpers import STACK_NAMES, require_plan_tools, require_tool
+from test_rendered_charts import render
 
 from kit import flows, kube_score, manifests, references
 from kit.findings import Report
@@ -20,9 +21,21 @@ def plan_objects(evaluation) -> list[Json]:
     return [manifests.manifest(r) for r in evaluation.resources if manifests.is_object(r)]
 
 
+def with_charts(evaluation) -> list[Json]:
+    """The kit's objects and the charts' rendered ones, as the plan checks them (the
+    NetworkPolicies of o11y-monitoring select the charts' pods)."""
+    require_plan_tools()
+    return plan_objects(evaluation) + render(evaluation)
+
+
 @pytest.fixture
 def eks_objects(evaluated):
     return copy.deepcopy(plan_objects(evaluated("eks")))
+
+
+@pytest.fixture
+def eks_with_charts(evaluated):
+    return copy.deepcopy(with_charts(evaluated("eks")))
 
 
 @pytest.fixture
@@ -66,7 +79,7 @@ RELATIONS = (
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
 def test_the_committed_plans_have_no_dangling_reference(evaluated, stack, kube_score_built):
-    report = references.check(plan_objects(evaluated(stack)))
+    report = references.check(with_charts(evaluated(stack)))
     assert report.dangling == []
     for relation in RELATIONS:
         assert report.checked[relation] > 0, relation
@@ -177,27 +190,21 @@ def _subject_missing(objects):
 
 
 def _ingress_from_wrong_caller(objects):
-    policy = find(objects, "NetworkPolicy", "middle-from-front")
+    policy = find(objects, "NetworkPolicy", "middle")
     policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"] = {
         "app.kubernetes.io/name": "sample-loadgen"
     }
 
 
 def _ingress_wrong_port(objects):
-    find(objects, "NetworkPolicy", "back-from-middle")["spec"]["ingress"][0]["ports"] = [
+    find(objects, "NetworkPolicy", "back")["spec"]["ingress"][0]["ports"] = [
         {"protocol": "TCP", "port": "metrics"}
     ]
 
 
 def _egress_denied(objects):
-    objects.append(
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": {"name": "default-deny-egress", "namespace": "o11y-app"},
-            "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": []},
-        }
-    )
+    """The app's default-deny then holds back its telemetry to the node agent."""
+    objects.remove(find(objects, "NetworkPolicy", "tiers-egress"))
 
 
 def _node_agent_port_moved(objects):
@@ -285,7 +292,7 @@ BREAKS: dict[str, tuple[Callable, str]] = {
     "ingress peer": (
         _ingress_from_wrong_caller,
         "flow o11y-app/sample-front -> o11y-app/sample-middle 8080/TCP: NetworkPolicy ingress "
-        "names no rule in o11y-app/{default-deny-ingress, middle-from-front}",
+        "names no rule in o11y-app/{default-deny, middle}",
     ),
     "ingress port": (_ingress_wrong_port, "flow o11y-app/sample-middle -> o11y-app/sample-back"),
     "egress": (
@@ -296,11 +303,11 @@ BREAKS: dict[str, tuple[Callable, str]] = {
 
 
 @pytest.mark.parametrize("relation", BREAKS)
-def test_a_broken_relation_is_reported(eks_objects, relation):
+def test_a_broken_relation_is_reported(eks_with_charts, relation):
     break_it, expected = BREAKS[relation]
-    assert dangling(eks_objects) == [] or not kube_score.BINARY.exists()
-    break_it(eks_objects)
-    found = dangling(eks_objects)
+    assert dangling(eks_with_charts) == [] or not kube_score.BINARY.exists()
+    break_it(eks_with_charts)
+    found = dangling(eks_with_charts)
     assert any(expected in line for line in found), found
 
 
@@ -309,7 +316,7 @@ def _service_selects_nothing(objects):
 
 
 def _policy_selects_nothing(objects):
-    policy = find(objects, "NetworkPolicy", "front-from-anywhere")
+    policy = find(objects, "NetworkPolicy", "front")
     policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] = "frnt"
 
 
@@ -320,7 +327,7 @@ def _selector_misses_template(objects):
 
 KUBE_SCORE_BREAKS = {
     "service": (_service_selects_nothing, "Service o11y-app/front: kube-score service-targets"),
-    "policy": (_policy_selects_nothing, "NetworkPolicy o11y-app/front-from-anywhere: kube-score"),
+    "policy": (_policy_selects_nothing, "NetworkPolicy o11y-app/front: kube-score"),
     "selector": (_selector_misses_template, "Deployment o11y-app/sample-loadgen: kube-score"),
 }
 
@@ -346,16 +353,16 @@ def test_without_kube_score_the_plan_says_so_and_ci_fails(tmp_path, monkeypatch)
     assert not report.ok
 
 
-def test_named_ports_and_allowed_flows_pass(eks_objects):
-    find(objects=eks_objects, kind="NetworkPolicy", name="back-from-middle")["spec"]["ingress"][0][
+def test_named_ports_and_allowed_flows_pass(eks_with_charts):
+    find(objects=eks_with_charts, kind="NetworkPolicy", name="back")["spec"]["ingress"][0][
         "ports"
     ] = [{"protocol": "TCP", "port": "http"}]  # the back container's port named http is 8080
-    assert not any("flow" in line for line in dangling(eks_objects))
+    assert not any("flow" in line for line in dangling(eks_with_charts))
 
 
 def test_every_endpoint_of_the_flows_table_is_a_pod_of_some_plan(evaluated):
     """A typo in the table would make a flow silently not apply."""
-    plans = {stack: references.Index(plan_objects(evaluated(stack))) for stack in STACK_NAMES}
+    plans = {stack: references.Index(with_charts(evaluated(stack))) for stack in STACK_NAMES}
     for flow in flows.table():
         for spec in (*flow.sources, *flow.targets):
             if "@" in spec or spec in (flows.OUTSIDE, "*"):
@@ -377,6 +384,9 @@ def _prometheus_and_its_service(selector_name: str) -> list[Json]:
 
 
 def test_services_of_operator_made_pods_resolve(eks_objects, kube_score_built):
+    # the kit's objects alone: its NetworkPolicies, which select the charts' pods, left out
+    eks_objects = [o for o in eks_objects if o["kind"] != "NetworkPolicy"]
+
     def selector_findings(objects: list[Json]) -> list[str]:
         return [line for line in dangling(objects) if "kube-score" in line]
 
