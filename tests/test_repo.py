@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from helpers import ROOT
 
@@ -27,3 +28,13 @@ def test_readme_quick_start_and_test_command_are_what_ci_runs():
     assert "make up STACK=local" in readme
     assert "make test" in readme
     assert "make test" in ci
+
+
+def test_the_repository_tracks_no_symlink():
+    """A symlinked venv once slipped into a commit (`venv/` did not ignore a symlink) and made
+    every fresh clone's `make test` fail; nothing the kit ships needs a symlink."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    links = [line.split("\t", 1)[1] for line in listed.splitlines() if line.startswith("120000")]
+    assert links == []
