@@ -24,7 +24,7 @@ help:
 	@echo "make otelcol OTELCOL_FULL=1     the complete distribution (public Go proxy) into .build/otelcol-full"
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
 	@echo "make bench                      offline evaluation time, log wrapper throughput"
-	@echo "make bench-agent                CPU and memory of the node agent's log path (needs Go)"
+	@echo "make bench-agent                CPU and memory of the node agent under its limits (needs Go)"
 
 # Checked before a minute of venv building, not after it.
 check_python = @$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_MINOR))))' 2>/dev/null || { \
@@ -162,7 +162,7 @@ bench: venv
 
 # The node agent's log path with the real collector at 100, 1,000 and 5,000 lines/s.
 bench-agent: venv otelcol
-	$(PY) -m tests.agent.bench_node_logs
+	$(PY) -m tests.agent.bench_node_agent $(BENCH_ARGS)
 
 # Checked before the venv is built, so a missing CLI is said at once.
 pulumi-cli:

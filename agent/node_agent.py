@@ -31,7 +31,24 @@ from agent.k8s import (
 from agent.preset import Json, Preset, combine
 
 NODE_AGENT = "otel-node-agent"
-DEFAULT_NODE_RESOURCES = Resources(cpu="200m", memory="512Mi")
+# Sized from `make bench-agent` (tests/agent/bench_node_agent.py; figures in the README): every
+# pipeline but k8s_attributes, in a cgroup at these limits, with 10 req/s of app traces, a
+# 40-pod kubelet and host metrics every 10 s. At 100 / 1,000 / 5,000 container log lines/s the
+# agent used 19 / 60 / 204 millicores and peaked at 31 / 41 / 57 MiB of heap (RssAnon) and
+# 101 / 112 / 133 MiB resident with the binary's pages, delivering every line, span and point
+# with no OOM kill (2026-11-29). With requests = limits = 200m / 200Mi (ADOT's DaemonSet size), the
+# memory_limiter (80 % / 25 % of the limit) refuses data above 110 MiB of heap, far past
+# those peaks; CPU is the first limit met (throttled, not killed) at about 5,000 lines/s.
+DEFAULT_NODE_RESOURCES = Resources(cpu="200m", memory="200Mi")
+# eks adds the Container Insights receiver (cAdvisor in the collector, not built here: see
+# agent/distribution.py), which ADOT's own DaemonSet runs alone in 200m / 200Mi
+# (docs/agent_facts.md); the kit's other pipelines add the heap measured above (<= 57 MiB).
+EKS_NODE_RESOURCES = Resources(cpu="200m", memory="256Mi")
+
+
+def node_resources(cloud: Cloud) -> Resources:
+    """The node agent's requests = limits on `cloud`."""
+    return EKS_NODE_RESOURCES if Cloud(cloud) is Cloud.EKS else DEFAULT_NODE_RESOURCES
 
 
 def node_agent_preset(
@@ -128,7 +145,7 @@ def node_agent_manifests(
     namespace: str,
     backends: Backends,
     cloud: Cloud,
-    resources: Resources = DEFAULT_NODE_RESOURCES,
+    resources: Resources | None = None,
     image: str = COLLECTOR_IMAGE,
 ) -> list[Json]:
     """ServiceAccount, RBAC, ConfigMap, DaemonSet and the node-local OTLP Service.
@@ -138,6 +155,7 @@ def node_agent_manifests(
     there is no Fargate, so it is always set.
     """
     cloud = Cloud(cloud)
+    resources = resources or node_resources(cloud)
     config = node_agent_config(namespace, backends, cloud, resources)
     rendered = render_config(config)
     preset = node_agent_preset(namespace, backends, cloud, resources)

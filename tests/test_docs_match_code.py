@@ -101,3 +101,14 @@ def test_offline_placeholders_use_the_real_resource_group_names(evaluated):
     groups = {r.outputs["name"] for r in ev.of_type("azure-native:resources:ResourceGroup")}
     assert "/resourceGroups/rg/" not in links
     assert any(f"/resourceGroups/{g}/" in links for g in groups)
+
+
+def test_readme_states_the_node_agent_size_each_cloud_gets():
+    from agent import Cloud
+    from agent.node_agent import node_resources
+
+    text = " ".join(README.split())
+    local, aks, eks = (node_resources(cloud) for cloud in (Cloud.LOCAL, Cloud.AKS, Cloud.EKS))
+    assert local == aks
+    assert f"(requests = limits) **{local.cpu} / {local.memory}** on local and aks" in text
+    assert f"so eks gives it **{eks.cpu} / {eks.memory}**" in text

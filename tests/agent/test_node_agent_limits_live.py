@@ -1,0 +1,43 @@
+"""The node agent within its own limits, live: the real collector (`make otelcol`) on the local
+stack's node-agent config, in a cgroup with the DaemonSet's memory limit and CPU quota, under
+the trial's load plus headroom (the benchmark's step at 1,000 log lines/s, 10 s): nothing is
+lost, nothing is killed, and the heap stays below where the memory_limiter starts refusing
+data. `make bench-agent` prints the same figures at three rates. Needs root and cgroups (as
+CI runs); elsewhere it skips in one line.
+"""
+
+from __future__ import annotations
+
+from agent import Cloud
+from agent.node_agent import node_resources
+from agent.presets import base
+from agent.quantities import MIB, memory_bytes
+from tests.agent.bench_cgroup import ROOT, Cgroup
+from tests.agent.bench_node_agent import run
+from tests.agent.otelcol import collector
+from tests.helpers import require_tool
+
+
+def soft_limit_mib(memory_limit: str) -> float:
+    """Where the configured memory_limiter starts refusing data: limit minus spike, both
+    percentages of the container's memory limit (memorylimiter's percentage mode)."""
+    limiter = base(node_resources(Cloud.LOCAL)).processors["memory_limiter"]
+    share = limiter["limit_percentage"] - limiter["spike_limit_percentage"]
+    return memory_bytes(memory_limit) * share / 100 / MIB
+
+
+def test_the_node_agent_keeps_up_within_its_daemonset_limits():
+    binary = collector()
+    why_not = Cgroup.unavailable()
+    require_tool(
+        None if why_not else ROOT,
+        f"a cgroup with the DaemonSet's limits ({why_not})",
+        "run the tests as root on a machine with cgroup memory and cpu controllers",
+    )
+    resources = node_resources(Cloud.LOCAL)
+    figures = run(1_000, binary, resources, confine=True, seconds=10)
+
+    assert figures["oom_kills"] == 0, figures
+    assert figures["lines"] == 1.0 and figures["spans"] == 1.0, figures
+    assert figures["points"] > 0, figures  # kubelet, host and app metrics reached the sink
+    assert figures["anon"] < soft_limit_mib(resources.memory), figures
