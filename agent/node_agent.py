@@ -32,17 +32,17 @@ from agent.preset import Json, Preset, combine
 
 NODE_AGENT = "otel-node-agent"
 # Sized from `make bench-agent` (tests/agent/bench_node_agent.py; figures in the README): every
-# pipeline but k8s_attributes, in a cgroup at these limits, with 10 req/s of app traces, a
-# 40-pod kubelet and host metrics every 10 s. At 100 / 1,000 / 5,000 container log lines/s the
-# agent used 19 / 60 / 204 millicores and peaked at 31 / 41 / 57 MiB of heap (RssAnon) and
-# 101 / 112 / 133 MiB resident with the binary's pages, delivering every line, span and point
-# with no OOM kill (2026-11-29). With requests = limits = 200m / 200Mi (ADOT's DaemonSet size), the
-# memory_limiter (80 % / 25 % of the limit) refuses data above 110 MiB of heap, far past
-# those peaks; CPU is the first limit met (throttled, not killed) at about 5,000 lines/s.
+# pipeline, in a cgroup at these limits, with 10 req/s of app traces, a 40-pod kubelet and API
+# server, and host metrics every 10 s. At 100 / 1,000 / 5,000 container log lines/s the
+# agent used 29 / 72 / 254 millicores and peaked at 39 / 42 / 58 MiB of heap (RssAnon) and
+# 114 / 118 / 137 MiB resident with the binary's pages, delivering every line, span and point
+# with no OOM kill (2026-11-29). With requests = limits = 200m / 200Mi (ADOT's DaemonSet
+# size), the memory_limiter (80 % / 25 % of the limit) refuses data above 110 MiB of heap, far
+# past those peaks; CPU is the first limit met (throttled, not killed) at about 5,000 lines/s.
 DEFAULT_NODE_RESOURCES = Resources(cpu="200m", memory="200Mi")
 # eks adds the Container Insights receiver (cAdvisor in the collector, not built here: see
 # agent/distribution.py), which ADOT's own DaemonSet runs alone in 200m / 200Mi
-# (docs/agent_facts.md); the kit's other pipelines add the heap measured above (<= 57 MiB).
+# (docs/agent_facts.md); the kit's other pipelines add the heap measured above (<= 58 MiB).
 EKS_NODE_RESOURCES = Resources(cpu="200m", memory="256Mi")
 
 

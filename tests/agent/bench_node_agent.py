@@ -4,9 +4,10 @@
 What runs is the local stack's node-agent config as the DaemonSet gives it (env, mounts), with
 only what cannot run here changed (bench_config): kubelet_stats reads a loopback kubelet that
 serves upstream's own /stats/summary fixture (kubeletstatsreceiver testdata, from Go's module
-cache) grown to PODS_PER_NODE pods; host_metrics reads this machine's /; k8s_attributes is left
-out (no API server); the exporters send to loopback OTLP sinks, their queues and retries as
-configured; both scrapers run every SCRAPE_SECONDS, more often than the kit's 30 s.
+cache) grown to PODS_PER_NODE pods; k8s_attributes watches a loopback API server holding those
+pods (tests/agent/fake_apiserver.py); host_metrics reads this machine's /; the exporters send
+to loopback OTLP sinks, their queues and retries as configured; both scrapers run every
+SCRAPE_SECONDS, more often than the kit's 30 s.
 
 Load per step, for SECONDS: the sample app's traffic at TRACE_RPS requests/s (3 spans each,
 OTLP/HTTP, sent every second as the SDK's batcher would) with its RED metrics every 10 s, and
@@ -53,7 +54,8 @@ from agent.node_agent import DEFAULT_NODE_RESOURCES
 from agent.quantities import cpu_millicores, memory_bytes
 from tests.agent.bench_cgroup import Cgroup
 from tests.agent.bench_load import app_metrics, app_spans, post
-from tests.agent.otelcol import mount_volumes, resolve_env
+from tests.agent.fake_apiserver import RS_HASH, FakeApiServer, Pod
+from tests.agent.otelcol import NODE_NAME, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
 from tests.agent.test_node_logs_live import Collector, app_line, cri, free_port, write
 from tests.sample_app.otlp_receiver import OtlpReceiver
@@ -169,9 +171,7 @@ def bench_config(
     exporters["otlp_http/prometheus"]["endpoint"] = metrics_sink
     exporters["otlp_http/loki"]["endpoint"] = logs_sink
     exporters["otlp_grpc/traces"]["endpoint"] = f"127.0.0.1:{traces_port}"
-    del config["processors"]["k8s_attributes"]
-    for pipeline in config["service"]["pipelines"].values():
-        pipeline["processors"] = [p for p in pipeline["processors"] if p != "k8s_attributes"]
+    config["processors"]["k8s_attributes"]["auth_type"] = "kubeConfig"
     config["extensions"]["health_check"]["endpoint"] = f"127.0.0.1:{free_port()}"
     reader = config["service"]["telemetry"]["metrics"]["readers"][0]
     reader["pull"]["exporter"]["prometheus"].update(host="127.0.0.1", port=free_port())
@@ -226,12 +226,46 @@ class PeakAnon(threading.Thread):
             self.file = max(self.file, now["RssFile"])
 
 
+def node_pods() -> list[Pod]:
+    """PODS_PER_NODE pods of this node; the first LOG_PODS are the ones that log."""
+    return [
+        Pod(
+            namespace="shop",
+            deployment=f"app-{i}",
+            name=f"app-{i}-{RS_HASH}-{i:05d}",
+            uid=f"{i:08d}-0000-4000-8000-{i:012d}",
+            ip=f"10.244.0.{10 + i}",
+        )
+        for i in range(PODS_PER_NODE)
+    ]
+
+
+def log_file(root: Path, pod: Pod) -> Path:
+    """Where the kubelet keeps the pod's app container log (/var/log/pods/<ns>_<pod>_<uid>)."""
+    return root / f"var/log/pods/{pod.namespace}_{pod.name}_{pod.uid}/app/0.log"
+
+
+def enriched(sink: OtlpReceiver, pods: list[Pod]) -> float:
+    """Share of log records k8s_attributes gave their pod's Deployment name and service.name."""
+    deployments = {p.name: p.deployment for p in pods}
+    records = sink.logs()
+    good = [
+        r
+        for r in records
+        if r.resource.get("k8s.deployment.name") == deployments.get(r.resource["k8s.pod.name"])
+        and r.resource.get("service.name") == deployments.get(r.resource["k8s.pod.name"])
+    ]
+    return len(good) / max(len(records), 1)
+
+
 def run(
     rate: int, binary: Path, resources: Resources, confine: bool, seconds: int = SECONDS
 ) -> dict[str, float]:
     """One step: a fresh agent, `seconds` of load, then until everything arrived (at most
     DRAIN_SECONDS); the fractions of lines and spans that arrived, and the figures."""
     kubelet = Kubelet(kubelet_summary(PODS_PER_NODE))
+    pods = node_pods()
+    api = FakeApiServer(pods, NODE_NAME)
     with (
         OtlpReceiver() as metrics,
         OtlpReceiver() as logs,
@@ -242,6 +276,7 @@ def run(
         text, env, otlp_http = bench_config(
             resources, root / "pod", metrics.endpoint, logs.endpoint, traces.port, kubelet.url
         )
+        env["KUBECONFIG"] = str(api.kubeconfig(root))
         (root / "relay.yaml").write_text(text)
         agent = Collector(uncached_copy(binary, root), root / "relay.yaml", env, root / "log")
         cgroup = Cgroup.create(f"o11y-kit-bench-{os.getpid()}-{rate}") if confine else None
@@ -252,10 +287,7 @@ def run(
             agent.start()
             time.sleep(1)  # past file_log's first poll (start_at: end)
             pid = agent.process.pid
-            files = [
-                root / f"pod/var/log/pods/shop_app-{i}_{i:08d}-0000-4000-8000-{i:012d}/app/0.log"
-                for i in range(LOG_PODS)
-            ]
+            files = [log_file(root / "pod", pod) for pod in pods[:LOG_PODS]]
             sampler = PeakAnon(pid)
             sampler.start()
             cpu0, start = cpu_seconds(pid), time.monotonic()
@@ -291,6 +323,7 @@ def run(
                 "lines": len(logs.logs()) / sent_lines,
                 "spans": traces.spans / sent_spans,
                 "points": metric_points(metrics),
+                "enriched": enriched(logs, pods),
             }
             if cgroup:
                 result.update(cgroup.figures())
@@ -298,6 +331,7 @@ def run(
         finally:
             agent.stop()
             kubelet.close()
+            api.close()
             if cgroup:
                 cgroup.remove()
 
@@ -330,24 +364,21 @@ def main(argv: list[str] | None = None) -> int:
     where = f"in a cgroup at {resources.cpu} / {resources.memory}"
     if not confine:
         where = f"unconfined ({why_not or 'asked'})"
-    print(
-        f"node agent, every pipeline but k8s_attributes, {SECONDS} s per step, "
-        f"{os.cpu_count()} cores, {where}"
-    )
+    print(f"node agent, every pipeline, {SECONDS} s per step, {os.cpu_count()} cores, {where}")
     print(
         f"load: {TRACE_RPS} req/s x 3 spans + RED metrics, kubelet of {PODS_PER_NODE} pods and "
         f"host metrics every {SCRAPE_SECONDS} s, container logs over {LOG_PODS} pods"
     )
     head = (
         f"{'lines/s':>8} {'CPU (m)':>8} {'peak RSS':>9} {'anon':>7} {'file':>7} "
-        f"{'lines':>6} {'spans':>6} {'points':>7} {'behind':>7}"
+        f"{'lines':>6} {'enriched':>8} {'spans':>6} {'points':>7} {'behind':>7}"
     )
     print(head + ("  cgroup peak  throttled  OOM kills" if confine else ""))
     for rate in LOG_RATES:
         r = run(rate, binary, resources, confine)
         line = (
             f"{rate:>8} {r['millicores']:>8.0f} {r['rss']:>6.0f}MiB {r['anon']:>4.0f}MiB "
-            f"{r['file']:>4.0f}MiB {r['lines']:>6.0%} "
+            f"{r['file']:>4.0f}MiB {r['lines']:>6.0%} {r['enriched']:>8.0%} "
             f"{r['spans']:>6.0%} {r['points']:>7.0f} {r['behind']:>6.1f}s"
         )
         if confine:

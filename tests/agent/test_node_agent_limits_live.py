@@ -1,9 +1,10 @@
 """The node agent within its own limits, live: the real collector (`make otelcol`) on the local
-stack's node-agent config, in a cgroup with the DaemonSet's memory limit and CPU quota, under
-the trial's load plus headroom (the benchmark's step at 1,000 log lines/s, 10 s): nothing is
-lost, nothing is killed, and the heap stays below where the memory_limiter starts refusing
-data. `make bench-agent` prints the same figures at three rates. Needs root and cgroups (as
-CI runs); elsewhere it skips in one line.
+stack's node-agent config (k8s_attributes watching a loopback API server), in a cgroup with the
+DaemonSet's memory limit and CPU quota, under the trial's load plus headroom (the benchmark's
+step at 1,000 log lines/s, 10 s): nothing is lost, every line gets its pod's metadata, nothing
+is killed, and the heap stays below where the memory_limiter starts refusing data.
+`make bench-agent` prints the same figures at three rates. Needs root and cgroups (as CI runs);
+elsewhere it skips in one line.
 """
 
 from __future__ import annotations
@@ -39,5 +40,6 @@ def test_the_node_agent_keeps_up_within_its_daemonset_limits():
 
     assert figures["oom_kills"] == 0, figures
     assert figures["lines"] == 1.0 and figures["spans"] == 1.0, figures
+    assert figures["enriched"] == 1.0, figures  # k8s_attributes named every line's Deployment
     assert figures["points"] > 0, figures  # kubelet, host and app metrics reached the sink
     assert figures["anon"] < soft_limit_mib(resources.memory), figures
