@@ -136,17 +136,29 @@ CONTAINER_LOG_OPERATORS: list[Json] = [
 ]
 
 
+# /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log, and the newest rotated one
+# (`?` is one character: the .gz and .tmp files of older rotations do not match).
+CONTAINER_LOG_FILES = "/var/log/pods/*/*/*.log"
+ROTATED_CONTAINER_LOG_FILES = "/var/log/pods/*/*/*.log.????????-??????"
+
+
 def container_logs(namespace: str, own_pod_prefix: str, own_container: str) -> Preset:
     """Container logs of every pod on the node, minus the agent's own (no feedback loop).
 
     start_at: end applies only to files with no checkpoint, i.e. the very first start on a
     node; afterwards file_storage offsets make a restart resume exactly where it stopped.
+    The kubelet's newest rotated file (`0.log.<YYYYMMDD-hhmmss>`, still uncompressed; older
+    ones are .gz) is read too: a file rotated while the agent was down (a rollout, an eviction)
+    still holds lines it had not read, and its fingerprint (first 1 KiB) matches the
+    checkpoint, so reading resumes at the offset instead of starting over. The container
+    parser's path pattern accepts that suffix (pkg/stanza container/parser.go at v0.159.0);
+    Splunk's chart reads rotated files the same way (splunk-otel-collector-chart PR #1690).
     """
-    own_logs = f"/var/log/pods/{namespace}_{own_pod_prefix}-*_*/{own_container}/*.log"
+    own_logs = f"/var/log/pods/{namespace}_{own_pod_prefix}-*_*/{own_container}/*.log*"
     return Preset(
         receivers={
             "file_log": {
-                "include": ["/var/log/pods/*/*/*.log"],
+                "include": [CONTAINER_LOG_FILES, ROTATED_CONTAINER_LOG_FILES],
                 "exclude": [own_logs],
                 "start_at": "end",
                 "include_file_path": True,
