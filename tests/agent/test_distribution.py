@@ -1,10 +1,11 @@
 """The kit's collector distribution: its manifest lists exactly what the configs use, at one
 release; the binary `make otelcol` builds (`components`) has exactly that minus the modules this
-machine cannot build; the README says so.
+machine cannot build, with those built at a nearby release at the version recorded for them (and
+their replaced dependencies linked, `go version -m`); the README says so.
 
 A component type a config starts using must come with its module in agent/otelcol-builder.yaml
-(and, if this machine cannot build it, also in distribution.NOT_BUILDABLE with the error): this
-test fails until then.
+(and, if this machine cannot build it at the pin, also in distribution.NOT_BUILDABLE with the
+error, or in distribution.BUILT_NEARBY with the version and why): this test fails until then.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from agent.contrib_components import derive_types, module_of
 from agent.validate import component_type
 from tests.agent.otelcol import TIMEOUT_SECONDS, collector
 from tests.agent.stacks import STACKS, configs_by_mode
+from tests.helpers import require_tool
 
 COMPONENT_KINDS = ("receivers", "processors", "exporters", "extensions", "connectors")
 CONFMAP = "go.opentelemetry.io/collector/confmap/provider"
@@ -49,15 +51,42 @@ def test_manifest_lists_exactly_the_modules_the_configs_use(kind):
     assert listed == used, f"{kind}: add {sorted(used - listed)}, remove {sorted(listed - used)}"
 
 
+def built_here(listed: dict[str, str]) -> dict[str, str]:
+    """module -> version this machine builds: NOT_BUILDABLE left out, BUILT_NEARBY moved."""
+    nearby = distribution.BUILT_NEARBY
+    return {
+        m: nearby[m].version if m in nearby else v
+        for m, v in listed.items()
+        if m not in distribution.NOT_BUILDABLE
+    }
+
+
 def test_the_buildable_subset_is_the_manifest_minus_what_cannot_be_built_here():
     subset = distribution.buildable_manifest()
     assert subset["dist"] == {**distribution.manifest()["dist"], "output_path": ".build/otelcol"}
     for kind in distribution.KINDS:
         listed = distribution.manifest_modules(kind)
-        kept = distribution.manifest_modules(kind, subset)
-        assert kept == {m: v for m, v in listed.items() if m not in distribution.NOT_BUILDABLE}
-    assert set(distribution.NOT_BUILDABLE) <= {
-        m for kind in distribution.KINDS for m in distribution.manifest_modules(kind)
+        assert distribution.manifest_modules(kind, subset) == built_here(listed)
+    every_module = {m for kind in distribution.KINDS for m in distribution.manifest_modules(kind)}
+    assert {*distribution.NOT_BUILDABLE, *distribution.BUILT_NEARBY} <= every_module
+    assert not set(distribution.NOT_BUILDABLE) & set(distribution.BUILT_NEARBY)
+    assert "replaces" not in distribution.manifest(), "the complete manifest is all at the pin"
+    assert subset["replaces"] == [
+        f"{dependency} => {dependency} {version}"
+        for nearby in distribution.BUILT_NEARBY.values()
+        for dependency, version in nearby.replaces.items()
+    ]
+
+
+def test_every_module_built_nearby_is_recorded_with_why_and_is_not_at_the_pin():
+    release = f"v{distribution.COLLECTOR_VERSION}"
+    for module, nearby in distribution.BUILT_NEARBY.items():
+        assert nearby.version != release and module in nearby.why and release in nearby.why
+        assert all(version != release for version in nearby.replaces.values())
+        for dependency in nearby.replaces:
+            assert dependency.removeprefix(distribution.CONTRIB) in nearby.why, dependency
+    assert set(distribution.BLOCKED_RELEASES[distribution.COLLECTOR_VERSION]) == {
+        m.rsplit("/", 1)[-1] for m in (*distribution.NOT_BUILDABLE, *distribution.BUILT_NEARBY)
     }
 
 
@@ -104,11 +133,28 @@ def test_the_built_binary_has_exactly_the_manifest_minus_not_buildable():
         built = {entry["name"] for entry in listing.get(kind) or []}
         wanted = {t for t in types if module_of(kind, t) not in distribution.NOT_BUILDABLE}
         assert wanted <= built, f"{kind}: {sorted(wanted - built)} missing from the binary"
-    modules = {
-        entry["module"].split()[0] for kind in COMPONENT_KINDS for entry in listing.get(kind) or []
+    modules = dict(
+        entry["module"].split() for kind in COMPONENT_KINDS for entry in listing.get(kind) or []
+    )
+    manifest = {
+        m: v for kind in COMPONENT_KINDS for m, v in distribution.manifest_modules(kind).items()
     }
-    manifest = {m for kind in COMPONENT_KINDS for m in distribution.manifest_modules(kind)}
-    assert modules == manifest - set(distribution.NOT_BUILDABLE)
+    assert modules == built_here(manifest)
+
+
+def test_the_binary_links_the_replaced_dependencies_of_what_is_built_nearby():
+    """`go version -m`: the module versions linked into the binary, replacements shown as =>."""
+    require_tool("go", "Go (to read the binary's build info)", "install Go 1.26+")
+    shown = subprocess.run(
+        ["go", "version", "-m", str(collector())],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=True,
+    ).stdout
+    linked = re.findall(r"^\s+=>\s+(\S+)\s+(\S+)", shown, re.MULTILINE)
+    wanted = [(d, v) for n in distribution.BUILT_NEARBY.values() for d, v in n.replaces.items()]
+    assert sorted(linked) == sorted(wanted)
 
 
 def _make(*args: str, timeout: int = TIMEOUT_SECONDS) -> subprocess.CompletedProcess:
@@ -163,3 +209,5 @@ def test_readme_says_what_the_manifest_holds_and_what_make_otelcol_builds():
     assert not_built, "the README must name the components the default build leaves out"
     named = set(re.findall(r"`([a-z_0-9]+)`", not_built[1]))
     assert named == {derive_types(m)[0] for m in distribution.NOT_BUILDABLE}
+    for module, nearby in distribution.BUILT_NEARBY.items():
+        assert f"`{derive_types(module)[0]}` is built at {nearby.version} instead" in readme
