@@ -30,6 +30,7 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (
 )
 
 from agent import NODE_READY_NAMESPACE
+from components.alerts_eks import CONTAINER_INSIGHTS, FAILED_NODES_METRIC
 from tests.agent.collector_pods import collector_pods
 from tests.agent.emf_pipeline import LocalCloudWatchLogs, run_pipeline
 from tests.agent.otelcol import collector
@@ -265,7 +266,8 @@ def cluster_agent_problems(settings: dict, events: list) -> list[str]:
 def test_the_cluster_agent_writes_exactly_the_ready_metric_the_not_ready_alarm_reads(cloudwatch):
     settings, events, log = run_cluster_agent(cloudwatch)
     assert settings["namespace"] == NODE_READY_NAMESPACE
-    assert cluster_agent_problems(settings, events) == [], log
+    problems = cluster_agent_problems(settings, events)
+    assert not problems, "\n".join([*problems, "collector log:", log])
     ((_, alarm),) = read_by_alarms(NODE_READY_NAMESPACE).items()
     values = datapoints(events, NODE_READY_NAMESPACE, READY, alarm["dimensions"])
     assert _fires(alarm, values), "one NotReady and one Unknown node must fire the alarm"
@@ -301,46 +303,80 @@ def test_the_check_fails_when_the_cluster_agent_config_is_broken(cloudwatch, bre
     assert any(p.startswith(problem) for p in found), found
 
 
-def test_the_node_agent_writes_the_pressure_alarms_metric_and_only_what_the_console_charts(
+CONTAINER_INSIGHTS_RECORDS = 6  # container_insights_output: one EMF event per record
+
+
+def run_node_agent(cloudwatch, change=lambda config: None):
+    pod = _pod("otel-node-agent")
+    request = container_insights_output(_pressure_alarm()["dimensions"]["ClusterName"])
+    pipeline = "metrics/containerinsights"
+    return run_pipeline(cloudwatch, pod, pipeline, request, CONTAINER_INSIGHTS_RECORDS, change)
+
+
+def _pressure_alarm() -> dict:
+    ((_, alarm),) = read_by_alarms(CONTAINER_INSIGHTS).items()
+    return alarm
+
+
+def node_agent_problems(events: list) -> list[str]:
+    """What is wrong with what the node agent wrote, for the pressure alarm and the console."""
+    alarm = _pressure_alarm()
+    problems = []
+    values = datapoints(events, CONTAINER_INSIGHTS, FAILED_NODES_METRIC, alarm["dimensions"])
+    if values != [1]:
+        problems.append(f"the alarm's series {alarm['dimensions']} holds {values}")
+    found = extracted(events)
+    console = {(CONTAINER_INSIGHTS, m, d) for m, sets in CONSOLE.items() for d in sets}
+    beyond = found - console - set(read_by_alarms(CONTAINER_INSIGHTS))
+    if beyond:
+        problems.append(f"not charted nor alarmed: {sorted(beyond)}")
+    missing = set(CONSOLE) - {metric for _, metric, _ in found}
+    if missing:
+        problems.append(f"console metrics missing: {sorted(missing)}")
+    # one stream per node ("{NodeName}"), where Container Insights looks for it
+    if len(events) != CONTAINER_INSIGHTS_RECORDS or {e.log_stream for e in events} != {THIS_NODE}:
+        problems.append(f"{len(events)} events in {sorted({e.log_stream for e in events})}")
+    return problems
+
+
+def test_the_node_agent_writes_the_pressure_alarms_metric_and_what_the_console_charts(
     cloudwatch,
 ):
-    pod = _pod("otel-node-agent")
-    (pressure,) = [a for a in _alarms() if a["namespace"] == "ContainerInsights"]
-    cluster = pressure["dimensions"]["ClusterName"]
-    settings, events, log = run_pipeline(
-        cloudwatch, pod, "metrics/containerinsights", container_insights_output(cluster), 6
-    )
-    assert len(events) == 6, log  # one per record, extracted metrics or not
-    namespace = settings["namespace"]
-    found = extracted(events)
-    alarms = read_by_alarms(namespace)
-    assert set(alarms) <= found, f"{sorted(alarms)} not in {sorted(found)}\n{log}"
-    console = {(namespace, m, d) for m, sets in CONSOLE.items() for d in sets}
-    assert found <= console | set(alarms), f"not charted nor alarmed: {sorted(found - console)}"
-    not_declared = {
-        "service_number_of_running_pods",
-        "node_cpu_usage_total",
-        "node_network_total_bytes",
-        "node_filesystem_inodes",
-        "pod_network_rx_bytes",
-        "container_cpu_utilization",
-    }
-    assert not {metric for _, metric, _ in found} & not_declared
-    declared = {
-        "cluster_failed_node_count",
-        "cluster_node_count",
-        "node_cpu_utilization",
-        "node_memory_utilization",
-        "node_filesystem_utilization",
-        "node_number_of_running_pods",
-        "pod_cpu_utilization",
-        "pod_memory_utilization",
-        "pod_number_of_container_restarts",
-    }
-    assert {metric for _, metric, _ in found} == declared, log
-    values = datapoints(events, namespace, "cluster_failed_node_count", pressure["dimensions"])
-    assert values == [1] and _fires(pressure, values) and not _fires(pressure, [0])
-    # one stream per node ("{NodeName}"), where Container Insights looks for it
-    assert {e.log_stream for e in events} == {THIS_NODE}
+    """Only the declared metrics are extracted: the receiver's other fields (service counts,
+    node CPU total, network bytes, inodes, container CPU) stay in the performance log events,
+    which Container Insights and Logs Insights read, without becoming billed metrics."""
+    settings, events, log = run_node_agent(cloudwatch)
+    assert settings["namespace"] == CONTAINER_INSIGHTS
+    problems = node_agent_problems(events)
+    assert not problems, "\n".join([*problems, "collector log:", log])
+    alarm = _pressure_alarm()
+    values = datapoints(events, CONTAINER_INSIGHTS, FAILED_NODES_METRIC, alarm["dimensions"])
+    assert _fires(alarm, values) and not _fires(alarm, [0]), "one failed node fires, none not"
     (pod_event,) = [e for e in events if e.document.get("Type") == "Pod"]
     assert pod_event.document["kubernetes"]["pod_name"] == "sample-front", "JSON not parsed"
+    (container_event,) = [e for e in events if e.document.get("Type") == "Container"]
+    assert "_aws" not in container_event.document, "container metrics are not extracted"
+
+
+def _pod_metrics_per_node(config: dict) -> None:
+    declarations = config["exporters"]["awsemf/containerinsights"]["metric_declarations"]
+    (pod,) = [d for d in declarations if "^pod_cpu_utilization$" in d["metric_name_selectors"]]
+    pod["dimensions"] = [["PodName", "Namespace", "ClusterName", "NodeName"]]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "problem"),
+    [
+        (
+            lambda c: c["exporters"]["awsemf/containerinsights"].update(namespace="CI"),
+            "the alarm's series",
+        ),
+        (_pod_metrics_per_node, "not charted nor alarmed"),
+    ],
+    ids=["namespace", "pod metrics per node"],
+)
+def test_the_check_fails_when_the_node_agent_config_is_broken(cloudwatch, break_it, problem):
+    settings, events, log = run_node_agent(cloudwatch, break_it)
+    assert events, log
+    found = node_agent_problems(events)
+    assert any(p.startswith(problem) for p in found), found
