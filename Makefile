@@ -73,8 +73,9 @@ policy-venv: policy/venv/.installed
 # The kit's collector distribution (agent/otelcol-builder.yaml, every component the configs use),
 # built with the Collector Builder of the same release. By default the buildable subset: the
 # manifest minus agent/distribution.py NOT_BUILDABLE (modules the Go module proxy this project
-# reaches does not serve), generated into .build/otelcol/ and built there; the tests run it on
-# every generated config. OTELCOL_FULL=1 builds the complete manifest into .build/otelcol-full/
+# reaches does not serve) and with its BUILT_NEARBY modules at the nearby release recorded there
+# (with the builder's `replaces:` they need), generated into .build/otelcol/ and built there; the
+# tests run it on every generated config. OTELCOL_FULL=1 builds the complete manifest into .build/otelcol-full/
 # (needs the public Go module proxy). Go's module and build caches make a rebuild after a change
 # quick; with nothing changed make does nothing. The builder's release is the manifest's dist
 # version, read when a recipe runs.
