@@ -6,9 +6,10 @@ backend, resource attributes kept (promotable to labels), no extra exporter that
 being renamed upstream, and the OTLP exporter's persistent queue applies as for traces and logs.
 
 What survives a backend outage or a collector restart, per exporter (read in each module's
-source: otlp/otlphttp at core v0.159.0, awsxray at contrib v0.159.0; awscloudwatchlogs, awsemf and
-azuremonitor at v0.156.0, the newest tag at or below the pin that the Go module proxy serves
-here):
+source: otlp/otlphttp at core v0.159.0, awsxray at contrib v0.159.0, awsemf at v0.158.0 (the
+version built into the kit's collector, agent/distribution.py BUILT_NEARBY; its live test runs
+it into moto); awscloudwatchlogs and azuremonitor at v0.156.0, the newest tag at or below the
+pin that the Go module proxy serves here):
 - otlp_grpc, otlp_http, awscloudwatchlogs: exporterhelper's retry_on_failure (here: forever) and
   a sending queue persisted in file_storage. An outage loses nothing until the queue is full
   (1000 batches); a restart resumes the queue from disk (node agent: hostPath; cluster agent and
@@ -117,13 +118,18 @@ def node_stream_env() -> Preset:
 # CloudWatch metric for the node-NotReady alarm (the Alerts component reads these constants).
 NODE_READY_NAMESPACE = "O11yKit/Kubernetes"
 NODE_READY_METRIC = "k8s.node.condition_ready"
-NODE_READY_DIMENSIONS = (("ClusterName", "NodeName"), ("ClusterName",))
+# Cluster-wide only: every node's datapoint lands in the one series the alarm reads (its
+# Minimum is the worst node). A per-node set would be one more billed custom metric per node
+# that no alarm or dashboard reads; each EMF event keeps NodeName as a field, so CloudWatch
+# Logs Insights on the performance log group says which node it was.
+NODE_READY_DIMENSIONS = (("ClusterName",),)
 
 
 def node_ready_metric(aws: AwsBackends) -> Preset:
-    """k8s.node.condition_ready (1 ready, 0 not ready, -1 unknown) per node and per cluster, so
-    a CloudWatch alarm on Minimum < 1 fires for any NotReady or silent node. Only this one
-    metric is declared: each metric x dimension set is a custom metric billed per month."""
+    """k8s.node.condition_ready (1 ready, 0 not ready, -1 unknown) of every node into one
+    cluster-wide series, so a CloudWatch alarm on Minimum < 1 fires for any NotReady or silent
+    node. Only this one metric is declared: each metric x dimension set is a custom metric
+    billed per month."""
     return Preset(
         processors={
             "filter/node_ready": {

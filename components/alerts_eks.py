@@ -27,7 +27,7 @@ PERIOD_SECONDS = 60
 EVALUATION_PERIODS = 5
 # The cluster-wide dimension set the cluster agent declares for the Ready metric: every node's
 # datapoints land in it, so its Minimum is the worst node's value.
-READY_DIMENSIONS = ("ClusterName",)
+READY_DIMENSIONS = agent.NODE_READY_DIMENSIONS[0]
 CONTAINER_INSIGHTS = "ContainerInsights"
 FAILED_NODES_METRIC = "cluster_failed_node_count"
 

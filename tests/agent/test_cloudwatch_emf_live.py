@@ -240,11 +240,6 @@ def run_cluster_agent(cloudwatch, change=lambda config: None):
     )
 
 
-# Besides the cluster-wide series the alarm reads, the cluster agent declares one per node
-# (agent/exporters.py NODE_READY_DIMENSIONS), to see which node is not Ready.
-PER_NODE = frozenset({"ClusterName", "NodeName"})
-
-
 def cluster_agent_problems(settings: dict, events: list) -> list[str]:
     """What is wrong with what the cluster agent wrote, for the not-ready alarm."""
     ((key, alarm),) = read_by_alarms(NODE_READY_NAMESPACE).items()
@@ -252,7 +247,7 @@ def cluster_agent_problems(settings: dict, events: list) -> list[str]:
     values = datapoints(events, *key[:2], alarm["dimensions"])
     if sorted(values) != sorted(NODES.values()):
         problems.append(f"the alarm's series {key} {alarm['dimensions']} holds {values}")
-    beyond = extracted(events) - {key, (NODE_READY_NAMESPACE, READY, PER_NODE)}
+    beyond = extracted(events) - {key}
     if beyond:
         problems.append(f"extracted beyond the alarm's metric: {sorted(beyond)}")
     others = {field for e in events for field in e.document if field.startswith("k8s.")}
