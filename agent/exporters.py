@@ -12,8 +12,8 @@ it into moto); awscloudwatchlogs and azuremonitor at v0.156.0, the newest tag at
 pin that the Go module proxy serves here):
 - otlp_grpc, otlp_http, awscloudwatchlogs: exporterhelper's retry_on_failure (here: forever) and
   a sending queue persisted in file_storage. An outage loses nothing until the queue is full
-  (1000 batches); a restart resumes the queue from disk (node agent: hostPath; cluster agent and
-  Fargate sidecar: emptyDir, so not across pod replacement).
+  (QUEUE_BYTES of serialized data); a restart resumes the queue from disk (node agent:
+  hostPath; cluster agent and Fargate sidecar: emptyDir, so not across pod replacement).
 - awsemf, awsxray: no queue and no exporterhelper retry; only the AWS SDK's own retries of one
   request. What fails past them is dropped, and nothing survives a restart. The kit lives with
   that for the node-readiness metric, Container Insights and traces they carry.
@@ -41,11 +41,28 @@ RETRY_FOREVER = {
 }
 
 
+# Each persistent sending queue holds at most this many bytes of serialized data (sizer: bytes,
+# exporterhelper v0.159.0 README): a count of requests says nothing about disk, since one
+# batch can be 2,048 records. On disk a queue takes up to QUEUE_DISK_FACTOR times its bytes:
+# the bbolt file grows to about twice the data it holds, and file_storage's compaction at start
+# writes a copy beside it (measured 2.0x full, 4.08x while restarting with a full queue, by
+# tests/agent/test_queue_bytes_live.py). tests/agent/test_queue_budget.py keeps every
+# collector's queues x QUEUE_BYTES x QUEUE_DISK_FACTOR within its state volume's sizeLimit.
+# 48 MiB holds about half an hour of a node's container logs at 100 lines/s (about 300 bytes a
+# record), far more at the trial's own load.
+QUEUE_BYTES = 48 * 2**20
+QUEUE_DISK_FACTOR = 4.5
+
+
 def persistent_queue(consumers: int = 4) -> Json:
+    """A queue on file_storage that survives restarts, bounded in bytes. When it is full the
+    exporter refuses new data and the batch processor in front of it drops that data, counted
+    in otelcol_exporter_enqueue_failed_* (the OtelAgentQueueFull alert)."""
     return {
         "enabled": True,
         "num_consumers": consumers,
-        "queue_size": 1000,
+        "sizer": "bytes",
+        "queue_size": QUEUE_BYTES,
         "storage": QUEUE_STORAGE,
     }
 

@@ -56,7 +56,15 @@ def collector_pods(evaluation: offline.Evaluation) -> list[CollectorPod]:
                 config = _config_text(template["spec"], container, namespace, config_maps)
                 pods.append(
                     CollectorPod(
-                        name, namespace, config, env, container["args"], labels, container, token
+                        name,
+                        namespace,
+                        config,
+                        env,
+                        container["args"],
+                        labels,
+                        container,
+                        token,
+                        template["spec"].get("volumes", []),
                     )
                 )
     return pods

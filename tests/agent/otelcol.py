@@ -59,6 +59,7 @@ class CollectorPod:
     labels: dict[str, str] = field(default_factory=dict)
     container: dict = field(default_factory=dict)  # as the pod spec has it
     service_account_token: bool = True  # automountServiceAccountToken
+    volumes: list = field(default_factory=list)  # the pod spec's volumes
 
 
 def resolve_env(
