@@ -49,10 +49,14 @@ NOT_BUILDABLE: dict[str, str] = {
         ("receiver/k8sclusterreceiver", "info", _404),
         ("receiver/k8sobjectsreceiver", "info", _404),
         ("receiver/awscontainerinsightreceiver", "info", _404),
-        ("exporter/awscloudwatchlogsexporter", "info", _404),
-        ("exporter/azuremonitorexporter", "zip", _403),
     )
 }
+# Why these three cannot be built at a nearby release either (2026-11-29): at v0.156.0, the
+# newest served release below the pin, `go mod tidy` in the builder needs modules the proxy
+# refuses at every release from v0.153.0 to v0.161.0 (.zip 403): k8s_cluster
+# extension/k8sleaderelector and internal/k8sleaderelectortest, k8s_objects
+# internal/k8sinventory, awscontainerinsight internal/aws/k8s (and internal/aws/containerinsight
+# v0.156.0, served only at v0.155.0 and v0.157.0).
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,45 @@ BUILT_NEARBY: dict[str, NearbyBuild] = {
             "(from v0.160.0, #48861), a Go 1.26 errors.AsType refactor and formatting, so "
             "v0.159.0 is expected to behave as v0.158.0 (its own source cannot be read here)."
         ),
-    )
+    ),
+    f"{CONTRIB}exporter/awscloudwatchlogsexporter": NearbyBuild(
+        version="v0.156.0",
+        replaces={f"{_AWS}cwlogs": "v0.157.0"},
+        why=(
+            _NOT_SERVED.format(m=f"{CONTRIB}exporter/awscloudwatchlogsexporter", f="info", e=_404)
+            + ". v0.156.0 is the only release from v0.153.0 to v0.161.0 the proxy serves; the "
+            "internal/aws/cwlogs v0.156.0 it asks for is refused (403), so it links v0.157.0, "
+            "as awsemf does. The kit's settings of it (region, log group and stream, retry and "
+            "persistent queue) are exporterhelper's and the exporter's at both releases."
+        ),
+    ),
+    f"{CONTRIB}exporter/azuremonitorexporter": NearbyBuild(
+        version="v0.156.0",
+        replaces={},
+        why=(
+            _NOT_SERVED.format(m=f"{CONTRIB}exporter/azuremonitorexporter", f="zip", e=_403)
+            + ". v0.156.0 is the newest served release below the pin (v0.157.0, v0.158.0: "
+            "403); its dependencies resolve to the pin. Its config at v0.156.0 and v0.161.0 "
+            "(both served) differs only by telemetry_mappings (new in between, unused by the "
+            "kit); the keys the kit sets (connection_string, shutdown_timeout, sending_queue) "
+            "are in both."
+        ),
+    ),
 }
+
+
+def replacements() -> dict[str, str]:
+    """dependency -> version: the builder's `replaces:` for every BUILT_NEARBY module; two
+    modules asking for different versions of one dependency cannot both be built."""
+    merged: dict[str, str] = {}
+    for module, nearby in BUILT_NEARBY.items():
+        for dependency, version in nearby.replaces.items():
+            if merged.setdefault(dependency, version) != version:
+                raise ValueError(
+                    f"{module} wants {dependency} {version}, another {merged[dependency]}"
+                )
+    return merged
+
 
 # release -> the kit's modules that release cannot build here (checked 2026-11-29: the proxy
 # serves the module's .mod, .zip and checksum-database entry, or `go mod tidy` fails on it).
@@ -167,8 +208,7 @@ def buildable_manifest_text() -> str:
         lines.append(_OUTPUT_PATH.sub(rf"\1 {BUILD_DIR}", line))
     replaces = [
         f"  - {dependency} => {dependency} {version}"
-        for nearby in BUILT_NEARBY.values()
-        for dependency, version in nearby.replaces.items()
+        for dependency, version in replacements().items()
     ]
     if replaces:
         lines += ["", "replaces:", *replaces]

@@ -73,8 +73,7 @@ def test_the_buildable_subset_is_the_manifest_minus_what_cannot_be_built_here():
     assert "replaces" not in distribution.manifest(), "the complete manifest is all at the pin"
     assert subset["replaces"] == [
         f"{dependency} => {dependency} {version}"
-        for nearby in distribution.BUILT_NEARBY.values()
-        for dependency, version in nearby.replaces.items()
+        for dependency, version in distribution.replacements().items()
     ]
 
 
@@ -153,7 +152,7 @@ def test_the_binary_links_the_replaced_dependencies_of_what_is_built_nearby():
         check=True,
     ).stdout
     linked = re.findall(r"^\s+=>\s+(\S+)\s+(\S+)", shown, re.MULTILINE)
-    wanted = [(d, v) for n in distribution.BUILT_NEARBY.values() for d, v in n.replaces.items()]
+    wanted = list(distribution.replacements().items())
     assert sorted(linked) == sorted(wanted)
 
 
