@@ -103,7 +103,10 @@ def kubelet_summary(pods: int) -> bytes:
     modcache = subprocess.run(
         ["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    summary = json.loads((Path(modcache) / KUBELET_FIXTURE).read_text())
+    fixture = Path(modcache) / KUBELET_FIXTURE
+    if not fixture.exists():  # `make otelcol` downloads the module; a cleaned cache lacks it
+        raise SystemExit(f"{fixture} missing: run `make otelcol` (Go's module cache holds it)")
+    summary = json.loads(fixture.read_text())
     template = summary["pods"]
     summary["pods"] = []
     for i in range(pods):
