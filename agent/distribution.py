@@ -10,8 +10,8 @@ BLOCKED_RELEASES). The committed manifest is the complete distribution, for user
 internet access (`make otelcol OTELCOL_FULL=1`). Six of its modules are not served at 0.159.0
 by the Go module proxy this project's machines reach, so `make otelcol` builds, and the tests
 run, what `python3 agent/distribution.py <file>` writes into .build/otelcol/: the manifest minus
-five of them (NOT_BUILDABLE), and the sixth at the nearest release that builds with the rest
-(BUILT_NEARBY, with the builder's `replaces:` it needs). Configs that use a NOT_BUILDABLE
+three of them (NOT_BUILDABLE), and the other three at the nearest releases that build with the
+rest (BUILT_NEARBY, with the builder's `replaces:` they need). Configs that use a NOT_BUILDABLE
 component are validated by that binary with it swapped for a stand-in (tests/agent/otelcol.py
 says which), and checked offline against the otelcol-contrib component list
 (agent/contrib_components.py).
@@ -71,9 +71,9 @@ class NearbyBuild:
 
 
 _AWS = f"{CONTRIB}internal/aws/"
-# Chosen 2026-11-29. What awsemf runs in the tests (tests/agent/test_cloudwatch_emf_live.py
-# writes to moto through it) is upstream's v0.158.0 exporter code; the deployed image runs
-# v0.159.0.
+# Chosen 2026-11-29. What these run in the tests (validation, and the live tests that write to
+# moto: tests/agent/test_cloudwatch_emf_live.py, test_cloudwatch_logs_live.py) is upstream's
+# code at the version given; the deployed image runs v0.159.0 of each.
 BUILT_NEARBY: dict[str, NearbyBuild] = {
     f"{CONTRIB}exporter/awsemfexporter": NearbyBuild(
         version="v0.158.0",

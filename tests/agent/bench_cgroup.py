@@ -41,8 +41,8 @@ class Cgroup:
             group = cls(ROOT / "memory" / name, ROOT / "cpu" / name, v2=False)
         else:
             group = cls(ROOT / name, ROOT / name, v2=True)
-        group.memory.mkdir(exist_ok=True)
-        group.cpu.mkdir(exist_ok=True)
+        for path in {group.memory, group.cpu}:
+            path.mkdir()  # a cgroup of that name already there is not ours: refuse, not reuse
         return group
 
     def limit(self, memory_bytes: int, millicores: int) -> None:

@@ -41,7 +41,6 @@ import threading
 import time
 from concurrent import futures
 from copy import deepcopy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import grpc
@@ -58,6 +57,7 @@ from tests.agent.fake_apiserver import RS_HASH, FakeApiServer, Pod
 from tests.agent.otelcol import NODE_NAME, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
 from tests.agent.test_node_logs_live import Collector, app_line, cri, free_port, write
+from tests.kit_cli.kitcli_fakes import ReplayServer, routes
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
 LOG_RATES = (100, 1_000, 5_000)  # container log lines per second, all pods together
@@ -98,7 +98,7 @@ class TraceSink(trace_service_pb2_grpc.TraceServiceServicer):
         self._server.stop(grace=None).wait()
 
 
-def kubelet_summary(pods: int) -> bytes:
+def kubelet_summary(pods: int) -> dict:
     """Upstream's fixture (a minikube node, 9 pods) with its pods repeated to `pods`."""
     modcache = subprocess.run(
         ["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True
@@ -113,33 +113,7 @@ def kubelet_summary(pods: int) -> bytes:
         pod = deepcopy(template[i % len(template)])
         pod["podRef"] = {**pod["podRef"], "name": f"pod-{i}", "uid": f"uid-{i:04d}"}
         summary["pods"].append(pod)
-    return json.dumps(summary).encode()
-
-
-class Kubelet:
-    """GET /stats/summary on loopback, without auth (the bench's kubelet_stats uses none)."""
-
-    def __init__(self, body: bytes) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server hook
-                status = 200 if self.path == "/stats/summary" else 404
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body) if status == 200 else 0))
-                self.end_headers()
-                if status == 200:
-                    self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    return summary
 
 
 def bench_config(
@@ -266,7 +240,8 @@ def run(
 ) -> dict[str, float]:
     """One step: a fresh agent, `seconds` of load, then until everything arrived (at most
     DRAIN_SECONDS); the fractions of lines and spans that arrived, and the figures."""
-    kubelet = Kubelet(kubelet_summary(PODS_PER_NODE))
+    # GET /stats/summary, no auth (the bench's kubelet_stats uses none)
+    kubelet = ReplayServer(routes({"/stats/summary": kubelet_summary(PODS_PER_NODE)}))
     pods = node_pods()
     api = FakeApiServer(pods, NODE_NAME)
     with (
@@ -325,7 +300,7 @@ def run(
                 "file": sampler.file,
                 "lines": len(logs.logs()) / sent_lines,
                 "spans": traces.spans / sent_spans,
-                "points": metric_points(metrics),
+                "points": metrics.point_count(),
                 "enriched": enriched(logs, pods),
             }
             if cgroup:
@@ -339,24 +314,16 @@ def run(
                 cgroup.remove()
 
 
-def metric_points(sink: OtlpReceiver) -> int:
-    with sink._lock:
-        requests = list(sink._metrics)
-    return sum(
-        len(getattr(m, m.WhichOneof("data")).data_points)
-        for r in requests
-        for rm in r.resource_metrics
-        for sm in rm.scope_metrics
-        for m in sm.metrics
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cpu", default=DEFAULT_NODE_RESOURCES.cpu, help="container CPU limit")
     parser.add_argument("--memory", default=DEFAULT_NODE_RESOURCES.memory, help="memory limit")
     parser.add_argument("--unconfined", action="store_true", help="no cgroup, even as root")
     args = parser.parse_args(argv)
+    try:
+        cpu_millicores(args.cpu), memory_bytes(args.memory)
+    except (ArithmeticError, ValueError):
+        parser.error(f"--cpu {args.cpu} / --memory {args.memory}: not Kubernetes quantities")
     resources = Resources(cpu=args.cpu, memory=args.memory)
     binary = distribution.binary()
     if not binary.exists():

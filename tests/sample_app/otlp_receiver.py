@@ -121,6 +121,18 @@ class OtlpReceiver:
             for record in scope_logs.log_records
         ]
 
+    def point_count(self) -> int:
+        """Data points of every metric received so far."""
+        with self._lock:
+            requests = list(self._metrics)
+        return sum(
+            len(getattr(m, m.WhichOneof("data")).data_points)
+            for r in requests
+            for rm in r.resource_metrics
+            for sm in rm.scope_metrics
+            for m in sm.metrics
+        )
+
     def points(self, metric_name: str) -> list[ReceivedPoint]:
         with self._lock:
             requests = list(self._metrics)
