@@ -1,6 +1,8 @@
 # Everything a user or CI runs goes through here. `make help` lists the targets.
 STACK ?= local
 PYTHON ?= python3
+# The Pulumi CLI make up/destroy run (PULUMI=<path> for another one, e.g. the one make e2e builds).
+PULUMI ?= pulumi
 # The sample app's lock (sample-app/requirements.txt) is compiled for this Python minor.
 PYTHON_MINOR := 3.11
 # kit/crd-validate/package.json "engines"; the README says the same.
@@ -12,11 +14,12 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
 .PHONY: help venv app-venv crd-validate policy-venv otelcol helm charts psa kube-score test lint fmt plan \
-	bench bench-agent up destroy pulumi-cli stack-file
+	bench bench-agent up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
 	@echo "make destroy STACK=...          remove everything the stack created"
+	@echo "                                (YES=1: no confirmation prompt, for scripts and CI)"
 	@echo "make plan STACK=...             offline: render and validate what up would create"
 	@echo "make charts                     fill the chart cache (KIT_CHART_CACHE) with helm pull"
 	@echo "make test                       run the test suite"
@@ -25,6 +28,8 @@ help:
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
 	@echo "make bench                      offline evaluation time, log wrapper throughput"
 	@echo "make bench-agent                CPU and memory of the node agent under its limits (needs Go)"
+	@echo "make cluster-up / cluster-down  a local control plane with 3 kwok nodes (needs Go)"
+	@echo "make e2e                        real pulumi up/preview/destroy of the local stack on it"
 
 # Checked before a minute of venv building, not after it.
 check_python = @$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_MINOR))))' 2>/dev/null || { \
@@ -167,7 +172,7 @@ bench-agent: venv otelcol
 
 # Checked before the venv is built, so a missing CLI is said at once.
 pulumi-cli:
-	@command -v pulumi >/dev/null || { \
+	@command -v $(PULUMI) >/dev/null || { \
 	  echo "The Pulumi CLI is not installed. Install it with:"; \
 	  echo "  curl -fsSL https://get.pulumi.com | sh"; \
 	  echo "Without it, 'make plan STACK=$(STACK)' shows offline what would be created."; \
@@ -188,9 +193,80 @@ up: policy-venv
 # eks: EKS may recreate the control-plane log group after the cluster is gone; removed after
 # destroy and, if it came back later, before the next up, unless the stack's state holds it
 # (kit/eks_leftovers.py).
+# Without a terminal (CI, scripts) pass YES=1: Pulumi then proceeds without asking (--yes).
+# PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl".
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
-	pulumi stack select $(STACK) --create
+	$(PULUMI) stack select $(STACK) --create
 	$(if $(filter up,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
-	pulumi $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@))
+	$(PULUMI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
 	$(if $(filter destroy,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
+
+# ---- The real `pulumi up` tier (tests/e2e, `make e2e`) --------------------------------------
+# Every tool is built from its Go module, pinned by the go.mod/go.sum of its wrapper module in
+# kit/localcluster/build/<tool>/, into .build/e2e/bin. Go's caches make a rebuild quick; with
+# nothing changed make does nothing. Without Go, `make e2e` says so in one line and stops.
+E2E_BUILD := kit/localcluster/build
+E2E_BIN := .build/e2e/bin
+GO_BUILD = cd $(E2E_BUILD)/$(1) && $(GO) build -trimpath -ldflags "-s -w $(2)" -o $(CURDIR)/$@ $(3)
+mod_version = $$(cd $(E2E_BUILD)/$(1) && $(GO) list -m -f '{{.Version}}' $(2))
+
+KUBE_BINS := $(addprefix $(E2E_BIN)/,kube-apiserver kube-controller-manager kube-scheduler)
+$(KUBE_BINS): $(E2E_BUILD)/kube/go.mod $(E2E_BUILD)/kube/go.sum
+	v=$(call mod_version,kube,k8s.io/kubernetes) && minor=$$(echo $$v | cut -d. -f2) && \
+	$(call GO_BUILD,kube,-X k8s.io/component-base/version.gitVersion=$$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$$minor,k8s.io/kubernetes/cmd/$(notdir $@))
+
+$(E2E_BIN)/etcd: $(E2E_BUILD)/etcd/go.mod $(E2E_BUILD)/etcd/go.sum $(E2E_BUILD)/etcd/main.go
+	$(call GO_BUILD,etcd,,.)
+
+$(E2E_BIN)/kwok: $(E2E_BUILD)/kwok/go.mod $(E2E_BUILD)/kwok/go.sum
+	$(call GO_BUILD,kwok,,sigs.k8s.io/kwok/cmd/kwok)
+
+PULUMI_LDFLAGS = -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$$v
+$(E2E_BIN)/pulumi: $(E2E_BUILD)/pulumi/go.mod $(E2E_BUILD)/pulumi/go.sum
+	v=$(call mod_version,pulumi,github.com/pulumi/pulumi/pkg/v3) && \
+	$(call GO_BUILD,pulumi,$(PULUMI_LDFLAGS),github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+
+# The language host's helper script must sit next to its binary.
+$(E2E_BIN)/pulumi-language-python: $(E2E_BUILD)/pulumi/go.mod $(E2E_BUILD)/pulumi/go.sum $(E2E_BUILD)/pulumi/language-python/main.go
+	v=$(call mod_version,pulumi,github.com/pulumi/pulumi/pkg/v3) && \
+	$(call GO_BUILD,pulumi,$(PULUMI_LDFLAGS),./language-python)
+	cp $(E2E_BUILD)/pulumi/language-python/pulumi-language-python-exec $(E2E_BUILD)/pulumi/pulumi-resource-pulumi-python $(E2E_BIN)/
+
+# Linked as the version the pip SDK asks for (requirements.txt), so the engine loads it.
+K8S_SDK_VERSION = $$(sed -n 's/^pulumi-kubernetes==//p' $(CURDIR)/requirements.txt)
+$(E2E_BIN)/pulumi-resource-kubernetes: $(E2E_BUILD)/provider/go.mod $(E2E_BUILD)/provider/go.sum $(E2E_BUILD)/provider/main.go requirements.txt
+	src=$$(cd $(E2E_BUILD)/provider && $(GO) list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4) && \
+	$(PYTHON) $(E2E_BUILD)/provider/embed_schema.py "$$src/cmd/pulumi-resource-kubernetes" $(K8S_SDK_VERSION) $(E2E_BUILD)/provider && \
+	$(call GO_BUILD,provider,-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$(K8S_SDK_VERSION),.)
+
+OPERATOR_BINS := $(addprefix $(E2E_BIN)/,operator admission-webhook)
+$(OPERATOR_BINS): $(E2E_BUILD)/operator/go.mod $(E2E_BUILD)/operator/go.sum
+	v=$(call mod_version,operator,github.com/prometheus-operator/prometheus-operator) && \
+	$(call GO_BUILD,operator,-X github.com/prometheus/common/version.Version=$${v#v},github.com/prometheus-operator/prometheus-operator/cmd/$(notdir $@))
+
+# kwok's "fast" stages (nodes Ready, pods Running, Jobs complete, PVCs bound) from its module.
+KWOK_STAGES := .build/e2e/kwok-stages.yaml
+$(KWOK_STAGES): $(E2E_BUILD)/kwok/go.mod $(E2E_BUILD)/kwok/go.sum
+	src=$$(cd $(E2E_BUILD)/kwok && $(GO) list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage && \
+	for f in $$src/node/fast/*.yaml $$src/pod/fast/*.yaml $$src/volume/fast/*.yaml; do \
+	  case $$f in */kustomization.yaml) continue;; esac; echo "---"; cat $$f; done > $@
+
+E2E_TOOLS := $(KWOK_STAGES) $(E2E_BIN)/pulumi $(E2E_BIN)/pulumi-language-python $(E2E_BIN)/pulumi-resource-kubernetes \
+	$(KUBE_BINS) $(E2E_BIN)/etcd $(E2E_BIN)/kwok $(OPERATOR_BINS)
+e2e-tools:
+	@if command -v $(GO) >/dev/null; then mkdir -p $(E2E_BIN) && $(MAKE) --no-print-directory $(E2E_TOOLS); \
+	else echo "Go not found: the local control plane and the Pulumi CLI for make e2e are not built (install Go 1.26+, then make e2e)"; fi
+
+# A control plane on loopback with three kind-shaped kwok nodes (kit/localcluster): prints the
+# `export KUBECONFIG=...` line; then `make up STACK=local` deploys into it.
+cluster-up: venv e2e-tools
+	@$(PY) -m kit.localcluster up
+
+cluster-down: venv
+	@$(PY) -m kit.localcluster down
+
+# The real `pulumi up` / re-preview / destroy cycles of the local stack on its own local control
+# plane (tests/e2e), after make test in CI.
+e2e: venv policy-venv e2e-tools
+	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest tests/e2e -m e2e 

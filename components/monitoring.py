@@ -88,6 +88,7 @@ class MonitoringArgs:
     alert_receiver: AlertReceiver = NO_RECEIVER
     # Secret values of the receiver (SECRET_KEYS of alertmanager_config), kept in a Secret.
     alert_secrets: dict[str, pulumi.Input[str]] | None = None
+    chart_cache: str | None = None  # install the packages there instead of pulling (settings)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -122,13 +123,20 @@ class Monitoring(pulumi.ComponentResource):
             if args.alert_secrets
             else []
         )
-        _release(f"{name}-loki", versions.LOKI_CHART, namespace, loki_values(), child)
+        cache = args.chart_cache
+        _release(f"{name}-loki", versions.LOKI_CHART, cache, namespace, loki_values(), child)
         _release(
-            f"{name}-tempo", versions.TEMPO_CHART, namespace, tempo_values(self.endpoints), child
+            f"{name}-tempo",
+            versions.TEMPO_CHART,
+            cache,
+            namespace,
+            tempo_values(self.endpoints),
+            child,
         )
         self.stack = _release(
             f"{name}-kps",
             versions.KUBE_PROMETHEUS_STACK_CHART,
+            cache,
             namespace,
             kube_prometheus_stack_values(self.endpoints, args.alert_receiver, args.node_namespace),
             # Not on Loki and Tempo: Grafana's datasources are URLs it tries when queried, so
@@ -206,6 +214,7 @@ def build(
             fargate=bool(config.cluster.fargate_tiers),  # eks places tiers on Fargate
             alert_receiver=receiver,
             alert_secrets=secrets,
+            chart_cache=config.chart_cache,
         ),
         opts=opts,
     )
@@ -214,16 +223,23 @@ def build(
 def _release(
     name: str,
     chart: versions.Chart,
+    cache: str | None,
     namespace: str,
     values: dict,
     opts: pulumi.ResourceOptions,
 ) -> k8s.helm.v3.Release:
+    # A local package by absolute path needs no repository (pulumi-kubernetes Release docs,
+    # "Local Chart Directory"); its subcharts are inside the package.
+    source = (
+        {"chart": f"{cache}/{chart.package}"}
+        if cache
+        else {"chart": chart.name, "repository_opts": {"repo": chart.repository}}
+    )
     return k8s.helm.v3.Release(
         name,
         name=chart.release,
-        chart=chart.name,
         version=chart.version,
-        repository_opts={"repo": chart.repository},
+        **source,
         namespace=namespace,
         values=values,
         timeout=900,

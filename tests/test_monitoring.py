@@ -4,11 +4,14 @@ linked both ways, and control-plane scrapes only where the control plane is reac
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from helpers import STACK_NAMES
 
 from components import versions
+from components.settings import ConfigError, parse_config
 from kit.offline import Secret
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -28,9 +31,31 @@ def test_every_chart_is_the_pinned_version_from_its_repository(evaluated, stack)
         versions.TEMPO_CHART,
     ):
         release = found[chart.release]
+        cache = Path(os.environ["KIT_CHART_CACHE"]).resolve()
+        # the tests run with a chart cache: the program installs the very packages plan checked
+        assert (release["chart"], release["version"]) == (f"{cache}/{chart.package}", chart.version)
+        assert "repositoryOpts" not in release
+        assert release["namespace"] == "o11y-monitoring"
+
+
+def test_without_a_chart_cache_the_charts_come_from_their_repositories(evaluate, monkeypatch):
+    monkeypatch.delenv("KIT_CHART_CACHE")
+    found = releases(evaluate("local"))
+    for chart in versions.CHARTS:
+        release = found[chart.release]
         assert (release["chart"], release["version"]) == (chart.name, chart.version)
         assert release["repositoryOpts"] == {"repo": chart.repository}
-        assert release["namespace"] == "o11y-monitoring"
+
+
+def test_a_chart_cache_without_the_pinned_packages_fails_before_any_resource(tmp_path):
+    (tmp_path / versions.LOKI_CHART.package).write_bytes(b"")
+    with pytest.raises(ConfigError) as err:
+        parse_config({"cloud": "local"}, "local", chart_cache=str(tmp_path))
+    (line,) = err.value.problems
+    assert line.startswith(f"KIT_CHART_CACHE={tmp_path}: ")
+    assert versions.KUBE_PROMETHEUS_STACK_CHART.package in line
+    assert versions.TEMPO_CHART.package in line
+    assert versions.LOKI_CHART.package not in line
 
 
 def test_grafana_password_is_generated_kept_in_a_secret_and_exported_as_secret(evaluated):

@@ -1,0 +1,219 @@
+"""The shipped `local` stack deployed for real: `make up` with the Pulumi CLI and Kubernetes
+provider built from source, against a local control plane (kit/localcluster), then a preview
+that must find nothing to change, a config change that must touch only what it should, and a
+`make destroy` that must leave nothing of the kit's behind. Then the same again from scratch
+with the webhook alert receiver, its URL a secret.
+
+The tests run in file order and share one cluster and one project copy.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from components import versions
+from components.monitoring import KPS_RELEASE
+from tests.e2e import expected, kube
+from tests.e2e.events import EventLog
+from tests.e2e.project import STACK, Project
+
+OPERATOR_MADE = (
+    ("StatefulSet", f"prometheus-{KPS_RELEASE}-prometheus"),
+    ("StatefulSet", f"alertmanager-{KPS_RELEASE}-alertmanager"),
+)
+MONITORING_NS = "o11y-monitoring"
+WEBHOOK_URL = "https://hooks.example.org/services/o11y-kit/e2e-Zq81token"
+ROLLOUT_TIMEOUT = 180
+RUN: dict = {}
+pytestmark = pytest.mark.e2e
+
+
+def _up(project: Project, name: str) -> EventLog:
+    log = project.dir / f"{name}.jsonl"
+    started = time.monotonic()
+    project.make("up", f"PULUMI_ARGS=--event-log {log}")
+    RUN[f"{name}_wall"] = time.monotonic() - started
+    events = EventLog.read(log)
+    RUN[name] = events
+    return events
+
+
+def _rolled_out(project: Project, timeout: float = ROLLOUT_TIMEOUT) -> list[dict]:
+    api = project.cluster.api
+    deadline = time.monotonic() + timeout
+    while True:
+        found = kube.workloads(api, kube.kit_namespaces(api))
+        pending = [why for w in found if (why := kube.not_rolled_out(w))]
+        names = {(w["kind"], w["metadata"]["name"]) for w in found}
+        absent = [f"{k} {n}: not created" for k, n in OPERATOR_MADE if (k, n) not in names]
+        if not pending and not absent:
+            return found
+        if time.monotonic() > deadline:
+            why = "\n".join(pending + absent)
+            pytest.fail(f"not rolled out within {timeout:.0f} s:\n{why}")
+        time.sleep(2)
+
+
+def _assert_nothing_left(project: Project, planned: list[dict]) -> None:
+    api = project.cluster.api
+    disc = kube.Discovery(api)
+    assert kube.kit_namespaces(api) == []
+    cluster_scoped = [
+        o for o in planned
+        if not o["metadata"].get("namespace") and o["kind"] != "CustomResourceDefinition"
+    ]  # fmt: skip
+    still = [
+        m
+        for m in (
+            set(_describe(cluster_scoped)) - set(kube.missing_objects(api, disc, cluster_scoped))
+        )
+    ]
+    assert still == [], f"cluster-scoped objects of the kit left: {still}"
+    assert kube.custom_resources(api, disc, "monitoring.coreos.com") == []
+    assert kube.names_in(api, "kube-system") == RUN["kube_system_before"]
+    state = project.state()
+    assert state["deployment"].get("resources", []) == [], "the stack's state is not empty"
+
+
+def _describe(objects: list[dict]) -> list[str]:
+    return [
+        f"{o['kind']} {o['metadata'].get('namespace', '')}/{o['metadata']['name']}" for o in objects
+    ]
+
+
+def test_up_creates_the_local_stack_without_warnings(project):
+    RUN["kube_system_before"] = kube.names_in(project.cluster.api, "kube-system")
+    events = _up(project, "up")
+    assert events.summary, "no summary event: the update did not finish"
+    pod_security = [w for w in events.warnings() if "PodSecurity" in w or "would violate" in w]
+    assert pod_security == []
+    RUN["warnings"] = events.warnings()
+
+
+def test_every_planned_object_exists(project):
+    planned = expected.planned_objects(STACK)
+    RUN["planned"] = planned
+    api = project.cluster.api
+    assert kube.missing_objects(api, kube.Discovery(api), planned) == []
+
+
+def test_every_workload_rolls_out_including_the_operators(project):
+    found = _rolled_out(project)
+    RUN["workloads"] = len(found)
+
+
+def test_every_helm_release_is_deployed(project):
+    api = project.cluster.api
+    for chart in versions.CHARTS:
+        secrets = api.get(
+            f"/api/v1/namespaces/{MONITORING_NS}/secrets?labelSelector=owner%3Dhelm,name%3D{chart.release}"
+        )["items"]
+        statuses = [s["metadata"]["labels"]["status"] for s in secrets]
+        assert statuses and statuses[-1] == "deployed" or "deployed" in statuses, (
+            chart.release,
+            statuses,
+        )
+    releases = [
+        r
+        for r in project.state()["deployment"]["resources"]
+        if r["type"] == "kubernetes:helm.sh/v3:Release"
+    ]
+    assert {r["outputs"]["status"]["status"] for r in releases} == {"deployed"}
+    assert len(releases) == len(versions.CHARTS)
+
+
+def test_stack_outputs_are_the_documented_ones(project):
+    from kit import offline
+
+    documented = offline.evaluate(STACK).outputs
+    real = project.outputs()
+    assert set(real) == set(documented)
+    for key, value in documented.items():
+        if isinstance(value, offline.Secret):
+            assert isinstance(real[key], str) and len(real[key]) >= 16, key
+        else:
+            assert real[key] == value, key
+
+
+@pytest.mark.parametrize("refresh", [False, True], ids=["preview", "preview-refresh"])
+def test_a_second_preview_finds_no_changes(project, refresh):
+    args = ["preview", "--stack", STACK, "--expect-no-changes", "--policy-pack", "policy"]
+    project.pulumi(*args, *(["--refresh"] if refresh else []))
+
+
+def test_a_config_change_touches_only_what_it_should(project):
+    config = project.pulumi("config", "get", "loadRps", "--stack", STACK, check=False)
+    new = str((int(config.stdout.strip() or 0) or 5) + 3)
+    want = expected.touched_by(STACK, {"loadRps": int(new)})
+    assert want, "the offline evaluation says loadRps changes nothing"
+    project.config_set("loadRps", new)
+    log = project.dir / "preview-load.jsonl"
+    project.pulumi("preview", "--stack", STACK, "--event-log", str(log))
+    changed = EventLog.read(log).changed()
+    got = {(urn.split("::")[-2].split("$")[-1], urn.split("::")[-1]) for urn in changed}
+    assert got == want, (
+        f"preview changes {sorted(got)}, the config change should touch {sorted(want)}"
+    )
+    project.run("make", "--no-print-directory", "up", f"STACK={STACK}", "YES=1")
+    _rolled_out(project)
+    project.pulumi("preview", "--stack", STACK, "--expect-no-changes")
+
+
+def test_destroy_leaves_nothing_of_the_kit(project):
+    log = project.dir / "destroy.jsonl"
+    started = time.monotonic()
+    project.make("destroy", f"PULUMI_ARGS=--event-log {log}")
+    RUN["destroy_wall"] = time.monotonic() - started
+    RUN["destroy"] = EventLog.read(log)
+    _assert_nothing_left(project, RUN["planned"])
+
+
+def test_up_from_scratch_with_the_webhook_receiver_and_its_secret_url(project):
+    project.config_set("alertReceiver", "webhook")
+    project.config_set("alertWebhookUrl", WEBHOOK_URL, secret=True)
+    events = _up(project, "up_webhook")
+    assert [w for w in events.warnings() if "PodSecurity" in w] == []
+    _rolled_out(project)
+    overrides = {"alertReceiver": "webhook", "alertWebhookUrl": WEBHOOK_URL}
+    planned = expected.planned_objects(STACK, overrides)
+    api = project.cluster.api
+    assert kube.missing_objects(api, kube.Discovery(api), planned) == []
+    RUN["planned_webhook"] = planned
+    # the URL reaches Alertmanager's Secret, and never the state or the stack file in clear
+    import base64
+
+    secret = api.get(f"/api/v1/namespaces/{MONITORING_NS}/secrets/alertmanager-receiver")
+    assert base64.b64decode(secret["data"]["url"]).decode() == WEBHOOK_URL
+    exported = project.pulumi("stack", "export", "--stack", STACK).stdout
+    assert WEBHOOK_URL not in exported
+    assert WEBHOOK_URL not in (project.dir / "stacks" / f"Pulumi.{STACK}.yaml").read_text()
+    project.pulumi("preview", "--stack", STACK, "--expect-no-changes")
+
+
+def test_destroy_after_the_webhook_cycle_leaves_nothing(project):
+    project.make("destroy")
+    _assert_nothing_left(project, RUN["planned_webhook"])
+
+
+def test_report_timings(project, capsys):
+    """Figures for the closing note and docs: wall times, counts, slowest resources."""
+    lines = []
+    for name in ("up", "up_webhook"):
+        ev: EventLog = RUN.get(name)
+        if ev:
+            durations = sorted(ev.durations().items(), key=lambda kv: -kv[1])
+            lines.append(
+                f"{name}: {RUN[name + '_wall']:.1f} s wall (make), engine {ev.wall:.1f} s, "
+                f"{len(ev.finished)} resources; slowest:"
+            )
+            lines += [f"  {d:6.1f} s  {urn.split('::')[-1]}" for urn, d in durations[:6]]
+    if "destroy" in RUN:
+        lines.append(
+            f"destroy: {RUN['destroy_wall']:.1f} s wall, {len(RUN['destroy'].finished)} resources"
+        )
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
+    Path(project.dir.parent / "timings.txt").write_text("\n".join(lines) + "\n")
