@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from agent.quantities import gomemlimit
 from components import chart_security, options, versions
 from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
+from components.generated_password import GeneratedPassword
 from components.labels import kit_labels
 from components.monitoring_content import MonitoringContent, MonitoringContentArgs
 from components.settings import AlertingConfig, KitConfig
@@ -103,9 +103,7 @@ class Monitoring(pulumi.ComponentResource):
         child = options.children(self, opts)
         namespace = args.namespace
         self.endpoints = Endpoints(namespace)
-        password = random.RandomPassword(
-            f"{name}-grafana-password", length=24, special=False, opts=child
-        )
+        password = GeneratedPassword(f"{name}-grafana-password", length=24, opts=child)
         self.grafana_password = pulumi.Output.secret(password.result)
         secret = k8s.core.v1.Secret(
             f"{name}-grafana-admin",

@@ -43,7 +43,7 @@ CLOUDWATCH_RETENTION += (2192, 2557, 2922, 3288, 3653)
 # Config namespaces a stack file may hold besides the project's own: the providers the program
 # uses and Pulumi's own settings (e.g. `pulumi:tags`). Anything else is a typo of the project name
 # (`o11ykit:nodeCount`) that Pulumi would pass on without a word.
-PROVIDER_NAMESPACES = ("aws", "azure-native", "kubernetes", "random", "pulumi")
+PROVIDER_NAMESPACES = ("aws", "azure-native", "kubernetes", "pulumi")
 
 
 class ConfigError(ValueError):

@@ -3,7 +3,12 @@ several test folders have one)."""
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import grpc
 
 from kit import offline
 
@@ -28,6 +33,37 @@ def one(evaluation: offline.Evaluation, type_: str) -> offline.Registered:
     found = evaluation.of_type(type_)
     assert len(found) == 1, f"expected one {type_}, got {[r.name for r in found]}"
     return found[0]
+
+
+class SecretOutputsMonitor(offline.RecordingMonitor):
+    """Also records which outputs each registration (by type) asks the engine to encrypt in
+    state: the mocks do not apply `additional_secret_outputs`, so tests look at the request."""
+
+    def __init__(self) -> None:
+        super().__init__(offline.RecordingMocks())
+        self.secret_outputs: dict[str, list[str]] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        self.secret_outputs[request.type] = list(request.additionalSecretOutputs)
+        return super().RegisterResource(request)
+
+
+@contextmanager
+def plugin_channel(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[grpc.Channel]:
+    """A Pulumi plugin as the CLI starts one: it prints its port, then serves gRPC on it."""
+    server = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        port = int(server.stdout.readline() or 0)
+        assert port, server.stderr.read().decode()[-2000:]
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield channel
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def require_tool(path: Path | str | None, what: str, how_to_enable: str) -> None:

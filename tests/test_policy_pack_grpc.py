@@ -4,12 +4,9 @@ whole stack (AnalyzeStack) exactly as `pulumi up --policy-pack policy` asks."""
 
 from __future__ import annotations
 
-import subprocess
-
-import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
-from helpers import ROOT, STACK_NAMES, require_tool
+from helpers import ROOT, STACK_NAMES, plugin_channel, require_tool
 from policy_pack import BROKEN_CASES, CLUSTER_ROLE_BINDING, broken_resources, stack_resources
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -24,20 +21,8 @@ MANDATORY = analyzer_pb2.EnforcementLevel.Value("MANDATORY")
 @pytest.fixture(scope="module")
 def analyzer():
     require_tool(POLICY_PYTHON, "the policy pack's virtualenv", "run `make policy-venv`")
-    server = subprocess.Popen(
-        [str(POLICY_PYTHON), "__main__.py"],
-        cwd=POLICY_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        port = int(server.stdout.readline() or 0)
-        assert port, server.stderr.read().decode()[-2000:]
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            yield analyzer_pb2_grpc.AnalyzerStub(channel)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with plugin_channel([str(POLICY_PYTHON), "__main__.py"], POLICY_DIR) as channel:
+        yield analyzer_pb2_grpc.AnalyzerStub(channel)
 
 
 def _struct(props) -> struct_pb2.Struct:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from helpers import AKS, one
+from helpers import AKS, SecretOutputsMonitor, one
 
 from components.cluster.aks import CONTROL_PLANE_LOGS
 from kit import offline
@@ -136,20 +136,8 @@ def _reveal(value):
     return value.value if isinstance(value, Secret) else repr(value)
 
 
-class _SecretOutputsMonitor(offline.RecordingMonitor):
-    """Also records which outputs each registration asks the engine to encrypt in state."""
-
-    def __init__(self):
-        super().__init__(offline.RecordingMocks())
-        self.secret_outputs: dict[str, list[str]] = {}
-
-    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
-        self.secret_outputs[request.type] = list(request.additionalSecretOutputs)
-        return super().RegisterResource(request)
-
-
 def test_app_insights_keys_are_encrypted_in_the_state():
-    monitor = _SecretOutputsMonitor()
+    monitor = SecretOutputsMonitor()
     offline.evaluate("aks", monitor=monitor)
     encrypted = monitor.secret_outputs["azure-native:applicationinsights:Component"]
     assert {"connectionString", "instrumentationKey"} <= set(encrypted)
