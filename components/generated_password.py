@@ -16,7 +16,9 @@ class PasswordProvider(dynamic.ResourceProvider):
 
     Pickled by reference (module and class name, no state), so the `__provider` input is the
     same bytes on every run; `python -m pulumi.dynamic`, started in the project root, imports
-    this module to unpickle it.
+    this module to unpickle it. So the state names `components.generated_password`: moving or
+    renaming this module needs an alias module left here, or stacks deployed before cannot be
+    updated or destroyed.
     """
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
