@@ -194,7 +194,7 @@ up: policy-venv
 # destroy and, if it came back later, before the next up, unless the stack's state holds it
 # (kit/eks_leftovers.py).
 # Without a terminal (CI, scripts) pass YES=1: Pulumi then proceeds without asking (--yes).
-# PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl".
+# PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl" (with PULUMI_DEBUG_COMMANDS=true).
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
 	$(PULUMI) stack select $(STACK) --create
@@ -222,16 +222,18 @@ $(E2E_BIN)/etcd: $(E2E_BUILD)/etcd/go.mod $(E2E_BUILD)/etcd/go.sum $(E2E_BUILD)/
 $(E2E_BIN)/kwok: $(E2E_BUILD)/kwok/go.mod $(E2E_BUILD)/kwok/go.sum
 	$(call GO_BUILD,kwok,,sigs.k8s.io/kwok/cmd/kwok)
 
+# The CLI laid out as Pulumi's release archives ship it: the CLI, the Python language host with
+# its helper script, and the dynamic-provider plugin script, side by side in one folder.
+E2E_CLI := .build/e2e/pulumi
 PULUMI_LDFLAGS = -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$$v
-$(E2E_BIN)/pulumi: $(E2E_BUILD)/pulumi/go.mod $(E2E_BUILD)/pulumi/go.sum
+$(E2E_CLI)/pulumi: $(E2E_BUILD)/pulumi/go.mod $(E2E_BUILD)/pulumi/go.sum
 	v=$(call mod_version,pulumi,github.com/pulumi/pulumi/pkg/v3) && \
 	$(call GO_BUILD,pulumi,$(PULUMI_LDFLAGS),github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
 
-# The language host's helper script must sit next to its binary.
-$(E2E_BIN)/pulumi-language-python: $(E2E_BUILD)/pulumi/go.mod $(E2E_BUILD)/pulumi/go.sum $(E2E_BUILD)/pulumi/language-python/main.go
+$(E2E_CLI)/pulumi-language-python: $(E2E_BUILD)/pulumi/go.mod $(E2E_BUILD)/pulumi/go.sum $(E2E_BUILD)/pulumi/language-python/main.go
 	v=$(call mod_version,pulumi,github.com/pulumi/pulumi/pkg/v3) && \
 	$(call GO_BUILD,pulumi,$(PULUMI_LDFLAGS),./language-python)
-	cp $(E2E_BUILD)/pulumi/language-python/pulumi-language-python-exec $(E2E_BUILD)/pulumi/pulumi-resource-pulumi-python $(E2E_BIN)/
+	install -m 755 $(E2E_BUILD)/pulumi/language-python/pulumi-language-python-exec $(E2E_BUILD)/pulumi/pulumi-resource-pulumi-python $(E2E_CLI)/
 
 # Linked as the version the pip SDK asks for (requirements.txt), so the engine loads it.
 K8S_SDK_VERSION = $$(sed -n 's/^pulumi-kubernetes==//p' $(CURDIR)/requirements.txt)
@@ -252,10 +254,10 @@ $(KWOK_STAGES): $(E2E_BUILD)/kwok/go.mod $(E2E_BUILD)/kwok/go.sum
 	for f in $$src/node/fast/*.yaml $$src/pod/fast/*.yaml $$src/volume/fast/*.yaml; do \
 	  case $$f in */kustomization.yaml) continue;; esac; echo "---"; cat $$f; done > $@
 
-E2E_TOOLS := $(KWOK_STAGES) $(E2E_BIN)/pulumi $(E2E_BIN)/pulumi-language-python $(E2E_BIN)/pulumi-resource-kubernetes \
+E2E_TOOLS := $(KWOK_STAGES) $(E2E_CLI)/pulumi $(E2E_CLI)/pulumi-language-python $(E2E_BIN)/pulumi-resource-kubernetes \
 	$(KUBE_BINS) $(E2E_BIN)/etcd $(E2E_BIN)/kwok $(OPERATOR_BINS)
 e2e-tools:
-	@if command -v $(GO) >/dev/null; then mkdir -p $(E2E_BIN) && $(MAKE) --no-print-directory $(E2E_TOOLS); \
+	@if command -v $(GO) >/dev/null; then mkdir -p $(E2E_BIN) $(E2E_CLI) && $(MAKE) --no-print-directory $(E2E_TOOLS); \
 	else echo "Go not found: the local control plane and the Pulumi CLI for make e2e are not built (install Go 1.26+, then make e2e)"; fi
 
 # A control plane on loopback with three kind-shaped kwok nodes (kit/localcluster): prints the
@@ -268,5 +270,5 @@ cluster-down: venv
 
 # The real `pulumi up` / re-preview / destroy cycles of the local stack on its own local control
 # plane (tests/e2e), after make test in CI.
-e2e: venv policy-venv e2e-tools
+e2e: venv policy-venv helm e2e-tools
 	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest tests/e2e -m e2e 

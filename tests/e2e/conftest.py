@@ -15,7 +15,7 @@ def cluster(tmp_path_factory):
     from tests.helpers import require_tool
 
     for tool in E2E_TOOLS:
-        require_tool(controlplane.BIN / tool, tool, "run `make e2e` (builds it with Go 1.26+)")
+        require_tool(tool, tool.name, "run `make e2e` (builds it with Go 1.26+)")
     base = tmp_path_factory.mktemp("e2e-cluster")
     state = base / "cluster.json"
     running = controlplane.up(base=base, state=state)

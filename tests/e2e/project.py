@@ -19,12 +19,11 @@ from kit.localcluster import controlplane
 
 ROOT = controlplane.ROOT
 BIN = controlplane.BIN
+CLI = ROOT / ".build" / "e2e" / "pulumi"  # laid out as Pulumi's release archives are (Makefile)
 E2E_TOOLS = (
-    *controlplane.TOOLS,
-    "pulumi",
-    "pulumi-language-python",
-    "pulumi-resource-kubernetes",
-    "pulumi-resource-pulumi-python",
+    *(BIN / t for t in controlplane.TOOLS),
+    BIN / "pulumi-resource-kubernetes",
+    *(CLI / t for t in ("pulumi", "pulumi-language-python", "pulumi-resource-pulumi-python")),
 )
 PASSPHRASE = "o11y-kit-e2e"
 STACK = "local"
@@ -65,13 +64,14 @@ class Project:
         home = base / "pulumi-home"
         env = {
             **os.environ,
-            "PATH": f"{BIN}:{ROOT / 'venv' / 'bin'}:{os.environ['PATH']}",
-            "PULUMI": str(BIN / "pulumi"),
+            "PATH": f"{CLI}:{ROOT / 'venv' / 'bin'}:{os.environ['PATH']}",
+            "PULUMI": str(CLI / "pulumi"),
             "PULUMI_HOME": str(home),
             "PULUMI_BACKEND_URL": f"file://{base / 'state'}",
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "1",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_DEBUG_COMMANDS": "true",  # enables --event-log (sdk/go/common/env/env.go)
             "KUBECONFIG": str(cluster.kubeconfig),
         }
         (base / "state").mkdir()
@@ -97,7 +97,7 @@ class Project:
         return proc
 
     def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return self.run(str(BIN / "pulumi"), *args, check=check)
+        return self.run(str(CLI / "pulumi"), *args, check=check)
 
     def make(self, target: str, *args: str) -> subprocess.CompletedProcess:
         return self.run("make", "--no-print-directory", target, f"STACK={STACK}", "YES=1", *args)
