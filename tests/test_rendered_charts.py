@@ -228,3 +228,59 @@ def test_a_chart_that_refuses_the_values_fails_the_plan_in_one_line(evaluated):
     (line,) = str(failed.value).splitlines()
     assert line.startswith("helm template loki (loki 18.11.0, Kubernetes ")
     assert "Cannot run more than 1 Monolithic replica without an object storage backend" in line
+
+
+@pytest.mark.parametrize("stack", ["local", "aks", "eks"])
+def test_the_operators_kubelet_service_lives_in_the_monitoring_namespace(rendered, stack):
+    """The operator creates and maintains the kubelet Service, Endpoints and EndpointSlices
+    itself, so `helm uninstall` leaves them; in the kit's namespace they go with it on destroy
+    (in kube-system they outlived the stack). The ServiceMonitor must look where they are."""
+    objects = rendered(stack)
+    args = containers(one(objects, "Deployment", "kps-operator"))["kube-prometheus-stack"]["args"]
+    (flag,) = [a for a in args if a.startswith("--kubelet-service=")]
+    namespace, name = flag.removeprefix("--kubelet-service=").split("/")
+    assert (namespace, name) == (MONITORING, "kps-kubelet")
+    assert not [a for a in args if a.startswith(("--namespaces=", "--deny-namespaces="))]
+    monitor = one(objects, "ServiceMonitor", "kps-kubelet")
+    assert monitor["metadata"]["namespace"] == MONITORING
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": [MONITORING]}
+    # What the operator's kubelet controller writes, through a ClusterRole bound cluster-wide
+    # to the operator's own service account (so in the monitoring namespace too).
+    pod = one(objects, "Deployment", "kps-operator")["spec"]["template"]["spec"]
+    (binding,) = [
+        b for b in objects
+        if b["kind"] == "ClusterRoleBinding" and b["roleRef"]["name"] == "kps-operator"
+    ]  # fmt: skip
+    assert {"kind": "ServiceAccount", "name": pod["serviceAccountName"],
+            "namespace": MONITORING} in binding["subjects"]  # fmt: skip
+    rules = one(objects, "ClusterRole", "kps-operator")["rules"]
+
+    def allowed(group: str, resource: str) -> set[str]:
+        return {
+            verb
+            for rule in rules
+            if group in rule.get("apiGroups", []) and resource in rule.get("resources", [])
+            for verb in rule.get("verbs", [])
+        }
+
+    for resource in ("services", "endpoints"):
+        assert {"get", "create", "update"} <= allowed("", resource), resource
+    assert {"get", "list", "create", "update", "delete"} <= allowed(
+        "discovery.k8s.io", "endpointslices"
+    )
+
+
+@pytest.mark.parametrize("stack", ["local", "aks", "eks"])
+def test_nothing_but_the_charts_coredns_service_goes_into_kube_system(rendered, evaluated, stack):
+    """The kit's objects stay in its own namespaces, which destroy removes. The one exception is
+    Helm-managed (helm uninstall deletes it): the Service that gives the CoreDNS ServiceMonitor
+    its targets must be in CoreDNS's namespace."""
+    kit = [manifests.manifest(r) for r in evaluated(stack).resources if manifests.is_object(r)]
+    placed = [
+        (o["kind"], o["metadata"]["name"])
+        for o in rendered(stack) + kit
+        if o["metadata"].get("namespace") == "kube-system"
+    ]
+    assert placed == [("Service", "kps-coredns")]
+    text = json.dumps(rendered(stack))
+    assert "kube-system/kps-kubelet" not in text
