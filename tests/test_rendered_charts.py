@@ -13,7 +13,7 @@ import yaml
 from helpers import require_plan_tools
 
 from components import namespaces
-from kit import helm_render, manifests
+from kit import helm_render, manifests, workloads
 
 _renders: dict[tuple, list[dict]] = {}
 NEWEST = manifests.supported_versions()[1]
@@ -284,3 +284,32 @@ def test_nothing_but_the_charts_coredns_service_goes_into_kube_system(rendered, 
     assert placed == [("Service", "kps-coredns")]
     text = json.dumps(rendered(stack))
     assert "kube-system/kps-kubelet" not in text
+
+
+@pytest.mark.parametrize("stack", ["local", "aks", "eks", "local-without-app"])
+def test_status_expects_exactly_the_workloads_the_plan_the_charts_and_the_operator_make(
+    evaluated, evaluate, stack
+):
+    """kit/workloads.py names them from the code (release names, fullnameOverride, the
+    operator's naming of the Prometheus and Alertmanager objects): hold it to the plan and
+    `helm template`, so `kit status` never misses one nor expects one that is not made."""
+    require_plan_tools()
+    if stack == "local-without-app":
+        ev, shape = evaluate("local", sampleApp="false"), workloads.StackShape("local", False)
+    else:
+        ev, shape = evaluated(stack), workloads.shape_of(stack)
+    kit = [manifests.manifest(r) for r in ev.resources if manifests.is_object(r)]
+    charts = render(ev)
+    made = {
+        (o["kind"], o["metadata"]["namespace"], o["metadata"]["name"])
+        for o in kit + charts
+        if o["kind"] in workloads.KINDS
+    }
+    for obj in charts:
+        if obj["kind"] in workloads.OPERATOR_MADE:
+            assert obj["spec"].get("shards", 1) == 1  # one StatefulSet per object
+            name = workloads.operator_statefulset(obj["kind"], obj["metadata"]["name"])
+            made.add(("StatefulSet", obj["metadata"]["namespace"], name))
+    expected = [(w.kind, w.namespace, w.name) for w in workloads.expected(shape)]
+    assert len(expected) == len(set(expected))
+    assert set(expected) == made
