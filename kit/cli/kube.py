@@ -22,6 +22,7 @@ from kit.cli.errors import KitError
 from kit.cli.stack import pulumi_available, stack_outputs
 
 PROBE_TIMEOUT_S = 8
+CLOUDS = ("local", "aks", "eks")  # the stack names `make up` uses, which are also the clouds
 FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
 
 
@@ -61,6 +62,16 @@ class Kube:
 
     def nodes(self) -> list:
         return self.core.list_node(_request_timeout=PROBE_TIMEOUT_S).items
+
+
+def cloud_of(nodes: list) -> str:
+    """From the nodes' providerID: azure:///... (AKS VMSS), aws:///... (EC2/Fargate)."""
+    ids = [n.spec.provider_id or "" for n in nodes]
+    if any(i.startswith("azure://") for i in ids):
+        return "aks"
+    if any(i.startswith("aws://") for i in ids):
+        return "eks"
+    return "local"
 
 
 def is_fargate(node) -> bool:
