@@ -10,7 +10,7 @@ import json
 
 import pytest
 import yaml
-from helpers import require_plan_tools
+from helpers import ROOT, require_plan_tools
 
 from components import namespaces
 from kit import helm_render, manifests, workloads
@@ -313,3 +313,20 @@ def test_status_expects_exactly_the_workloads_the_plan_the_charts_and_the_operat
     expected = [(w.kind, w.namespace, w.name) for w in workloads.expected(shape)]
     assert len(expected) == len(set(expected))
     assert set(expected) == made
+
+
+def test_the_readme_names_every_crd_destroy_leaves_and_how_to_remove_them(rendered):
+    """Helm never deletes a chart's CRDs and the kit does not either; the README says which
+    stay and gives the command, which must name exactly the pinned chart's."""
+    crds = sorted(
+        o["metadata"]["name"] for o in rendered() if o["kind"] == "CustomResourceDefinition"
+    )
+    assert len(crds) == 10 and all(c.endswith(".monitoring.coreos.com") for c in crds)
+    readme = (ROOT / "README.md").read_text()
+    command = readme.split("kubectl delete crd ", 1)[1].split("```", 1)[0]
+    assert sorted(command.replace("\\", " ").split()) == crds
+    stays = readme.split(
+        "**What stays: the ten `monitoring.coreos.com` CustomResourceDefinitions**"
+    )
+    plurals = stays[1].split("(", 1)[1].split(")", 1)[0].replace("`", "").replace(",", " ")
+    assert sorted(f"{p}.monitoring.coreos.com" for p in plurals.split()) == crds
