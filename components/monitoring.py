@@ -263,6 +263,12 @@ def kube_prometheus_stack_values(
     values = {
         "fullnameOverride": KPS_RELEASE,
         **{part: {"enabled": False} for part in UNREACHABLE_CONTROL_PLANE},
+        # The operator creates and keeps the kubelet Service, its Endpoints and EndpointSlices
+        # in `--kubelet-service=<ns>/<name>` (prometheus-operator pkg/kubelet/controller.go:
+        # CreateOrUpdate, no owner, never deleted), so helm uninstall leaves them; in the
+        # kit's namespace they go with it. The kubelet ServiceMonitor looks there too.
+        "prometheusOperator": {"kubeletService": {"namespace": endpoints.namespace}},
+        "kubelet": {"namespace": endpoints.namespace},
         "prometheus": {
             "prometheusSpec": {
                 "retention": RETENTION,

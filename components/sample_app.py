@@ -36,6 +36,7 @@ SOURCE_FILES = (
 )
 SOURCE_CONFIG_MAP = "sample-app-source"
 TIERS = ("front", "middle", "back")
+LOAD_GENERATOR = "sample-loadgen"
 PORT = 8080
 RUN_AS = 10001
 PIP_INSTALL = [
@@ -99,6 +100,11 @@ class SampleApp(pulumi.ComponentResource):
                 "then open http://localhost:8080/"
             )
         return self.front_service.status.apply(_load_balancer_url)
+
+
+def deployment_names() -> tuple[str, ...]:
+    """The app's Deployments: one per tier, and the load generator."""
+    return (*(f"sample-{tier}" for tier in TIERS), LOAD_GENERATOR)
 
 
 def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
@@ -219,7 +225,7 @@ def load_generator(args: SampleAppArgs) -> dict[str, Any]:
         "volumeMounts": _mounts(args.image is None, deps=False),
     }
     pod = _pod_spec(args, [container], with_deps=False)
-    deployment = _deployment("sample-loadgen", args.namespace, _labels("sample-loadgen"), pod, {})
+    deployment = _deployment(LOAD_GENERATOR, args.namespace, _labels(LOAD_GENERATOR), pod, {})
     deployment["spec"]["replicas"] = 1 if args.load_rps > 0 else 0
     return deployment
 

@@ -262,6 +262,17 @@ def _chart_cache(folder: str | None, problems: list[str]) -> str | None:
     return str(path)
 
 
+def declared_value(key: str, raw: Any, declared: Mapping[str, Declaration] | None = None) -> Any:
+    """One key as parse_config reads it (`raw` as its declared type, the default when None),
+    for the cluster commands, which need a key or two of a stack file without the Pulumi SDK;
+    ValueError says what is wrong."""
+    problems: list[str] = []
+    value = _coerce((declared or load_declarations())[key], raw, problems)
+    if problems:
+        raise ValueError(problems[0])
+    return value
+
+
 def _coerce(decl: Declaration, value: Any, problems: list[str]) -> Any:
     """Parse one raw value to its declared type; None (after a problem) if it cannot be."""
     if value is None:

@@ -89,6 +89,15 @@ def test_no_scrape_of_control_plane_parts_that_no_stack_exposes(evaluated, stack
     assert values.get("kubeApiServer", {}).get("enabled", True)  # reachable everywhere
 
 
+@pytest.mark.parametrize("stack", ["local", "aks", "eks"])
+def test_the_kubelet_service_the_operator_keeps_is_in_the_monitoring_namespace(evaluated, stack):
+    """The operator never deletes it: in kube-system it outlived `pulumi destroy`. Both values
+    move together, or the kubelet ServiceMonitor would look where the Service is not."""
+    values = releases(evaluated(stack))["kps"]["values"]
+    assert values["prometheusOperator"]["kubeletService"]["namespace"] == "o11y-monitoring"
+    assert values["kubelet"]["namespace"] == "o11y-monitoring"
+
+
 def test_prometheus_takes_otlp_from_the_agent_and_remote_write_from_tempo(evaluated):
     ev = evaluated("local")
     spec = releases(ev)["kps"]["values"]["prometheus"]["prometheusSpec"]

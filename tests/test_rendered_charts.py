@@ -10,10 +10,10 @@ import json
 
 import pytest
 import yaml
-from helpers import require_plan_tools
+from helpers import ROOT, require_plan_tools
 
 from components import namespaces
-from kit import helm_render, manifests
+from kit import helm_render, manifests, workloads
 
 _renders: dict[tuple, list[dict]] = {}
 NEWEST = manifests.supported_versions()[1]
@@ -228,3 +228,105 @@ def test_a_chart_that_refuses_the_values_fails_the_plan_in_one_line(evaluated):
     (line,) = str(failed.value).splitlines()
     assert line.startswith("helm template loki (loki 18.11.0, Kubernetes ")
     assert "Cannot run more than 1 Monolithic replica without an object storage backend" in line
+
+
+@pytest.mark.parametrize("stack", ["local", "aks", "eks"])
+def test_the_operators_kubelet_service_lives_in_the_monitoring_namespace(rendered, stack):
+    """The operator creates and maintains the kubelet Service, Endpoints and EndpointSlices
+    itself, so `helm uninstall` leaves them; in the kit's namespace they go with it on destroy
+    (in kube-system they outlived the stack). The ServiceMonitor must look where they are."""
+    objects = rendered(stack)
+    args = containers(one(objects, "Deployment", "kps-operator"))["kube-prometheus-stack"]["args"]
+    (flag,) = [a for a in args if a.startswith("--kubelet-service=")]
+    namespace, name = flag.removeprefix("--kubelet-service=").split("/")
+    assert (namespace, name) == (MONITORING, "kps-kubelet")
+    assert not [a for a in args if a.startswith(("--namespaces=", "--deny-namespaces="))]
+    monitor = one(objects, "ServiceMonitor", "kps-kubelet")
+    assert monitor["metadata"]["namespace"] == MONITORING
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": [MONITORING]}
+    # What the operator's kubelet controller writes, through a ClusterRole bound cluster-wide
+    # to the operator's own service account (so in the monitoring namespace too).
+    pod = one(objects, "Deployment", "kps-operator")["spec"]["template"]["spec"]
+    (binding,) = [
+        b for b in objects
+        if b["kind"] == "ClusterRoleBinding" and b["roleRef"]["name"] == "kps-operator"
+    ]  # fmt: skip
+    assert {"kind": "ServiceAccount", "name": pod["serviceAccountName"],
+            "namespace": MONITORING} in binding["subjects"]  # fmt: skip
+    rules = one(objects, "ClusterRole", "kps-operator")["rules"]
+
+    def allowed(group: str, resource: str) -> set[str]:
+        return {
+            verb
+            for rule in rules
+            if group in rule.get("apiGroups", []) and resource in rule.get("resources", [])
+            for verb in rule.get("verbs", [])
+        }
+
+    for resource in ("services", "endpoints"):
+        assert {"get", "create", "update"} <= allowed("", resource), resource
+    assert {"get", "list", "create", "update", "delete"} <= allowed(
+        "discovery.k8s.io", "endpointslices"
+    )
+
+
+@pytest.mark.parametrize("stack", ["local", "aks", "eks"])
+def test_nothing_but_the_charts_coredns_service_goes_into_kube_system(rendered, evaluated, stack):
+    """The kit's objects stay in its own namespaces, which destroy removes. The one exception is
+    Helm-managed (helm uninstall deletes it): the Service that gives the CoreDNS ServiceMonitor
+    its targets must be in CoreDNS's namespace."""
+    kit = [manifests.manifest(r) for r in evaluated(stack).resources if manifests.is_object(r)]
+    placed = [
+        (o["kind"], o["metadata"]["name"])
+        for o in rendered(stack) + kit
+        if o["metadata"].get("namespace") == "kube-system"
+    ]
+    assert placed == [("Service", "kps-coredns")]
+    text = json.dumps(rendered(stack))
+    assert "kube-system/kps-kubelet" not in text
+
+
+@pytest.mark.parametrize("stack", ["local", "aks", "eks", "local-without-app"])
+def test_status_expects_exactly_the_workloads_the_plan_the_charts_and_the_operator_make(
+    evaluated, evaluate, stack
+):
+    """kit/workloads.py names them from the code (release names, fullnameOverride, the
+    operator's naming of the Prometheus and Alertmanager objects): hold it to the plan and
+    `helm template`, so `kit status` never misses one nor expects one that is not made."""
+    require_plan_tools()
+    if stack == "local-without-app":
+        ev, shape = evaluate("local", sampleApp="false"), workloads.StackShape("local", False)
+    else:
+        ev, shape = evaluated(stack), workloads.shape_of(stack)
+    kit = [manifests.manifest(r) for r in ev.resources if manifests.is_object(r)]
+    charts = render(ev)
+    made = {
+        (o["kind"], o["metadata"]["namespace"], o["metadata"]["name"])
+        for o in kit + charts
+        if o["kind"] in workloads.KINDS
+    }
+    for obj in charts:
+        if obj["kind"] in workloads.OPERATOR_MADE:
+            assert obj["spec"].get("shards", 1) == 1  # one StatefulSet per object
+            name = workloads.operator_statefulset(obj["kind"], obj["metadata"]["name"])
+            made.add(("StatefulSet", obj["metadata"]["namespace"], name))
+    expected = [(w.kind, w.namespace, w.name) for w in workloads.expected(shape)]
+    assert len(expected) == len(set(expected))
+    assert set(expected) == made
+
+
+def test_the_readme_names_every_crd_destroy_leaves_and_how_to_remove_them(rendered):
+    """Helm never deletes a chart's CRDs and the kit does not either; the README says which
+    stay and gives the command, which must name exactly the pinned chart's."""
+    crds = sorted(
+        o["metadata"]["name"] for o in rendered() if o["kind"] == "CustomResourceDefinition"
+    )
+    assert len(crds) == 10 and all(c.endswith(".monitoring.coreos.com") for c in crds)
+    readme = (ROOT / "README.md").read_text()
+    command = readme.split("kubectl delete crd ", 1)[1].split("```", 1)[0]
+    assert sorted(command.replace("\\", " ").split()) == crds
+    stays = readme.split(
+        "**What stays: the ten `monitoring.coreos.com` CustomResourceDefinitions**"
+    )
+    plurals = stays[1].split("(", 1)[1].split(")", 1)[0].replace("`", "").replace(",", " ")
+    assert sorted(f"{p}.monitoring.coreos.com" for p in plurals.split()) == crds

@@ -22,6 +22,7 @@ from kit.cli.errors import KitError
 from kit.cli.stack import pulumi_available, stack_outputs
 
 PROBE_TIMEOUT_S = 8
+CLOUDS = ("local", "aks", "eks")  # the stack names `make up` uses, which are also the clouds
 FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
 
 
@@ -63,12 +64,24 @@ class Kube:
         return self.core.list_node(_request_timeout=PROBE_TIMEOUT_S).items
 
 
+def cloud_of(nodes: list) -> str:
+    """From the nodes' providerID: azure:///... (AKS VMSS), aws:///... (EC2/Fargate)."""
+    ids = [n.spec.provider_id or "" for n in nodes]
+    if any(i.startswith("azure://") for i in ids):
+        return "aks"
+    if any(i.startswith("aws://") for i in ids):
+        return "eks"
+    return "local"
+
+
 def is_fargate(node) -> bool:
     return (node.metadata.labels or {}).get(FARGATE_NODE_LABEL) == "fargate"
 
 
-def connect(args: argparse.Namespace) -> Kube:
-    """Load the kubeconfig the options point at and check that the kit's namespaces exist."""
+def connect(args: argparse.Namespace, kit_deployed: bool = True) -> Kube:
+    """Load the kubeconfig the options point at and check that the kit's namespaces exist; with
+    kit_deployed=False (after destroy) read no stack outputs and check only that the API server
+    answers."""
     outputs: dict = {}
     explicit = args.kubeconfig or args.context
     stack_config = _stack_config(args.stack) if args.stack else {}
@@ -81,7 +94,7 @@ def connect(args: argparse.Namespace) -> Kube:
         option = f"stack {args.stack}'s kubeconfig"
     if args.kubeconfig and not Path(args.kubeconfig).expanduser().is_file():
         raise KitError(f"{option} {args.kubeconfig}: no such file")
-    if args.stack and pulumi_available():
+    if args.stack and pulumi_available() and kit_deployed:
         outputs = stack_outputs(args.stack)
     elif args.stack and not explicit and cloud != "local":
         # The stack's kubeconfig is one of its outputs; the current context may be any cluster.
@@ -97,7 +110,7 @@ def connect(args: argparse.Namespace) -> Kube:
     # the wait before the one-line message).
     configuration.retries = urllib3.util.Retry(total=1, connect=1, read=0, redirect=0, status=0)
     kube = Kube(client.ApiClient(configuration), where, outputs)
-    _check_deployed(kube, configuration.host)
+    _check_answers(kube, configuration.host, kit_deployed)
     return kube
 
 
@@ -138,11 +151,14 @@ def _current_context(kubeconfig: str | None) -> str:
     return active["name"] if active else "(none)"
 
 
-def _check_deployed(kube: Kube, host: str) -> None:
+def _check_answers(kube: Kube, host: str, kit_deployed: bool) -> None:
     try:
-        kube.core.read_namespace(MONITORING.name, _request_timeout=PROBE_TIMEOUT_S)
+        if kit_deployed:
+            kube.core.read_namespace(MONITORING.name, _request_timeout=PROBE_TIMEOUT_S)
+        else:  # /version: everyone may read it (the system:public-info-viewer ClusterRole)
+            client.VersionApi(kube.api).get_code(_request_timeout=PROBE_TIMEOUT_S)
     except ApiException as err:
-        if err.status == 404:
+        if err.status == 404 and kit_deployed:
             raise KitError(
                 f"the kit is not deployed in {kube.where} (no namespace {MONITORING.name}): "
                 "run make up, or choose the cluster with --stack / --context"

@@ -1,5 +1,7 @@
-"""`kit status`: the kit's pods ready per node, the node agent on every VM node and the
-collector sidecar in every Fargate pod. Exit 1 when anything is not as it should be."""
+"""`kit status`: the kit's pods ready per node, every workload the stack runs present and ready
+(kit/workloads.py: the operator's Prometheus and Alertmanager too, which no pod shows missing),
+the node agent on every VM node and the collector sidecar in every Fargate pod. Exit 1 when
+anything is not as it should be."""
 
 from __future__ import annotations
 
@@ -8,14 +10,20 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from kubernetes.client.exceptions import ApiException
-
-from agent.cluster_agent import CLUSTER_AGENT
 from agent.k8s import CONTAINER_NAME as COLLECTOR_CONTAINER
 from agent.node_agent import NODE_AGENT
 from components.labels import FARGATE_LABEL
-from components.namespaces import AGENT, APP, NODE
-from kit.cli.kube import KIT_NAMESPACES, Kube, add_target_options, connect, is_fargate
+from components.namespaces import APP, NODE
+from kit.cli import checks_workloads
+from kit.cli.kube import (
+    KIT_NAMESPACES,
+    Kube,
+    add_target_options,
+    cloud_of,
+    connect,
+    is_fargate,
+)
+from kit.workloads import Workload
 
 NAME_LABEL = "app.kubernetes.io/name"
 _POD_SUFFIX = re.compile(r"(-[a-z0-9]{8,10})?-[a-z0-9]{5}\Z|-[0-9]+\Z", re.ASCII)
@@ -34,7 +42,11 @@ class Report:
         if self.problems:
             lines += ["", "Problems:"] + [f"  - {p}" for p in self.problems]
         else:
-            lines += ["", "All kit pods ready; node agent on every VM node; sidecars in place."]
+            lines += [
+                "",
+                "All kit workloads present and their pods ready; node agent on every VM node; "
+                "sidecars in place.",
+            ]
         return "\n".join(lines)
 
 
@@ -46,20 +58,23 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     kube = connect(args)
-    report = assess(kube)
+    report = assess(kube, args.stack)
     print(report.render())
     return 1 if report.problems else 0
 
 
-def assess(kube: Kube) -> Report:
+def assess(kube: Kube, stack: str | None = None) -> Report:
     nodes = kube.nodes()
+    expected = checks_workloads.for_stack(stack or kube.outputs.get("cloud") or cloud_of(nodes))
     pods = {
         ns: kube.core.list_namespaced_pod(ns, _request_timeout=10).items for ns in KIT_NAMESPACES
     }
+    found = checks_workloads.present(kube, {w.namespace for w in expected})
     report = Report()
     _pods_per_node(pods, report)
-    _node_agent(kube, nodes, pods[NODE.name], report)
-    _cluster_agent(kube, report)
+    _workloads(expected, found, report)
+    if ("DaemonSet", NODE.name, NODE_AGENT) in found:  # else the line above says it is missing
+        _node_agent(nodes, pods[NODE.name], report)
     _fargate_sidecars(pods[APP.name], report)
     return report
 
@@ -99,17 +114,12 @@ def _why(pod) -> str:
     return pod.status.phase if pod.status else "no status"
 
 
-def _node_agent(kube: Kube, nodes: list, agent_pods: list, report: Report) -> None:
-    try:
-        ds = kube.apps.read_namespaced_daemon_set(NODE_AGENT, NODE.name, _request_timeout=10)
-    except ApiException as err:
-        if err.status != 404:
-            raise
-        report.problems.append(f"no DaemonSet {NODE.name}/{NODE_AGENT}: the agent is not deployed")
-        return
-    desired, ready = ds.status.desired_number_scheduled, ds.status.number_ready
-    if desired != ready:
-        report.problems.append(f"DaemonSet {NODE_AGENT}: {ready} of {desired} pods ready")
+def _workloads(expected: list[Workload], found: checks_workloads.Found, report: Report) -> None:
+    for workload, wrong in checks_workloads.gaps(expected, found):
+        report.problems.append(f"{workload}: {wrong}")
+
+
+def _node_agent(nodes: list, agent_pods: list, report: Report) -> None:
     covered = {
         p.spec.node_name
         for p in agent_pods
@@ -118,20 +128,6 @@ def _node_agent(kube: Kube, nodes: list, agent_pods: list, report: Report) -> No
     for node in nodes:
         if not is_fargate(node) and node.metadata.name not in covered:
             report.problems.append(f"node {node.metadata.name} has no ready {NODE_AGENT} pod")
-
-
-def _cluster_agent(kube: Kube, report: Report) -> None:
-    try:
-        deploy = kube.apps.read_namespaced_deployment(
-            CLUSTER_AGENT, AGENT.name, _request_timeout=10
-        )
-    except ApiException as err:
-        if err.status != 404:
-            raise
-        report.problems.append(f"no Deployment {AGENT.name}/{CLUSTER_AGENT}")
-        return
-    if not (deploy.status.ready_replicas or 0):
-        report.problems.append(f"Deployment {CLUSTER_AGENT} has no ready replica")
 
 
 def _fargate_sidecars(app_pods: list, report: Report) -> None:

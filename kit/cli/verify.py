@@ -1,6 +1,7 @@
-"""`kit verify`: does every signal arrive where the walkthrough says it does? Metrics of every
-node and the kit's rules in Prometheus, a three-tier trace in Tempo, each tier's logs with trace
-ids in Loki, and on eks the same trace in X-Ray and its logs in CloudWatch."""
+"""`kit verify`: does every signal arrive where the walkthrough says it does? Every workload of
+the stack present and ready (kit/workloads.py), metrics of every node and the kit's rules in
+Prometheus, a three-tier trace in Tempo, each tier's logs with trace ids in Loki, and on eks the
+same trace in X-Ray and its logs in CloudWatch."""
 
 from __future__ import annotations
 
@@ -16,13 +17,20 @@ from kubernetes.client.exceptions import ApiException
 from agent.node_agent import NODE_AGENT
 from components import alert_rules
 from components.namespaces import AGENT, APP, NODE
-from kit.cli import checks_aws, checks_loki, checks_prometheus, checks_tempo, services
+from kit.cli import (
+    checks_aws,
+    checks_loki,
+    checks_prometheus,
+    checks_tempo,
+    checks_workloads,
+    services,
+)
 from kit.cli.checks import INFO, UNREACHABLE, Check, exit_code, render
-from kit.cli.kube import Kube, add_target_options, connect, is_fargate
+from kit.cli.errors import KitError
+from kit.cli.kube import CLOUDS, Kube, add_target_options, cloud_of, connect, is_fargate
 from kit.cli.portforward import forward_service
 
 REGION_LABEL = "topology.kubernetes.io/region"
-CLOUDS = ("local", "aks", "eks")  # the stack names `make up` uses, which are also the clouds
 APP_INSIGHTS_HINT = (
     "Application Insights (Logs): AppRequests | where TimeGenerated > ago(30m) "
     "| summarize count() by AppRoleName; Application map: pulumi stack output next_steps"
@@ -59,16 +67,6 @@ def add_parser(commands) -> None:
         cmd.add_argument(f"--{name}-url", help=f"use this {name} URL instead of a port-forward")
     cmd.add_argument("--cluster-name", help="eks: cluster name (default: the stack output)")
     cmd.set_defaults(run=run)
-
-
-def cloud_of(nodes: list) -> str:
-    """From the nodes' providerID: azure:///... (AKS VMSS), aws:///... (EC2/Fargate)."""
-    ids = [n.spec.provider_id or "" for n in nodes]
-    if any(i.startswith("azure://") for i in ids):
-        return "aks"
-    if any(i.startswith("aws://") for i in ids):
-        return "eks"
-    return "local"
 
 
 def gather(kube: Kube, stack: str | None = None, cluster_name: str | None = None) -> ClusterFacts:
@@ -129,6 +127,22 @@ def _aws_checks(facts: ClusterFacts, now: float, session, tempo_trace: str | Non
 def run(args: argparse.Namespace) -> int:
     kube = connect(args)
     facts = gather(kube, args.stack, args.cluster_name)
+    expected = checks_workloads.for_stack(args.stack or facts.cloud)
+    workloads = checks_workloads.checks(kube, expected)
+    try:
+        checks = workloads + _backend_checks(args, kube, facts)
+    except KitError:
+        print(render(workloads))  # a missing workload is often why a backend cannot be reached
+        raise
+    print(render(checks))
+    code = exit_code(checks)
+    unreachable = [c for c in checks if c.status == UNREACHABLE]
+    if unreachable:
+        print(f"verify: {unreachable[0].detail}", file=sys.stderr)
+    return code
+
+
+def _backend_checks(args: argparse.Namespace, kube: Kube, facts: ClusterFacts) -> list[Check]:
     with contextlib.ExitStack() as stack:
 
         def url(name: str, service: services.Service) -> str:
@@ -143,10 +157,4 @@ def run(args: argparse.Namespace) -> int:
             tempo=url("tempo", services.TEMPO),
             loki=url("loki", services.LOKI),
         )
-        checks = run_checks(facts, urls, time.time())
-    print(render(checks))
-    code = exit_code(checks)
-    unreachable = [c for c in checks if c.status == UNREACHABLE]
-    if unreachable:
-        print(f"verify: {unreachable[0].detail}", file=sys.stderr)
-    return code
+        return run_checks(facts, urls, time.time())

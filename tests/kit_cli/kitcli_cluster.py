@@ -69,21 +69,6 @@ def namespace(name: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-def daemon_set(name: str, desired: int, ready: int) -> dict:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": name, "namespace": NS["node"]},
-        "spec": _workload_spec(name),
-        "status": {
-            "currentNumberScheduled": desired,
-            "desiredNumberScheduled": desired,
-            "numberMisscheduled": 0,
-            "numberReady": ready,
-        },
-    }
-
-
 def deployment(name: str, namespace: str, ready: int = 1, env: list | None = None) -> dict:
     spec = _workload_spec(name)
     spec["template"]["spec"]["containers"] = [{"name": "app", "image": "img", "env": env or []}]
@@ -93,6 +78,35 @@ def deployment(name: str, namespace: str, ready: int = 1, env: list | None = Non
         "metadata": {"name": name, "namespace": namespace},
         "spec": spec,
         "status": {"readyReplicas": ready, "replicas": 1},
+    }
+
+
+def workload(kind: str, namespace: str, name: str, ready: int = 1, desired: int = 1) -> dict:
+    """A Deployment, DaemonSet or StatefulSet as the API returns it, with its readiness."""
+    if kind == "DaemonSet":
+        status = {"currentNumberScheduled": desired, "desiredNumberScheduled": desired,
+                  "numberMisscheduled": 0, "numberReady": ready}  # fmt: skip
+    else:
+        status = {"replicas": desired, "readyReplicas": ready}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {**_workload_spec(name), **({} if kind == "DaemonSet" else {"replicas": desired})},
+        "status": status,
+    }
+
+
+def workload_routes(objects: list[dict]) -> dict:
+    """The apps/v1 listings of every kit namespace, holding `objects`."""
+    plural = {"Deployment": "deployments", "DaemonSet": "daemonsets", "StatefulSet": "statefulsets"}
+    return {
+        f"/apis/apps/v1/namespaces/{ns}/{plural[kind]}": listing(
+            kind,
+            [o for o in objects if o["kind"] == kind and o["metadata"]["namespace"] == ns],
+        )
+        for ns in NS.values()
+        for kind in plural
     }
 
 

@@ -13,13 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from kitcli_cluster import (
     NS,
-    daemon_set,
     deployment,
     listing,
     namespace,
     node,
     pod,
     pod_routes,
+    workload,
+    workload_routes,
 )
 from kitcli_fakes import (
     ROOT,
@@ -30,6 +31,7 @@ from kitcli_fakes import (
     write_kubeconfig,
 )
 
+from kit import workloads
 from kit.__main__ import build_parser, main
 from kit.cli.kube import connect
 from kit.cli.portforward import LocalForward, service_pod_port
@@ -102,6 +104,16 @@ def test_cluster_without_the_kit_says_so(tmp_path, capsys):
     assert "the kit is not deployed in context test (no namespace o11y-monitoring)" in err
 
 
+def local_workloads(*missing: str, **ready: int) -> list[dict]:
+    """Every workload the local stack runs, all pods ready, except those named in `missing`
+    (left out) and in `ready` (name=ready pods, of one)."""
+    return [
+        workload(w.kind, w.namespace, w.name, ready=ready.get(w.name, 1))
+        for w in workloads.expected(workloads.StackShape("local"))
+        if w.name not in missing
+    ]
+
+
 def healthy_cluster(**overrides) -> dict:
     nodes = [node("kit-worker", KIND + "kit-worker"), node("kit-worker2", KIND + "kit-worker2")]
     pods = {
@@ -120,12 +132,7 @@ def healthy_cluster(**overrides) -> dict:
         f"/api/v1/namespaces/{NS['monitoring']}": namespace(NS["monitoring"]),
         "/api/v1/nodes": listing("Node", overrides.pop("nodes", nodes)),
         **pod_routes({**pods, **overrides.pop("pods", {})}),
-        f"/apis/apps/v1/namespaces/{NS['node']}/daemonsets/otel-node-agent": daemon_set(
-            "otel-node-agent", 2, 2
-        ),
-        f"/apis/apps/v1/namespaces/{NS['agent']}/deployments/otel-cluster-agent": deployment(
-            "otel-cluster-agent", NS["agent"]
-        ),
+        **workload_routes(overrides.pop("workloads", local_workloads())),
     }
     table.update(overrides.pop("extra", {}))
     return table
@@ -142,7 +149,53 @@ def test_status_healthy(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "o11y-node        otel-node-agent     kit-worker2  1/1" in out
-    assert "All kit pods ready" in out
+    assert "All kit workloads present and their pods ready" in out
+
+
+OPERATOR_HINT = (
+    "missing; prometheus-operator has not created it: check its logs "
+    "(kubectl -n o11y-monitoring logs deploy/kps-operator)"
+)
+
+
+def test_status_names_the_statefulsets_the_operator_never_made(tmp_path, capsys):
+    """The operator never ran: no Prometheus or Alertmanager pod exists, so no pod was unready;
+    status used to say all was well."""
+    made = local_workloads("prometheus-kps-prometheus", "alertmanager-kps-alertmanager")
+    pods = {NS["monitoring"]: [pod("kps-grafana-5d9c7b-x2x9q", NS["monitoring"], "kit-worker2",
+                                   "grafana")]}  # fmt: skip
+    code, _ = run_cli(tmp_path, healthy_cluster(workloads=made, pods=pods), "status")
+    out = capsys.readouterr().out
+    assert code == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("  - ")]
+    assert problems == [
+        f"  - StatefulSet o11y-monitoring/prometheus-kps-prometheus: {OPERATOR_HINT}",
+        f"  - StatefulSet o11y-monitoring/alertmanager-kps-alertmanager: {OPERATOR_HINT}",
+    ]
+    assert "All kit" not in out
+
+
+def test_status_names_missing_and_unready_workloads_with_who_makes_them(tmp_path, capsys):
+    made = local_workloads("kps-operator", "otel-cluster-agent", "loki", **{"kps-grafana": 0})
+    code, _ = run_cli(tmp_path, healthy_cluster(workloads=made), "status")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (
+        "Deployment o11y-monitoring/kps-operator: missing; the Helm release kps has not created "
+        "it: read make up's output for the release and kubectl -n o11y-monitoring get events"
+    ) in out
+    assert "StatefulSet o11y-monitoring/loki: missing; the Helm release loki has not" in out
+    assert "Deployment o11y-agent/otel-cluster-agent: missing; make up has not created it" in out
+    assert "Deployment o11y-monitoring/kps-grafana: 0 of 1 pods ready" in out
+
+
+def test_status_without_the_node_agent_says_so_once(tmp_path, capsys):
+    code, _ = run_cli(tmp_path, healthy_cluster(workloads=local_workloads("otel-node-agent")),
+                      "status")  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "DaemonSet o11y-node/otel-node-agent: missing; make up has not created it" in out
+    assert "has no ready otel-node-agent pod" not in out
 
 
 def test_status_names_every_gap(tmp_path, capsys):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from kitcli_cluster import listing, namespace, node
+from kitcli_cluster import listing, namespace, node, workload, workload_routes
 from kitcli_fakes import (
     ReplayServer,
     closed_port,
@@ -20,6 +20,7 @@ from kitcli_fakes import (
 
 from components import alert_rules
 from components.namespaces import APP
+from kit import workloads
 from kit.__main__ import main
 from kit.cli import verify
 from kit.cli.checks import FAIL, INFO, PASS, UNREACHABLE, exit_code, render
@@ -163,11 +164,20 @@ def test_tempo_http_error_fails_the_check_only(prom):
     assert exit_code(checks) == 1
 
 
-def test_verify_command_end_to_end(prom, tmp_path, capsys):
-    """`python -m kit verify` with the nodes from a (replayed) Kubernetes API and the backends
-    by URL: the table on stdout, exit 0."""
+def local_workloads(*missing: str) -> dict:
+    """The listings of a cluster running every workload of the local stack but `missing`."""
+    return workload_routes(
+        [
+            workload(w.kind, w.namespace, w.name)
+            for w in workloads.expected(workloads.StackShape("local"))
+            if w.name not in missing
+        ]
+    )
+
+
+def kube_api(workload_listings: dict) -> dict:
     fargate = {"eks.amazonaws.com/compute-type": "fargate"}
-    kube = {
+    return {
         "/api/v1/namespaces/o11y-monitoring": namespace("o11y-monitoring"),
         "/api/v1/nodes": listing(
             "Node",
@@ -177,7 +187,13 @@ def test_verify_command_end_to_end(prom, tmp_path, capsys):
                 node(FARGATE_NODE, "aws:///us-east-1a/fargate", labels=fargate),
             ],
         ),
-    }  # no otel-node-agent DaemonSet: the agent's rule groups are not expected
+        **workload_listings,
+    }
+
+
+def verify_local(prom: str, tmp_path, kube: dict) -> int:
+    """`python -m kit verify --stack local` against the replayed `kube` API and every signal
+    present in the backends, given by URL."""
     both = {PARTIAL: "tempo_trace_partial.json", COMPLETE: "tempo_trace_complete.json"}
     with (
         ReplayServer(routes(kube)) as api,
@@ -187,12 +203,46 @@ def test_verify_command_end_to_end(prom, tmp_path, capsys):
         argv = ["verify", "--kubeconfig", str(write_kubeconfig(tmp_path, api.url)),
                 "--prometheus-url", prom, "--tempo-url", tempo.url, "--loki-url", loki.url,
                 "--stack", "local"]  # fmt: skip
-        code = main(argv)
+        return main(argv)
+
+
+def test_verify_command_end_to_end(prom, tmp_path, capsys):
+    """`python -m kit verify` with the nodes and workloads from a (replayed) Kubernetes API and
+    the backends by URL: the table on stdout, exit 0."""
+    # (no read of the otel-node-agent DaemonSet answers: the agent's rule groups are not expected)
+    code = verify_local(prom, tmp_path, kube_api(local_workloads()))
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert out.splitlines()[0].split() == ["CHECK", "RESULT", "DETAIL"]
     assert "prometheus: kubelet metrics per VM node (node agent)  PASS" in out
-    assert out.count("PASS") == 7
+    assert "all 14 Deployments, DaemonSets and StatefulSets present and ready" in out
+    assert out.count("PASS") == 8
+
+
+def test_verify_fails_on_each_workload_the_operator_never_made(prom, tmp_path, capsys):
+    kube = kube_api(local_workloads("prometheus-kps-prometheus", "alertmanager-kps-alertmanager"))
+    code = verify_local(prom, tmp_path, kube)
+    out = capsys.readouterr().out
+    assert code == 1, out
+    failed = [line.split() for line in out.splitlines() if " FAIL " in line]
+    assert [row[:3] for row in failed] == [
+        ["kubernetes:", "StatefulSet", "o11y-monitoring/prometheus-kps-prometheus"],
+        ["kubernetes:", "StatefulSet", "o11y-monitoring/alertmanager-kps-alertmanager"],
+    ]
+    assert out.count("missing; prometheus-operator has not created it: check its logs") == 2
+
+
+def test_verify_shows_what_is_missing_before_a_backend_it_cannot_reach(tmp_path, capsys):
+    """Without Prometheus' StatefulSet the port-forward has nothing to reach: one line on stderr
+    (exit 2), and the table above it says why."""
+    kube = kube_api(local_workloads("prometheus-kps-prometheus"))
+    with ReplayServer(routes(kube)) as api:
+        kubeconfig = str(write_kubeconfig(tmp_path, api.url))
+        code = main(["verify", "--kubeconfig", kubeconfig, "--stack", "local"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "kubernetes: StatefulSet o11y-monitoring/prometheus-kps-prometheus  FAIL" in out
+    assert err.startswith("kit: no Service o11y-monitoring/kps-prometheus")
 
 
 def test_aks_adds_an_application_insights_hint_that_never_fails(prom):
