@@ -198,13 +198,18 @@ def calls(rules: list[Json], namespace: str = "") -> list[Call]:
 
 
 def allowed(api: Api, user: str, call: Call) -> tuple[bool, str]:
-    """The API server's SubjectAccessReview answer for `user` making `call`, and its reason."""
+    """The API server's SubjectAccessReview answer for ServiceAccount `user` (with the groups
+    its token carries) making `call`, and the reason given."""
     review = {
         "apiVersion": "authorization.k8s.io/v1",
         "kind": "SubjectAccessReview",
         "spec": {
             "user": user,
-            "groups": ["system:serviceaccounts", f"system:serviceaccounts:{user.split(':')[2]}"],
+            "groups": [
+                "system:serviceaccounts",
+                f"system:serviceaccounts:{user.split(':')[2]}",
+                "system:authenticated",
+            ],
             "resourceAttributes": call.attributes(),
         },
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from agent import CLUSTER_AGENT, NODE_AGENT, Cloud
+from agent import CLUSTER_AGENT, NODE_AGENT, Cloud, presets
 from agent.cluster_agent import DEFAULT_CLUSTER_RESOURCES, cluster_agent_presets
 from agent.node_agent import node_agent_presets, node_resources
 from agent.preset import Preset, combine
@@ -155,3 +155,25 @@ def test_exemptions_only_cover_what_the_readme_lists():
         documented = upstream.documented_permissions()
         for exemption in upstream.exemptions:
             assert any(exemption.covers(p) for p in documented), (kind, exemption)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"metrics": {"k8s.persistentvolume.status_phase": {"enabled": True}}},
+        {"metadata_exporters": ["some_exporter"]},
+    ],
+    ids=["pv-metric", "metadata-exporters"],
+)
+def test_an_exemption_lapses_when_the_config_would_make_the_call(change):
+    """k8s_cluster watches PersistentVolumes only for their metrics or metadata_exporters: with
+    either, the README's rule is needed again and the kit's preset misses it."""
+    preset = presets.cluster_metrics()
+    receiver = {**preset.receivers["k8s_cluster"], **change}
+    config = {
+        "receivers": {"k8s_cluster": receiver},
+        "service": {"pipelines": {"metrics": {"receivers": ["k8s_cluster"]}}},
+    }
+    assert ("", "persistentvolumes", "list") in compare(preset, config).missing
+    plain = {**config, "receivers": {"k8s_cluster": preset.receivers["k8s_cluster"]}}
+    assert not compare(preset, plain).missing

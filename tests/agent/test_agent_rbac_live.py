@@ -25,9 +25,15 @@ exporters pointed at a loopback OTLP sink, volumes in a temporary folder (host_m
 
 from __future__ import annotations
 
+import json
+import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import yaml
 
 from agent import CLUSTER_AGENT, NODE_AGENT, Cloud
 from kit import offline
@@ -35,10 +41,17 @@ from kit.localcluster import controlplane
 from tests.agent import agent_cluster as ac
 from tests.agent.collector_pods import collector_pods
 from tests.agent.otelcol import (
+    API_SERVER_ENV,
     CollectorPod,
+    collector,
+    in_pod_namespace,
+    mount_volumes,
+    stand_in,
 )
 from tests.agent.test_agent_rbac import comparisons
+from tests.agent.test_node_logs_live import Collector, free_port
 from tests.agent.upstream_rbac import KUBELET_SUBRESOURCES, UNSERVED_GROUPS, Comparison
+from tests.sample_app.otlp_receiver import OtlpReceiver
 
 STACK = "local"
 APP_NAMESPACE = "rbac-shop"
@@ -228,3 +241,192 @@ def test_each_declared_list_and_watch_works_with_the_service_account_token(live)
     }
     absent = {k: v for k, v in expected.items() if v not in seen.get(k, [])}
     assert not absent, absent
+
+
+# --- the collector, as each agent's ServiceAccount ---------------------------------------------
+
+
+def live_config(pod: CollectorPod, sink: str, root: Path) -> tuple[str, dict[str, str], str]:
+    """The pod's config and env with only what cannot run here changed (module docstring),
+    and the OTLP/HTTP address its otlp receiver listens on ("" without one)."""
+    text, _ = stand_in(pod.config)
+    config = json.loads(json.dumps(yaml.safe_load(text)))  # stand-ins share one (aliased) body
+    otlp_http = ""
+    for cid, receiver in config["receivers"].items():
+        for protocol, settings in (receiver.get("protocols") or {}).items():
+            settings["endpoint"] = f"127.0.0.1:{free_port()}"
+            if cid == "otlp" and protocol == "http":
+                otlp_http = settings["endpoint"]
+    for cid, exporter in config["exporters"].items():
+        # OTLP/HTTP to the sink; nothing sends traces, so gRPC goes to a closed port
+        exporter["endpoint"] = sink if cid.startswith("otlp_http") else f"127.0.0.1:{free_port()}"
+    config["extensions"]["health_check"]["endpoint"] = f"127.0.0.1:{free_port()}"
+    reader = config["service"]["telemetry"]["metrics"]["readers"][0]
+    reader["pull"]["exporter"]["prometheus"].update(host="127.0.0.1", port=free_port())
+    text = mount_volumes(yaml.safe_dump(config, sort_keys=False), pod.container, root)
+    text = text.replace(f"root_path: {root}/hostfs", "root_path: /")  # the node's / is ours
+    return text, dict(pod.env), otlp_http
+
+
+@dataclass
+class Running:
+    agent: Collector
+    sink: OtlpReceiver
+    otlp_http: str
+
+    def log(self) -> str:
+        return self.agent.log.read_text()
+
+
+class Agents:
+    """Starts agents' collectors as their ServiceAccounts; stops them all at the end."""
+
+    def __init__(self, live: Live, root: Path) -> None:
+        self.live = live
+        self.root = root
+        self.running: list[Running] = []
+
+    def start(self, workload: str) -> Running:
+        live = self.live
+        pod = live.pods[workload]
+        identity = live.identities[workload]
+        root = Path(tempfile.mkdtemp(dir=self.root, prefix=f"{workload}-"))
+        sink = OtlpReceiver().__enter__()
+        text, env, otlp_http = live_config(pod, sink.endpoint, root / "pod")
+        (root / "relay.yaml").write_text(text)
+        port = live.cluster.server.rsplit(":", 1)[1]
+        env.update(
+            API_SERVER_ENV,
+            KUBERNETES_SERVICE_PORT=port,
+            MY_POD_IP="127.0.0.1",
+            # the node the app's pod runs on; its kubelet is absent (kwok), so refuse fast
+            K8S_NODE_NAME=live.app_pod["spec"]["nodeName"],
+            K8S_NODE_IP="127.0.0.1",
+        )
+        agent = Collector(collector(), root / "relay.yaml", env, root / "collector.log")
+        files = ac.service_account_files(root / "serviceaccount", live.cluster, identity)
+        agent.command = in_pod_namespace(agent.command, pod, root, files)
+        running = Running(agent, sink, otlp_http)
+        self.running.append(running)
+        agent.start()
+        return running
+
+    def stop(self) -> None:
+        for running in self.running:
+            running.agent.stop()
+            running.sink.__exit__(None, None, None)
+
+
+@pytest.fixture
+def agents(live, tmp_path):
+    started = Agents(live, tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def send_log(otlp_http: str, pod_ip: str, seq: int) -> None:
+    """One OTLP/HTTP log record from `pod_ip`, as an app's SDK sends it to the node agent."""
+    body = {
+        "resourceLogs": [
+            {
+                "resource": {
+                    "attributes": [{"key": "k8s.pod.ip", "value": {"stringValue": pod_ip}}]
+                },
+                "scopeLogs": [{"logRecords": [{"body": {"stringValue": f"rbac-live {seq}"}}]}],
+            }
+        ]
+    }
+    request = urllib.request.Request(
+        f"http://{otlp_http}/v1/logs",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5):
+        pass
+
+
+def enriched(running: Running, pod_ip: str) -> dict:
+    """Send a record a second until one comes back with k8s_attributes' pod metadata (the pod
+    informer syncs after start); its resource, or the last one seen."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    seq = 0
+    last: dict = {}
+    while time.monotonic() < deadline:
+        send_log(running.otlp_http, pod_ip, seq)
+        seq += 1
+        for record in running.sink.logs():
+            last = record.resource
+            if "k8s.pod.name" in last:
+                return last
+        time.sleep(1)
+    return last
+
+
+def forbidden(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "forbidden" in line.lower()]
+
+
+def test_the_agents_run_as_their_accounts_unforbidden_and_enrich_from_this_api_server(live, agents):
+    node = agents.start(NODE_AGENT)
+    cluster = agents.start(CLUSTER_AGENT)
+    pod = live.app_pod
+    resource = enriched(node, pod["status"]["podIP"])
+
+    assert resource.get("k8s.pod.name") == pod["metadata"]["name"], (resource, node.log())
+    assert resource["k8s.pod.uid"] == pod["metadata"]["uid"]
+    assert resource["k8s.namespace.name"] == APP_NAMESPACE
+    assert resource["k8s.deployment.name"] == APP
+    assert resource["k8s.node.name"] == pod["spec"]["nodeName"]
+    assert resource["service.name"] == APP  # the pod's app.kubernetes.io/name label
+    for running in (node, cluster):
+        assert running.agent.process.poll() is None, running.log()
+        assert not forbidden(running.log()), running.log()
+
+
+def _without(rules: list[dict], group: str, resource: str) -> list[dict]:
+    """The rules less `resource` of `group` (a rule left with no resource goes)."""
+    out = []
+    for rule in rules:
+        kept = [r for r in rule["resources"] if not (group in rule["apiGroups"] and r == resource)]
+        if kept:
+            out.append({**rule, "resources": kept})
+    return out
+
+
+@pytest.fixture
+def node_role(live):
+    """The node agent's ClusterRole; put back as rendered after the test changes it."""
+    role = live.identities[NODE_AGENT].role("ClusterRole")
+    yield role
+    ac.replace_rules(live.cluster.api, role, role["rules"])
+
+
+def test_without_pods_in_its_cluster_role_the_node_agent_logs_forbidden(live, agents, node_role):
+    """The check can fail: one rule k8s_attributes needs taken out, and the real collector says
+    so, naming the account and the resource."""
+    ac.replace_rules(live.cluster.api, node_role, _without(node_role["rules"], "", "pods"))
+    node = agents.start(NODE_AGENT)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline and not forbidden(node.log()):
+        time.sleep(0.2)
+    lines = forbidden(node.log())
+    assert lines, node.log()
+    user = live.identities[NODE_AGENT].user
+    assert any(user in line and "pods" in line for line in lines), lines
+
+
+def test_k8s_attributes_needs_no_replicasets_or_namespaces_with_the_kits_config(
+    live, agents, node_role
+):
+    """Evidence for the finding in test_agent_rbac.py FINDINGS: without replicasets (and
+    namespaces, which its README asks for but this config starts no informer for) the node
+    agent still enriches, Deployment name included, and nothing is forbidden."""
+    rules = _without(_without(node_role["rules"], "apps", "replicasets"), "", "namespaces")
+    ac.replace_rules(live.cluster.api, node_role, rules)
+    node = agents.start(NODE_AGENT)
+    resource = enriched(node, live.app_pod["status"]["podIP"])
+    assert resource.get("k8s.deployment.name") == APP, (resource, node.log())
+    assert resource["k8s.namespace.name"] == APP_NAMESPACE
+    assert not forbidden(node.log()), node.log()
