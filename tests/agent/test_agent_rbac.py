@@ -96,11 +96,13 @@ def test_the_presets_compared_are_the_ones_the_stack_renders(evaluation, compare
 
 
 def test_every_component_of_both_agents_is_in_the_upstream_table(compared):
+    """A new component needs its upstream RBAC looked up before it ships."""
     unknown = [cid for parts in compared.values() for c in parts for cid in c.unknown]
     assert not unknown, f"look up upstream's RBAC for {unknown} in tests/agent/upstream_rbac.py"
 
 
 def test_no_permission_upstream_documents_for_these_configs_is_missing(compared):
+    """A missing permission shows only as a forbidden error in a running cluster."""
     missing = {
         (workload, ",".join(c.components)): sorted(c.missing)
         for workload, parts in compared.items()

@@ -107,6 +107,7 @@ def live(tmp_path_factory):
 
 
 def test_the_agents_identities_are_on_the_server_as_rendered(live):
+    """What the reviews below judge is the rendered RBAC, unchanged by the API server."""
     api = live.cluster.api
     for identity in live.identities.values():
         for obj in identity.objects:
@@ -138,6 +139,8 @@ def _declared_calls(live: Live, workload: str) -> dict[str, list[ac.Call]]:
 
 
 def test_every_call_each_preset_declares_is_allowed_for_its_service_account(live):
+    """Each preset's own rules, as calls, are granted to the account through the rendered
+    bindings (a wrong subject, role name or namespace would deny them)."""
     api = live.cluster.api
     denied = []
     reviewed = 0
