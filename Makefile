@@ -147,6 +147,8 @@ kube-score:
 
 # Tests render the pinned charts from ../shared/charts (CI clones the repo next to shared/);
 # without Go, the collector and Pod Security tests skip with one line (CI has Go: they run).
+# tests/agent/test_agent_rbac_live.py also needs the local control plane (`make e2e-tools`,
+# which .ci/run builds first); without it, it skips with one line.
 TEST_CHART_CACHE ?= $(abspath $(CURDIR)/../shared/charts)
 test: venv app-venv crd-validate policy-venv otelcol helm psa kube-score
 	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest

@@ -27,7 +27,8 @@ DEFAULT_CLUSTER_RESOURCES = Resources(cpu="200m", memory="512Mi")
 STATE_SIZE_LIMIT = "1Gi"
 
 
-def cluster_agent_preset(backends: Backends, cloud: Cloud, resources: Resources) -> Preset:
+def cluster_agent_presets(backends: Backends, cloud: Cloud, resources: Resources) -> list[Preset]:
+    """The cluster agent's presets one by one (see node_agent_presets)."""
     parts = [
         presets.base(resources),
         presets.persistent_state({"emptyDir": {"sizeLimit": STATE_SIZE_LIMIT}}),
@@ -42,7 +43,11 @@ def cluster_agent_preset(backends: Backends, cloud: Cloud, resources: Resources)
             exporters.cloudwatch_logs("events", aws, aws.events_log_group, "o11y-kit-events"),
             exporters.node_ready_metric(aws),
         ]
-    return combine(parts)
+    return parts
+
+
+def cluster_agent_preset(backends: Backends, cloud: Cloud, resources: Resources) -> Preset:
+    return combine(cluster_agent_presets(backends, cloud, resources))
 
 
 def cluster_agent_config(backends: Backends, cloud: Cloud, resources: Resources) -> Json:

@@ -51,9 +51,11 @@ def node_resources(cloud: Cloud) -> Resources:
     return EKS_NODE_RESOURCES if Cloud(cloud) is Cloud.EKS else DEFAULT_NODE_RESOURCES
 
 
-def node_agent_preset(
+def node_agent_presets(
     namespace: str, backends: Backends, cloud: Cloud, resources: Resources
-) -> Preset:
+) -> list[Preset]:
+    """The node agent's presets one by one: each pairs its components with the RBAC they need
+    (tests/agent/test_agent_rbac_live.py checks each pair)."""
     parts = [
         presets.base(resources),
         # hostPath, so checkpoints and queues outlive the pod (rollouts, evictions, OOM kills).
@@ -86,7 +88,13 @@ def node_agent_preset(
             ),
             presets.container_insights(aws),
         ]
-    return combine(parts)
+    return parts
+
+
+def node_agent_preset(
+    namespace: str, backends: Backends, cloud: Cloud, resources: Resources
+) -> Preset:
+    return combine(node_agent_presets(namespace, backends, cloud, resources))
 
 
 def node_agent_config(

@@ -223,8 +223,11 @@ def _unshare() -> list[str] | None:
     return command if ok else None
 
 
-def in_pod_namespace(command: list[str], pod: CollectorPod, tmp: Path) -> list[str]:
-    """`command` with the pod's service-account files in place, when the pod mounts them."""
+def in_pod_namespace(
+    command: list[str], pod: CollectorPod, tmp: Path, files: Path | None = None
+) -> list[str]:
+    """`command` with the pod's service-account files in place, when the pod mounts them:
+    `files` (a real token and CA), or a throwaway set no API server accepts."""
     if not pod.service_account_token:
         return command
     unshare = _unshare()
@@ -233,7 +236,7 @@ def in_pod_namespace(command: list[str], pod: CollectorPod, tmp: Path) -> list[s
         "a private mount namespace (for the pod's service-account files)",
         "run the tests as root, or allow unprivileged user namespaces (`unshare -rm true`)",
     )
-    files = service_account_files(tmp / "serviceaccount", pod.namespace)
+    files = files or service_account_files(tmp / "serviceaccount", pod.namespace)
     script = ["sh", "-c", _WITH_SA_FILES, "sh", str(files), SA_DIR]
     return [*unshare, *script, *command]
 
