@@ -194,7 +194,8 @@ up: policy-venv
 
 # eks: EKS may recreate the control-plane log group after the cluster is gone; removed after
 # destroy and, if it came back later, before the next up, unless the stack's state holds it
-# (kit/eks_leftovers.py).
+# (kit/eks_leftovers.py). After destroy, kit/crd_leftovers.py says (never deletes) which
+# prometheus-operator CRDs stay in the cluster and whether deleting them is safe.
 # Without a terminal (CI, scripts) pass YES=1: Pulumi then proceeds without asking (--yes).
 # PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl" (with PULUMI_DEBUG_COMMANDS=true).
 up destroy: stack-file pulumi-cli venv
@@ -203,6 +204,7 @@ up destroy: stack-file pulumi-cli venv
 	$(if $(filter up,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
 	$(PULUMI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
 	$(if $(filter destroy,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
+	$(if $(filter destroy,$@),$(PY) -m kit.crd_leftovers --stack $(STACK))
 
 # ---- The real `pulumi up` tier (tests/e2e, `make e2e`) --------------------------------------
 # Every tool is built from its Go module, pinned by the go.mod/go.sum of its wrapper module in
