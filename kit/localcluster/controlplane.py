@@ -309,10 +309,10 @@ def _up(d: Path, bin_dir: Path, state: Path) -> Cluster:
                 "--manage-all-nodes=false",
                 "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                 f"--cidr={POD_CIDR}",
-        # Node Leases renewed every 10 s, as a kubelet's default nodeLeaseDurationSeconds does;
-        # without them kwok only patches node status about once a minute, past the controller
-        # manager's 50 s grace, and every node flaps NotReady (its pods then stay not Ready).
-        "--node-lease-duration-seconds=40",
+                # Node Leases renewed every 10 s, as a kubelet's default nodeLeaseDurationSeconds
+                # does; without them kwok patches node status about once a minute, past the
+                # controller manager's 50 s grace: nodes flap NotReady, their pods stay not Ready.
+                "--node-lease-duration-seconds=40",
                 f"--server-address=127.0.0.1:{free_port()}",
             ],
             logs,

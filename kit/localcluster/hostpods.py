@@ -4,19 +4,23 @@ prometheus-operator, which turns the kit's Prometheus and Alertmanager into Stat
 kwok marks every pod Running without running it. For each Running pod whose image is the
 prometheus-operator, this supervisor starts the real binary (built at the chart's version) with
 the pod's own arguments and environment, authenticated as the pod's ServiceAccount with a token
-bound to the pod (TokenRequest), so the chart's RBAC is what it runs with. It stops the process
-when the pod goes away, as a kubelet would. Only the pod's web listener changes: it serves plain
-HTTP on a loopback port, since the certificate it mounts exists only inside the pod.
+bound to the pod (TokenRequest), so the chart's RBAC is what it runs with. The operator takes
+its credentials as in a pod (client-go's in-cluster config): the token, CA and namespace files
+appear at the projected path in a private mount namespace of its own, so the host's /var/run is
+untouched. It stops the process when the pod goes away, as a kubelet would. Only the pod's web
+listener changes: it serves plain HTTP on a loopback port, since the certificate it mounts exists
+only inside the pod.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
-
-import yaml
+from urllib.parse import urlparse
 
 from kit.localcluster import processes
 from kit.localcluster.api import Api, ApiError
@@ -24,6 +28,11 @@ from kit.localcluster.api import Api, ApiError
 # image repository (without registry and tag) -> binary in the e2e bin folder
 HOST_BINARIES = {"prometheus-operator/prometheus-operator": "operator"}
 TOKEN_SECONDS = 3600 * 6
+SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+# In the private mount namespace: a tmpfs over /var/run holding the pod's projected files.
+_WITH_SA_FILES = (
+    'mount -t tmpfs tmpfs /var/run && mkdir -p "$2" && cp "$1"/* "$2"/ && shift 2 && exec "$@"'
+)
 
 
 def image_repository(image: str) -> str:
@@ -37,18 +46,24 @@ def image_repository(image: str) -> str:
     return "/".join(parts)
 
 
-def host_args(args: list[str], listen_port: int, kubeconfig: Path) -> list[str]:
+def host_args(args: list[str], listen_port: int) -> list[str]:
     """The pod's arguments with its web listener moved to plain HTTP on loopback."""
     kept = [a for a in args if not a.startswith("--web.")]
-    return [
-        *kept,
-        "--web.enable-tls=false",
-        f"--web.listen-address=127.0.0.1:{listen_port}",
-        f"--kubeconfig={kubeconfig}",
-    ]
+    return [*kept, "--web.enable-tls=false", f"--web.listen-address=127.0.0.1:{listen_port}"]
 
 
-def pod_kubeconfig(api: Api, pod: dict, folder: Path) -> Path:
+def unshare() -> list[str] | None:
+    """How to enter a private mount namespace here (root, or a user namespace), or None."""
+    command = ["unshare", "--mount"] + ([] if os.geteuid() == 0 else ["--map-root-user"])
+    try:
+        ok = subprocess.run([*command, "true"], capture_output=True, timeout=10).returncode == 0
+    except FileNotFoundError:
+        ok = False
+    return command if ok else None
+
+
+def service_account_files(api: Api, pod: dict, folder: Path) -> Path:
+    """token (bound to the pod), ca.crt and namespace, as the kubelet projects them."""
     ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
     sa = pod["spec"].get("serviceAccountName") or "default"
     token = api.create(
@@ -67,28 +82,19 @@ def pod_kubeconfig(api: Api, pod: dict, folder: Path) -> Path:
             },
         },
     )["status"]["token"]
-    path = folder / f"{ns}.{name}.kubeconfig"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [
-                    {
-                        "name": "local",
-                        "cluster": {"server": api.server, "certificate-authority": api.ca},
-                    }
-                ],
-                "users": [{"name": sa, "user": {"token": token}}],
-                "contexts": [
-                    {"name": "pod", "context": {"cluster": "local", "user": sa, "namespace": ns}}
-                ],
-                "current-context": "pod",
-            }
-        )
-    )
-    path.chmod(0o600)
-    return path
+    files = folder / f"{ns}.{name}"
+    files.mkdir(mode=0o700, exist_ok=True)
+    (files / "token").write_text(token)
+    (files / "ca.crt").write_text(Path(api.ca).read_text())
+    (files / "namespace").write_text(ns)
+    return files
+
+
+def pod_command(
+    binary: Path, container: dict, files: Path, listen_port: int, mount_ns: list[str]
+) -> list[str]:
+    script = ["sh", "-c", _WITH_SA_FILES, "sh", str(files), SA_DIR]
+    return [*mount_ns, *script, str(binary), *host_args(container.get("args", []), listen_port)]
 
 
 def wanted(pod: dict) -> tuple[dict, str] | None:
@@ -109,6 +115,18 @@ def supervise(state: Path, bin_dir: Path, every: float = 1.0) -> None:
     running: dict[str, processes.Started] = {}
     from kit.localcluster.controlplane import free_port
 
+    mount_ns = unshare()
+    if mount_ns is None:
+        print(
+            "cannot enter a private mount namespace (unshare --mount): run as root or allow "
+            "unprivileged user namespaces; pods are not run on the host",
+            flush=True,
+        )
+    server = urlparse(api.server)
+    in_cluster = {
+        "KUBERNETES_SERVICE_HOST": server.hostname,
+        "KUBERNETES_SERVICE_PORT": str(server.port),
+    }
     while state.exists():
         try:
             pods = api.get("/api/v1/pods")["items"]
@@ -124,12 +142,16 @@ def supervise(state: Path, bin_dir: Path, every: float = 1.0) -> None:
             seen.add(uid)
             if uid in running and processes.alive(running[uid]):
                 continue
+            if mount_ns is None:
+                continue
             container, binary = hit
             env = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
-            kc = pod_kubeconfig(api, pod, folder)
-            argv = [str(bin_dir / binary), *host_args(container.get("args", []), free_port(), kc)]
+            files = service_account_files(api, pod, folder)
+            argv = pod_command(bin_dir / binary, container, files, free_port(), mount_ns)
             name = f"{pod['metadata']['namespace']}.{pod['metadata']['name']}"
-            running[uid] = processes.start(name, argv, Path(doc["dir"]) / "logs", env)
+            running[uid] = processes.start(
+                name, argv, Path(doc["dir"]) / "logs", {**env, **in_cluster}
+            )
             print(f"started {binary} for pod {name} (pid {running[uid].pid})", flush=True)
         for uid in [u for u in running if u not in seen]:
             processes.stop(running.pop(uid))

@@ -4,6 +4,8 @@ built from source (make e2e-tools), and a copy of the project deployed with them
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from kit.localcluster import controlplane
@@ -20,6 +22,8 @@ def cluster(tmp_path_factory):
     state = base / "cluster.json"
     running = controlplane.up(base=base, state=state)
     yield running
+    # the logs outlive the cluster's folder, in pytest's kept temporary folders
+    shutil.copytree(running.dir / "logs", base / "logs", dirs_exist_ok=True)
     controlplane.down(state)
 
 

@@ -14,6 +14,7 @@ class EventLog:
     started: dict[str, float] = field(default_factory=dict)  # urn -> first step event
     finished: dict[str, float] = field(default_factory=dict)  # urn -> outputs or failure
     ops: dict[str, str] = field(default_factory=dict)  # urn -> op of its step
+    changed_inputs: dict[str, set[str]] = field(default_factory=dict)  # urn -> keys that differ
     first: float = 0.0
     last: float = 0.0
     summary: dict = field(default_factory=dict)
@@ -38,6 +39,11 @@ class EventLog:
                 if key == "resourcePreEvent":
                     log.started.setdefault(urn, ts)
                     log.ops[urn] = meta["op"]
+                    old = (meta.get("old") or {}).get("inputs") or {}
+                    new = (meta.get("new") or {}).get("inputs") or {}
+                    log.changed_inputs[urn] = {
+                        k for k in old.keys() | new.keys() if old.get(k) != new.get(k)
+                    }
                 else:
                     log.finished[urn] = ts
             if "summaryEvent" in event:

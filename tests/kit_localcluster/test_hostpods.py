@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kit.localcluster import hostpods
@@ -51,10 +49,9 @@ def test_the_pods_own_arguments_are_kept_but_its_web_listener_moves_to_loopback(
         "--web.listen-address=:10250",
         "--web.tls-min-version=VersionTLS13",
     ]
-    got = hostpods.host_args(args, 4321, Path("/k/config"))
+    got = hostpods.host_args(args, 4321)
     assert got == [
         "--kubelet-service=o11y-monitoring/kps-kubelet",
         "--web.enable-tls=false",
         "--web.listen-address=127.0.0.1:4321",
-        "--kubeconfig=/k/config",
     ]
