@@ -10,7 +10,6 @@ The tests run in file order and share one cluster and one project copy.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -26,6 +25,7 @@ OPERATOR_MADE = (
 )
 MONITORING_NS = "o11y-monitoring"
 WEBHOOK_URL = "https://hooks.example.org/services/o11y-kit/e2e-Zq81token"
+WEBHOOK_OVERRIDES = {"alertReceiver": "webhook", "alertWebhookUrl": WEBHOOK_URL}
 ROLLOUT_TIMEOUT = 180
 RUN: dict = {}
 pytestmark = pytest.mark.e2e
@@ -207,8 +207,7 @@ def test_up_from_scratch_with_the_webhook_receiver_and_its_secret_url(project):
     events = _up(project, "up_webhook")
     assert [w for w in events.warnings() if "PodSecurity" in w] == []
     _rolled_out(project)
-    overrides = {"alertReceiver": "webhook", "alertWebhookUrl": WEBHOOK_URL}
-    planned = expected.planned_objects(STACK, overrides)
+    planned = expected.planned_objects(STACK, WEBHOOK_OVERRIDES)
     api = project.cluster.api
     assert kube.missing_objects(api, kube.Discovery(api), planned) == []
     RUN["planned_webhook"] = planned
@@ -229,21 +228,30 @@ def test_destroy_after_the_webhook_cycle_leaves_nothing(project):
 
 
 def test_report_timings(project, capsys):
-    """Figures for the closing note and docs: wall times, counts, slowest resources."""
+    """Figures for the docs: wall times, counts, the slowest resources, and the critical path
+    (the dependency chain the measured durations make longest; tests/e2e/timing.py)."""
+    from kit import offline
+    from tests.e2e.timing import critical_path
+
     lines = []
-    for name in ("up", "up_webhook"):
-        ev: EventLog = RUN.get(name)
-        if ev:
-            durations = sorted(ev.durations().items(), key=lambda kv: -kv[1])
-            lines.append(
-                f"{name}: {RUN[name + '_wall']:.1f} s wall (make), engine {ev.wall:.1f} s, "
-                f"{len(ev.finished)} resources; slowest:"
-            )
-            lines += [f"  {d:6.1f} s  {urn.split('::')[-1]}" for urn, d in durations[:6]]
+    for name, overrides in (("up", None), ("up_webhook", WEBHOOK_OVERRIDES)):
+        ev: EventLog | None = RUN.get(name)
+        if not ev:
+            continue
+        evaluation = offline.evaluate(STACK, overrides)
+        custom = {r.urn for r in evaluation.resources if r.custom}
+        durations = {u: d for u, d in ev.durations().items() if u in custom}
+        seconds, chain = critical_path(evaluation, durations)
+        lines.append(
+            f"{name}: {RUN[name + '_wall']:.1f} s wall (make up), engine {ev.wall:.0f} s, "
+            f"{len(ev.finished)} resources; critical path {seconds:.0f} s: "
+            + " -> ".join(f"{u.split('::')[-1]} {durations[u]:.0f} s" for u in chain)
+        )
+        slowest = sorted(durations.items(), key=lambda kv: -kv[1])[:5]
+        lines += [f"    {d:4.0f} s  {urn.split('::')[-1]}" for urn, d in slowest]
     if "destroy" in RUN:
         lines.append(
             f"destroy: {RUN['destroy_wall']:.1f} s wall, {len(RUN['destroy'].finished)} resources"
         )
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-    Path(project.dir.parent / "timings.txt").write_text("\n".join(lines) + "\n")
