@@ -106,6 +106,9 @@ def test_every_workload_rolls_out_including_the_operators(project):
     # the real operator, run on the host for its pod (kit/localcluster/hostpods.py), had no error
     (log,) = (project.cluster.dir / "logs").glob(f"{MONITORING_NS}.{KPS_RELEASE}-operator-*.log")
     assert [line for line in log.read_text().splitlines() if "level=error" in line] == []
+    # and the kit's own status command sees every workload the stack has
+    status = project.run("venv/bin/python", "-m", "kit", "status", "--stack", STACK)
+    assert "All kit workloads present and their pods ready" in status.stdout
 
 
 def test_the_operators_admission_webhooks_fail_open(project):
@@ -195,8 +198,10 @@ def test_a_config_change_touches_only_what_it_should(project):
 def test_destroy_leaves_nothing_of_the_kit(project):
     log = project.dir / "destroy.jsonl"
     started = time.monotonic()
-    project.make("destroy", f"PULUMI_ARGS=--event-log {log}")
+    done = project.make("destroy", f"PULUMI_ARGS=--event-log {log}")
     RUN["destroy_wall"] = time.monotonic() - started
+    # what stays is said, not hidden: the prometheus-operator CRDs (kit/crd_leftovers.py)
+    assert "10 monitoring.coreos.com CRDs stay" in done.stdout + done.stderr
     RUN["destroy"] = EventLog.read(log)
     _assert_nothing_left(project, RUN["planned"])
 
