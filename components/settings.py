@@ -8,6 +8,7 @@ and what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import ipaddress
 import json
@@ -163,15 +164,41 @@ def load_config() -> KitConfig:
         for key in SECRET_KEYS
         if raw.get(key) and not runtime_config.is_config_secret(f"{PROJECT}:{key}")
     ]
-    return parse_config(
-        raw,
-        pulumi.get_stack(),
-        declared,
-        unknown,
-        in_clear,
-        foreign,
-        chart_cache=os.environ.get(versions.CHART_CACHE_ENV) or None,
-    )
+    try:
+        config = parse_config(raw, pulumi.get_stack(), declared, unknown, in_clear, foreign)
+        cache = chart_cache_folder(os.environ.get(versions.CHART_CACHE_ENV) or None)
+    except (ConfigError, ChartCacheError) as err:
+        # The language host prints a pulumi.RunError's message alone, without a traceback
+        # (pulumi-language-python-exec); any other exception comes with the program's stack.
+        raise shown_as_run_error(err) from None
+    return dataclasses.replace(config, chart_cache=cache)
+
+
+class ChartCacheError(ValueError):
+    """KIT_CHART_CACHE is set but lacks a pinned chart package: one line saying how to fix it."""
+
+
+def chart_cache_folder(folder: str | None) -> str | None:
+    """The chart cache as an absolute folder holding every pinned package, None when unset."""
+    if not folder:
+        return None
+    path = Path(folder).expanduser().resolve()
+    problem = versions.cache_problem(path)
+    if problem:
+        raise ChartCacheError(problem)
+    return str(path)
+
+
+def shown_as_run_error(err: Exception) -> Exception:
+    """`err` as an instance of its own class and of pulumi.RunError, message and fields kept."""
+    import pulumi
+
+    shown = type(type(err).__name__, (type(err), pulumi.RunError), {})
+    shown.__module__ = type(err).__module__
+    copy = shown.__new__(shown)
+    copy.__dict__.update(err.__dict__)
+    copy.args = err.args
+    return copy
 
 
 def parse_config(
@@ -181,7 +208,6 @@ def parse_config(
     unknown_keys: list[str] | tuple[str, ...] = (),
     secrets_in_clear: list[str] | tuple[str, ...] = (),
     foreign_keys: list[str] | tuple[str, ...] = (),
-    chart_cache: str | None = None,
 ) -> KitConfig:
     """Turn raw config values (strings as Pulumi hands them over) into a KitConfig.
 
@@ -210,7 +236,6 @@ def parse_config(
                 values[key] = None  # reported; the rules across keys skip it
     _cross_key_rules(_Parsed(values), problems)
     _unused_vm_sizes(raw, values, declared, problems)
-    cache = _chart_cache(chart_cache, problems)
     if problems:
         raise ConfigError(stack, problems)
     cloud = values["cloud"]
@@ -243,23 +268,7 @@ def parse_config(
         ),
         log_retention_days=values["logRetentionDays"],
         log_daily_cap_gb=values["logDailyCapGb"],
-        chart_cache=cache,
     )
-
-
-def _chart_cache(folder: str | None, problems: list[str]) -> str | None:
-    """The chart cache as an absolute folder holding every pinned package, or a problem line."""
-    if not folder:
-        return None
-    path = Path(folder).expanduser().resolve()
-    missing = [c.package for c in versions.CHARTS if not (path / c.package).is_file()]
-    if missing:
-        problems.append(
-            f"{versions.CHART_CACHE_ENV}={folder}: {', '.join(missing)} not there; fill it with "
-            f"`make charts`, or unset {versions.CHART_CACHE_ENV} to pull the charts from their "
-            "repositories."
-        )
-    return str(path)
 
 
 def declared_value(key: str, raw: Any, declared: Mapping[str, Declaration] | None = None) -> Any:

@@ -5,7 +5,9 @@ hashes); everything that runs in the cluster or in a cloud is pinned here, so an
 one-line change that the tests and `python -m kit plan` then check.
 """
 
+import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 # OpenTelemetry Collector, contrib distribution (the only upstream build with the Azure and AWS
 # exporters and awscontainerinsightreceiver). The agent owns its version, together with the
@@ -56,6 +58,11 @@ class Chart:
         """The file `helm pull` saves this version as: what a chart cache holds."""
         return f"{self.name}-{self.version}.tgz"
 
+    def pull_args(self, cache: Path) -> list[str]:
+        """`helm pull` of the pinned version from the chart's repository into `cache`."""
+        return ["pull", self.name, "--repo", self.repository, "--version", self.version,
+                "--destination", str(cache)]  # fmt: skip
+
 
 # prometheus-community/helm-charts @ cf408a2 (2026-08-22): Prometheus Operator v0.93.1, Grafana
 # chart 12.11.1 (Grafana 13.2.0), kube-state-metrics 8.4.0, node-exporter 4.56.1.
@@ -71,6 +78,20 @@ CHARTS = (KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, TEMPO_CHART)
 # A folder of chart packages (`make charts` fills it): when set, the program installs these very
 # packages, the ones `python -m kit plan` rendered and checked, instead of pulling them again.
 CHART_CACHE_ENV = "KIT_CHART_CACHE"
+
+
+def cache_problem(cache: Path, charts: tuple[Chart, ...] | list[Chart] = CHARTS) -> str | None:
+    """One line naming every package of `charts` missing from `cache` and how to fetch each."""
+    missing = [c for c in charts if not (cache / c.package).is_file()]
+    if not missing:
+        return None
+    pulls = "; ".join(f"`{shlex.join(['helm', *c.pull_args(cache)])}`" for c in missing)
+    return (
+        f"not in the chart cache {cache}: {', '.join(c.package for c in missing)}; fetch them "
+        f"with `make charts` ({pulls}), or offline copy them there / point {CHART_CACHE_ENV} at "
+        "a folder that has them"
+    )
+
 
 # The official Python image the sample app runs on, both ways: as the base of sample-app/Dockerfile
 # and, with the app's source in a ConfigMap, as the image of its pods (no build, no registry push).

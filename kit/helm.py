@@ -70,15 +70,9 @@ def package_name(chart: versions.Chart) -> str:
 
 def require_cached(charts: list[versions.Chart]) -> None:
     """One line naming every chart missing from the cache and how to fetch each."""
-    cache = chart_cache()
-    missing = [c for c in charts if not (cache / package_name(c)).is_file()]
-    if missing:
-        raise HelmToolError(
-            f"not in the chart cache {cache}: {', '.join(package_name(c) for c in missing)}; "
-            "fetch them with `make charts` ("
-            + "; ".join(f"`{pull_command(c, cache)}`" for c in missing)
-            + "), or offline copy them there / point KIT_CHART_CACHE at a folder that has them"
-        )
+    problem = versions.cache_problem(chart_cache(), charts)
+    if problem:
+        raise HelmToolError(problem)
 
 
 def pull_command(chart: versions.Chart, cache: Path) -> str:
@@ -86,9 +80,7 @@ def pull_command(chart: versions.Chart, cache: Path) -> str:
 
 
 def pull_args(chart: versions.Chart, cache: Path) -> list[str]:
-    """`helm pull` of the pinned version from the chart's repository into the cache."""
-    return ["pull", chart.name, "--repo", chart.repository, "--version", chart.version,
-            "--destination", str(cache)]  # fmt: skip
+    return chart.pull_args(cache)
 
 
 def install() -> Path:

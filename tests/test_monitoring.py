@@ -11,7 +11,7 @@ import pytest
 from helpers import STACK_NAMES
 
 from components import versions
-from components.settings import ConfigError, parse_config
+from components.settings import ChartCacheError, chart_cache_folder
 from kit.offline import Secret
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -47,12 +47,12 @@ def test_without_a_chart_cache_the_charts_come_from_their_repositories(evaluate,
         assert release["repositoryOpts"] == {"repo": chart.repository}
 
 
-def test_a_chart_cache_without_the_pinned_packages_fails_before_any_resource(tmp_path):
+def test_a_chart_cache_without_the_pinned_packages_is_one_line(tmp_path):
     (tmp_path / versions.LOKI_CHART.package).write_bytes(b"")
-    with pytest.raises(ConfigError) as err:
-        parse_config({"cloud": "local"}, "local", chart_cache=str(tmp_path))
-    (line,) = err.value.problems
-    assert line.startswith(f"KIT_CHART_CACHE={tmp_path}: ")
+    with pytest.raises(ChartCacheError) as err:
+        chart_cache_folder(str(tmp_path))
+    (line,) = str(err.value).splitlines()
+    assert line.startswith(f"not in the chart cache {tmp_path}: ")
     assert versions.KUBE_PROMETHEUS_STACK_CHART.package in line
     assert versions.TEMPO_CHART.package in line
     assert versions.LOKI_CHART.package not in line

@@ -221,3 +221,16 @@ def test_alertmanager_may_mail_alert_emails_on_local():
     )
     assert config.alerting.emails == ("ops@example.com",)
     assert "pw" not in repr(config)
+
+
+def test_under_the_engine_a_config_error_is_a_run_error_shown_without_traceback():
+    """pulumi-language-python-exec logs a pulumi.RunError's message alone; anything else
+    comes with the program's stack trace."""
+    import pulumi
+
+    from components.settings import shown_as_run_error
+
+    err = ConfigError("local", ["loadRps = 999: allowed range is 0-50."])
+    shown = shown_as_run_error(err)
+    assert isinstance(shown, pulumi.RunError) and isinstance(shown, ConfigError)
+    assert str(shown) == str(err) and shown.problems == err.problems

@@ -84,6 +84,20 @@ def _describe(objects: list[dict]) -> list[str]:
     ]
 
 
+def test_a_bad_config_value_is_one_line_and_creates_nothing(project):
+    project.pulumi("stack", "select", STACK, "--create")
+    project.config_set("loadRps", "999")
+    try:
+        done = project.pulumi("preview", "--stack", STACK, check=False)
+    finally:
+        project.pulumi("config", "rm", "--stack", STACK, "loadRps")
+    shown = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "loadRps = 999: allowed range is 0-50." in shown
+    assert "Traceback" not in shown
+    assert project.state()["deployment"].get("resources", []) == []
+
+
 def test_up_creates_the_local_stack_without_warnings(project):
     RUN["kube_system_before"] = kube.names_in(project.cluster.api, "kube-system")
     events = _up(project, "up")
