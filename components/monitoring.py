@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from agent.labels import kit_labels
 from agent.quantities import gomemlimit
 from components import chart_security, options, versions
 from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
 from components.generated_password import GeneratedPassword
-from components.labels import kit_labels
 from components.monitoring_content import MonitoringContent, MonitoringContentArgs
 from components.settings import AlertingConfig, KitConfig
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from agent.labels import kit_labels
 from components import versions
-from components.labels import kit_labels
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import pulumi
 
 import agent
+from agent.labels import FARGATE_LABEL
 from components import k8s_objects, options
 from components.cluster.base import KitCluster
-from components.labels import FARGATE_LABEL
 from components.netpol import (
     KUBELET_PORT,
     Json,

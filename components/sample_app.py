@@ -15,10 +15,10 @@ from typing import Any
 import pulumi
 
 import agent
+from agent.labels import FARGATE_LABEL, kit_labels
 from components import k8s_objects, options, versions
 from components.agent import node_otlp_http_url
 from components.cluster.base import KitCluster
-from components.labels import FARGATE_LABEL, kit_labels
 from components.netpol import NAME, baseline, block, egress, for_pods, ingress, named, policy
 from components.network_policies import OTLP_GRPC, OTLP_HTTP, node_agent_peers
 from components.settings import KitConfig

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kubernetes.client.exceptions import ApiException
 
-from components.labels import kit_labels
+from agent.labels import kit_labels
 from components.namespaces import APP
 from components.versions import SAMPLE_APP_PYTHON_IMAGE
 from kit.cli.kube import Kube

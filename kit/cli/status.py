@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from agent.k8s import CONTAINER_NAME as COLLECTOR_CONTAINER
+from agent.labels import FARGATE_LABEL
 from agent.node_agent import NODE_AGENT
-from components.labels import FARGATE_LABEL
 from components.namespaces import APP, NODE
 from kit.cli import checks_workloads
 from kit.cli.kube import (
