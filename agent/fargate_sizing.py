@@ -8,11 +8,14 @@ table that fits both. GB in that table are GiB-based (0.5 GB = 512 MiB, as in EC
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from agent.quantities import MIB, cpu_millicores, memory_bytes
+from kubernetes.utils import parse_quantity
+
+from agent.quantities import MIB
 
 FARGATE_OVERHEAD_MIB = 256
 
@@ -63,11 +66,11 @@ class PodRequest:
 def pod_request(containers: Iterable[dict], init_containers: Iterable[dict] = ()) -> PodRequest:
     """Per resource: max(largest init container, sum of containers), from requests."""
 
-    def cpu(c: dict) -> int:
-        return cpu_millicores(c["resources"]["requests"]["cpu"])
+    def cpu(c: dict) -> int:  # millicores, each container's rounded up as the scheduler does
+        return math.ceil(parse_quantity(c["resources"]["requests"]["cpu"]) * 1000)
 
     def mem(c: dict) -> Decimal:
-        return Decimal(memory_bytes(c["resources"]["requests"]["memory"])) / MIB
+        return parse_quantity(c["resources"]["requests"]["memory"]) / MIB
 
     containers, init_containers = list(containers), list(init_containers)
     return PodRequest(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from agent.backends import Resources
 from agent.collector_config import config_checksum
+from agent.labels import kit_labels
 from agent.preset import Json, Preset
 from agent.presets import HEALTH_PORT
-from components.labels import kit_labels
 
 CONFIG_KEY = "relay.yaml"
 CONFIG_DIR = "/conf"

@@ -1,33 +1,17 @@
-"""Kubernetes resource quantities as numbers, for GOMEMLIMIT and Fargate sizing."""
+"""GOMEMLIMIT for a container's memory limit: kubernetes.utils.parse_quantity reads quantities
+everywhere in the kit, and this is the one step it does not do (a Go value derived from one)."""
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
 
-_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
-_DECIMAL = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+from kubernetes.utils import parse_quantity
+
 MIB = 2**20
 
 
-def memory_bytes(quantity: str) -> int:
-    """Bytes in a memory quantity such as "256Mi", "1G" or "134217728"."""
-    for suffixes in (_BINARY, _DECIMAL):
-        for suffix, factor in suffixes.items():
-            if quantity.endswith(suffix):
-                return int(Decimal(quantity.removesuffix(suffix)) * factor)
-    return int(Decimal(quantity))
-
-
-def cpu_millicores(quantity: str) -> int:
-    """Millicores in a CPU quantity such as "100m", "0.25" or "1" (rounded up, as the
-    scheduler does)."""
-    if quantity.endswith("m"):
-        return int(quantity.removesuffix("m"))
-    return math.ceil(Decimal(quantity) * 1000)
-
-
-def gomemlimit(memory_limit: str, fraction: float = 0.8) -> str:
+def gomemlimit(memory_limit: str, fraction: Decimal = Decimal("0.8")) -> str:
     """GOMEMLIMIT for a container limit: 80 % leaves the Go runtime headroom to collect
     garbage before the kernel's OOM killer acts (collector and chart convention)."""
-    return f"{math.floor(memory_bytes(memory_limit) * fraction / MIB)}MiB"
+    return f"{math.floor(parse_quantity(memory_limit) * fraction / MIB)}MiB"

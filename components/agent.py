@@ -10,8 +10,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 import agent
+from agent.labels import kit_labels
 from components import k8s_objects, options
-from components.labels import kit_labels
 from components.monitoring import Endpoints
 from components.settings import KitConfig
 

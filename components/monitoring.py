@@ -8,21 +8,30 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from agent.labels import kit_labels
 from agent.quantities import gomemlimit
 from components import chart_security, options, versions
 from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
 from components.generated_password import GeneratedPassword
-from components.labels import kit_labels
 from components.monitoring_content import MonitoringContent, MonitoringContentArgs
+from components.names import (
+    ALERTMANAGER_PORT,
+    ALERTMANAGER_SERVICE,
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_SERVICE,
+    GRAFANA_SERVICE_PORT,
+    KPS_RELEASE,
+    LOKI_PORT,
+    LOKI_SERVICE,
+    PROMETHEUS_PORT,
+    PROMETHEUS_SERVICE,
+    TEMPO_PORT,
+    TEMPO_SERVICE,
+)
 from components.settings import AlertingConfig, KitConfig
 
-GRAFANA_ADMIN_SECRET = "grafana-admin"
 ALERT_RECEIVER_SECRET = "alertmanager-receiver"
 NO_RECEIVER = AlertReceiver()  # alerts stay in the Alertmanager UI
-# Release names are fixed so Service names are predictable for the agent and the walkthrough.
-KPS_RELEASE = versions.KUBE_PROMETHEUS_STACK_CHART.release
-LOKI_RELEASE = versions.LOKI_CHART.release
-TEMPO_RELEASE = versions.TEMPO_CHART.release
 RETENTION = "3d"  # a trial: a few days of history, bounded disk
 PROMETHEUS_RETENTION_SIZE = "4GB"
 # How far behind a series' newest sample a replayed one may still be stored (the Prometheus
@@ -41,7 +50,7 @@ class Endpoints:
 
     @property
     def prometheus(self) -> str:
-        return self._svc(f"{KPS_RELEASE}-prometheus", 9090)
+        return self._svc(PROMETHEUS_SERVICE, PROMETHEUS_PORT)
 
     @property
     def prometheus_otlp(self) -> str:
@@ -50,17 +59,17 @@ class Endpoints:
 
     @property
     def alertmanager(self) -> str:
-        return self._svc(f"{KPS_RELEASE}-alertmanager", 9093)
+        return self._svc(ALERTMANAGER_SERVICE, ALERTMANAGER_PORT)
 
-    grafana_service = f"{KPS_RELEASE}-grafana"
+    grafana_service = GRAFANA_SERVICE
 
     @property
     def grafana(self) -> str:
-        return self._svc(self.grafana_service, 80)
+        return self._svc(self.grafana_service, GRAFANA_SERVICE_PORT)
 
     @property
     def loki(self) -> str:
-        return self._svc(LOKI_RELEASE, 3100)
+        return self._svc(LOKI_SERVICE, LOKI_PORT)
 
     @property
     def loki_otlp(self) -> str:
@@ -69,11 +78,11 @@ class Endpoints:
 
     @property
     def tempo(self) -> str:
-        return self._svc(TEMPO_RELEASE, 3200)
+        return self._svc(TEMPO_SERVICE, TEMPO_PORT)
 
     @property
     def tempo_otlp_grpc(self) -> str:
-        return f"{TEMPO_RELEASE}.{self.namespace}.svc.cluster.local:4317"
+        return f"{TEMPO_SERVICE}.{self.namespace}.svc.cluster.local:4317"
 
 
 @dataclass(frozen=True)

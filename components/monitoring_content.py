@@ -13,8 +13,8 @@ import pulumi_kubernetes as k8s
 
 import agent
 from agent.k8s import selector_labels
+from agent.labels import FARGATE_LABEL, kit_labels
 from components import alert_rules, dashboards, options
-from components.labels import FARGATE_LABEL, kit_labels
 
 MONITORING_API = "monitoring.coreos.com/v1"
 RULES_NAME = "o11y-kit-rules"

@@ -10,8 +10,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from agent.labels import kit_labels
 from components import versions
-from components.labels import kit_labels
+from components.names import (
+    AGENT_NAMESPACE,
+    APP_NAMESPACE,
+    MONITORING_NAMESPACE,
+    NODE_NAMESPACE,
+)
 
 
 @dataclass(frozen=True)
@@ -26,13 +32,13 @@ class NamespaceSpec:
 
 # Grafana, Prometheus, Alertmanager, the operator, kube-state-metrics, Loki, Tempo: no host
 # access; baseline enforced (restricted warns where a chart's pods still fall short of it).
-MONITORING = NamespaceSpec("o11y-monitoring", "monitoring", "baseline")
+MONITORING = NamespaceSpec(MONITORING_NAMESPACE, "monitoring", "baseline")
 # Only what must reach the node: node-exporter (host network and PID, root filesystem) and the
 # node agent (hostPath logs and checkpoints, as root). Warning here would only repeat that.
-NODE = NamespaceSpec("o11y-node", "node", "privileged", warn="privileged")
+NODE = NamespaceSpec(NODE_NAMESPACE, "node", "privileged", warn="privileged")
 # The cluster agent (a Deployment reading the API, no host access).
-AGENT = NamespaceSpec("o11y-agent", "agent", "baseline")
-APP = NamespaceSpec("o11y-app", "sample-app", "restricted")
+AGENT = NamespaceSpec(AGENT_NAMESPACE, "agent", "baseline")
+APP = NamespaceSpec(APP_NAMESPACE, "sample-app", "restricted")
 ALL = (MONITORING, NODE, AGENT, APP)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.labels import kit_labels
+from agent.labels import kit_labels
 
 Json = dict[str, Any]
 NAME = "app.kubernetes.io/name"

@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 import pulumi
 
 import agent
+from agent.labels import FARGATE_LABEL
 from components import k8s_objects, options
 from components.cluster.base import KitCluster
-from components.labels import FARGATE_LABEL
+from components.names import ALERTMANAGER_PORT, LOKI_PORT, PROMETHEUS_PORT, TEMPO_PORT
 from components.netpol import (
     KUBELET_PORT,
     Json,
@@ -35,14 +36,11 @@ from components.netpol import (
 )
 from components.settings import AlertingConfig, KitConfig
 
-PROMETHEUS_PORT = 9090
 RELOADER_PORT = 8080  # the operator's config-reloader sidecars (Prometheus, Alertmanager)
-ALERTMANAGER_PORT = 9093
 GRAFANA_PORT = 3000
 KUBE_STATE_METRICS_PORT = 8080
 OPERATOR_PORT = 10250  # the prometheus-operator's https (metrics and admission webhook)
-LOKI_PORTS = (3100, 9095, 7946)  # HTTP, gRPC, memberlist
-TEMPO_QUERY_PORT = 3200
+LOKI_PORTS = (LOKI_PORT, 9095, 7946)  # HTTP, gRPC, memberlist
 OTLP_GRPC, OTLP_HTTP = 4317, 4318
 COLLECTOR_METRICS_PORT = 8888
 NODE_EXPORTER_PORT = 9100
@@ -165,8 +163,8 @@ def _monitoring(args: NetworkPoliciesArgs) -> list[Json]:
             ingress=[ingress([prometheus], GRAFANA_PORT)],
             egress=[
                 egress([prometheus], PROMETHEUS_PORT),
-                egress([loki], LOKI_PORTS[0]),
-                egress([tempo], TEMPO_QUERY_PORT),
+                egress([loki], LOKI_PORT),
+                egress([tempo], TEMPO_PORT),
                 egress([alertmanager], ALERTMANAGER_PORT),
                 api_server(),  # its sidecars watch the dashboard and datasource ConfigMaps
             ],
@@ -175,7 +173,7 @@ def _monitoring(args: NetworkPoliciesArgs) -> list[Json]:
             "loki",
             ns,
             loki,
-            ingress=[ingress([*log_writers, grafana], LOKI_PORTS[0]), ingress([loki], *LOKI_PORTS)],
+            ingress=[ingress([*log_writers, grafana], LOKI_PORT), ingress([loki], *LOKI_PORTS)],
             egress=[egress([loki], *LOKI_PORTS)],
         ),
         for_pods(
@@ -184,11 +182,11 @@ def _monitoring(args: NetworkPoliciesArgs) -> list[Json]:
             tempo,
             ingress=[
                 ingress(trace_writers, OTLP_GRPC),
-                ingress([grafana, tempo], TEMPO_QUERY_PORT),
+                ingress([grafana, tempo], TEMPO_PORT),
             ],
             egress=[
                 egress([prometheus], PROMETHEUS_PORT),  # the metrics generator's remote write
-                egress([tempo], TEMPO_QUERY_PORT),
+                egress([tempo], TEMPO_PORT),
             ],
         ),
         for_pods(
@@ -214,7 +212,7 @@ def _writes(args: NetworkPoliciesArgs, *, traces: bool) -> list[Json]:
     """A collector's egress to Prometheus, Loki and (`traces`) Tempo."""
     rules = [
         egress([named("prometheus", args.monitoring)], PROMETHEUS_PORT),
-        egress([named("loki", args.monitoring)], LOKI_PORTS[0]),
+        egress([named("loki", args.monitoring)], LOKI_PORT),
     ]
     if traces:
         rules.append(egress([named("tempo", args.monitoring)], OTLP_GRPC))

@@ -15,10 +15,18 @@ from typing import Any
 import pulumi
 
 import agent
+from agent.labels import FARGATE_LABEL, kit_labels
 from components import k8s_objects, options, versions
 from components.agent import node_otlp_http_url
 from components.cluster.base import KitCluster
-from components.labels import FARGATE_LABEL, kit_labels
+from components.names import (
+    APP_NAMESPACE,
+    APP_PORT,
+    APP_TIERS,
+    FRONT_SERVICE,
+    LOAD_GENERATOR,
+    app_workload,
+)
 from components.netpol import NAME, baseline, block, egress, for_pods, ingress, named, policy
 from components.network_policies import OTLP_GRPC, OTLP_HTTP, node_agent_peers
 from components.settings import KitConfig
@@ -35,9 +43,6 @@ SOURCE_FILES = (
     "requirements.txt",
 )
 SOURCE_CONFIG_MAP = "sample-app-source"
-TIERS = ("front", "middle", "back")
-LOAD_GENERATOR = "sample-loadgen"
-PORT = 8080
 RUN_AS = 10001
 PIP_INSTALL = [
     "python", "-m", "pip", "install", "--require-hashes", "--only-binary=:all:",
@@ -96,15 +101,10 @@ class SampleApp(pulumi.ComponentResource):
         """The public URL behind a LoadBalancer, or how to port-forward to the private one."""
         if not args.frontend_allowed_cidrs:
             return pulumi.Output.from_input(
-                f"kubectl -n {args.namespace} port-forward svc/front 8080:{PORT}, "
+                f"kubectl -n {args.namespace} port-forward svc/{FRONT_SERVICE} 8080:{APP_PORT}, "
                 "then open http://localhost:8080/"
             )
         return self.front_service.status.apply(_load_balancer_url)
-
-
-def deployment_names() -> tuple[str, ...]:
-    """The app's Deployments: one per tier, and the load generator."""
-    return (*(f"sample-{tier}" for tier in TIERS), LOAD_GENERATOR)
 
 
 def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
@@ -112,7 +112,7 @@ def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     if args.image is None:
         objects.append(source_config_map(args.namespace))
-    for tier in TIERS:
+    for tier in APP_TIERS:
         objects.append(tier_deployment(args, tier))
         objects.append(tier_service(args, tier))
     objects.append(load_generator(args))
@@ -127,21 +127,25 @@ def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
     for the init container when the app runs from source. Fargate pods enforce none of this
     (EKS user guide, "Limit Pod traffic with Kubernetes network policies")."""
     ns = args.namespace
-    tier = {t: named(f"sample-{t}") for t in (*TIERS, "loadgen")}
+    tier = {t: named(app_workload(t)) for t in (*APP_TIERS, "loadgen")}
     callers = {"middle": "front", "back": "middle"}
-    front_from = [ingress([tier["loadgen"]], PORT)]
+    front_from = [ingress([tier["loadgen"]], APP_PORT)]
     if args.frontend_allowed_cidrs:
         sources = args.load_balancer_cidrs
         if sources is None:
             sources = args.frontend_allowed_cidrs
-        front_from.append(ingress([block(c) for c in sources], PORT))
+        front_from.append(ingress([block(c) for c in sources], APP_PORT))
     policies = [
         *baseline(ns),
         for_pods(
-            "front", ns, tier["front"], ingress=front_from, egress=[egress([tier["middle"]], PORT)]
+            "front",
+            ns,
+            tier["front"],
+            ingress=front_from,
+            egress=[egress([tier["middle"]], APP_PORT)],
         ),
         for_pods(
-            "loadgen", ns, tier["loadgen"], ingress=[], egress=[egress([tier["front"]], PORT)]
+            "loadgen", ns, tier["loadgen"], ingress=[], egress=[egress([tier["front"]], APP_PORT)]
         ),
     ]
     policies += [
@@ -149,14 +153,14 @@ def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
             callee,
             ns,
             tier[callee],
-            ingress=[ingress([tier[caller]], PORT)],
-            egress=[egress([tier["back"]], PORT)] if callee == "middle" else [],
+            ingress=[ingress([tier[caller]], APP_PORT)],
+            egress=[egress([tier["back"]], APP_PORT)] if callee == "middle" else [],
         )
         for callee, caller in callers.items()
     ]
     tiers = {
         "matchExpressions": [
-            {"key": NAME, "operator": "In", "values": [f"sample-{t}" for t in TIERS]}
+            {"key": NAME, "operator": "In", "values": [app_workload(t) for t in APP_TIERS]}
         ]
     }
     node_agent = node_agent_peers(args.node_namespace, args.host_network_cidrs)
@@ -180,19 +184,19 @@ def source_config_map(namespace: str) -> dict[str, Any]:
 
 def tier_deployment(args: SampleAppArgs, tier: str) -> dict[str, Any]:
     on_fargate = tier in args.fargate_tiers
-    labels = {**_labels(f"sample-{tier}"), **(FARGATE_LABEL if on_fargate else {})}
+    labels = {**_labels(app_workload(tier)), **(FARGATE_LABEL if on_fargate else {})}
     pod = _pod_spec(args, [_app_container(args, tier, on_fargate)], with_deps=args.image is None)
     annotations = {}
     if on_fargate:
         pod = agent.add_fargate_sidecar(pod, app_container="app")
         annotations = agent.fargate_sidecar_annotations(args.agent_namespace)
-    return _deployment(f"sample-{tier}", args.namespace, labels, pod, annotations)
+    return _deployment(app_workload(tier), args.namespace, labels, pod, annotations)
 
 
 def tier_service(args: SampleAppArgs, tier: str) -> dict[str, Any]:
     spec: dict[str, Any] = {
-        "selector": {"app.kubernetes.io/name": f"sample-{tier}"},
-        "ports": [{"name": "http", "port": PORT, "targetPort": "http"}],
+        "selector": {"app.kubernetes.io/name": app_workload(tier)},
+        "ports": [{"name": "http", "port": APP_PORT, "targetPort": "http"}],
         "type": "ClusterIP",
     }
     if tier == "front" and args.frontend_allowed_cidrs:
@@ -203,7 +207,7 @@ def tier_service(args: SampleAppArgs, tier: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _meta(tier, args.namespace, f"sample-{tier}"),
+        "metadata": _meta(tier, args.namespace, app_workload(tier)),
         "spec": spec,
     }
 
@@ -214,7 +218,7 @@ def load_generator(args: SampleAppArgs) -> dict[str, Any]:
         "image": args.image or args.python_image,
         "command": ["python", "/app/loadgen.py"],
         "env": _env(
-            LOAD_TARGET_URL=f"http://front:{PORT}/",
+            LOAD_TARGET_URL=f"http://{FRONT_SERVICE}:{APP_PORT}/",
             LOAD_RPS=str(args.load_rps),
             LOAD_REPORT_EVERY_S="10",
             PYTHONDONTWRITEBYTECODE="1",
@@ -234,16 +238,16 @@ def _app_container(args: SampleAppArgs, tier: str, on_fargate: bool) -> dict[str
     downstream = {"front": "middle", "middle": "back"}.get(tier)
     env = _env(
         TIER=tier,
-        PORT=str(PORT),
+        PORT=str(APP_PORT),
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONUNBUFFERED="1",
         HOME="/tmp",
-        OTEL_SERVICE_NAME=f"sample-{tier}",
+        OTEL_SERVICE_NAME=app_workload(tier),
         OTEL_EXPORTER_OTLP_ENDPOINT=args.node_otlp_endpoint,  # the sidecar replaces it
         OTEL_METRIC_EXPORT_INTERVAL="15000",
     )
     if downstream:
-        env += _env(DOWNSTREAM_URL=f"http://{downstream}:{PORT}/")
+        env += _env(DOWNSTREAM_URL=f"http://{downstream}:{APP_PORT}/")
     if args.image is None:
         env += _env(PYTHONPATH="/deps")
     env += [
@@ -263,7 +267,7 @@ def _app_container(args: SampleAppArgs, tier: str, on_fargate: bool) -> dict[str
         "image": args.image or args.python_image,
         "command": APP_COMMAND,
         "env": env,
-        "ports": [{"name": "http", "containerPort": PORT}],
+        "ports": [{"name": "http", "containerPort": APP_PORT}],
         "livenessProbe": probe,
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
         "lifecycle": {"preStop": {"sleep": {"seconds": 5}}},
@@ -355,7 +359,9 @@ def _load_balancer_url(status: Any) -> str:
     return f"http://{address}/" if address else NO_ADDRESS_YET
 
 
-NO_ADDRESS_YET = "the load balancer has no address yet: kubectl -n o11y-app get svc front"
+NO_ADDRESS_YET = (
+    f"the load balancer has no address yet: kubectl -n {APP_NAMESPACE} get svc {FRONT_SERVICE}"
+)
 
 
 def _load_balancer_address(status: Any) -> str:

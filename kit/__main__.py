@@ -1,5 +1,6 @@
 """Command line: `python -m kit plan --stack local`, `python -m kit config-docs`, and the
-walkthrough's commands against a deployed stack: status, open, traffic, break, heal, verify."""
+walkthrough's commands against a deployed stack: status, open, traffic, break, heal, verify.
+The plan's modules load the Pulumi SDKs, so they are imported only when a plan is asked for."""
 
 from __future__ import annotations
 
@@ -7,13 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from components.settings import ConfigError
 from kit import cli
-from kit.crd_schemas import CrdValidatorError
-from kit.helm import HelmToolError
-from kit.helm_render import ChartRenderError
-from kit.kube_score import KubeScoreError
-from kit.pod_security import PodSecurityEvaluatorError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +45,17 @@ def main(argv: list[str] | None = None) -> int:
             print(config_table())
         return 0
 
+    return _plan(args)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from components.settings import ConfigError
+    from kit.crd_schemas import CrdValidatorError
+    from kit.helm import HelmToolError
+    from kit.helm_render import ChartRenderError
+    from kit.kube_score import KubeScoreError
     from kit.plan import plan, summary
+    from kit.pod_security import PodSecurityEvaluatorError
 
     try:
         overrides = dict(_key_value(item) for item in args.set)

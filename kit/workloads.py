@@ -3,8 +3,8 @@ makes it, so `kit status` and `kit verify` can name what is missing instead of j
 pods that happen to exist.
 
 Three makers, each with the hint a user needs when its workload is missing:
-- the kit's program: the agent's collectors (agent/) and the sample app
-  (components/sample_app.py), by the names those modules give them;
+- the kit's program: the agent's collectors (agent/) and the sample app, by the names agent/
+  and components/names.py give them;
 - the Helm releases (components/monitoring.py): kube-prometheus-stack names its own objects after
   fullnameOverride (the release name) and its subcharts theirs `<release>-<chart>`; Loki and
   Tempo (single binary) name their StatefulSet after the release;
@@ -15,9 +15,9 @@ Three makers, each with the hint a user needs when its workload is missing:
   objects `<fullname>-prometheus` and `<fullname>-alertmanager` (templates/_helpers.tpl,
   `prometheus.crname` and `alertmanager.crname`).
 
-tests/test_expected_workloads.py holds this list to what the plan and `helm template` of the
+tests/test_rendered_charts.py holds this list to what the plan and `helm template` of the
 pinned charts create, for every stack, so a renamed release or a new workload cannot leave it
-behind. Imports stay light: the cluster commands load this at start-up.
+behind. Imports stay light (no Pulumi): the cluster commands load this at start-up.
 """
 
 from __future__ import annotations
@@ -27,9 +27,16 @@ from dataclasses import dataclass
 from agent.cluster_agent import CLUSTER_AGENT
 from agent.fargate_collectors import FARGATE_GATEWAY, FARGATE_SCRAPER
 from agent.node_agent import NODE_AGENT
-from components import sample_app
-from components.monitoring import KPS_RELEASE, LOKI_RELEASE, TEMPO_RELEASE
-from components.namespaces import AGENT, APP, MONITORING, NODE
+from components.names import (
+    AGENT_NAMESPACE,
+    APP_DEPLOYMENTS,
+    APP_NAMESPACE,
+    KPS_RELEASE,
+    LOKI_RELEASE,
+    MONITORING_NAMESPACE,
+    NODE_NAMESPACE,
+    TEMPO_RELEASE,
+)
 from components.settings import PROJECT, declared_value
 from kit import stackfile
 
@@ -85,14 +92,14 @@ def operator_statefulset(kind: str, name: str) -> str:
 def _program(shape: StackShape) -> list[Workload]:
     hint = "make up has not created it (or it was deleted): run make up again and read its output"
     made = [
-        Workload("DaemonSet", NODE.name, NODE_AGENT, hint),
-        Workload("Deployment", AGENT.name, CLUSTER_AGENT, hint),
+        Workload("DaemonSet", NODE_NAMESPACE, NODE_AGENT, hint),
+        Workload("Deployment", AGENT_NAMESPACE, CLUSTER_AGENT, hint),
     ]
     if shape.fargate:
         collectors = (FARGATE_SCRAPER, FARGATE_GATEWAY)
-        made += [Workload("Deployment", AGENT.name, n, hint) for n in collectors]
+        made += [Workload("Deployment", AGENT_NAMESPACE, n, hint) for n in collectors]
     if shape.sample_app:
-        made += [Workload("Deployment", APP.name, n, hint) for n in sample_app.deployment_names()]
+        made += [Workload("Deployment", APP_NAMESPACE, n, hint) for n in APP_DEPLOYMENTS]
     return made
 
 
@@ -100,27 +107,27 @@ def _charts() -> list[Workload]:
     def release(name: str) -> str:
         return (
             f"the Helm release {name} has not created it: read make up's output for the release "
-            f"and kubectl -n {MONITORING.name} get events"
+            f"and kubectl -n {MONITORING_NAMESPACE} get events"
         )
 
     kps = release(KPS_RELEASE)
     return [
-        Workload("Deployment", MONITORING.name, OPERATOR, kps),
-        Workload("Deployment", MONITORING.name, f"{KPS_RELEASE}-grafana", kps),
-        Workload("Deployment", MONITORING.name, f"{KPS_RELEASE}-kube-state-metrics", kps),
+        Workload("Deployment", MONITORING_NAMESPACE, OPERATOR, kps),
+        Workload("Deployment", MONITORING_NAMESPACE, f"{KPS_RELEASE}-grafana", kps),
+        Workload("Deployment", MONITORING_NAMESPACE, f"{KPS_RELEASE}-kube-state-metrics", kps),
         # components/chart_security.py puts node-exporter (host network and PID) apart.
-        Workload("DaemonSet", NODE.name, f"{KPS_RELEASE}-prometheus-node-exporter", kps),
-        Workload("StatefulSet", MONITORING.name, LOKI_RELEASE, release(LOKI_RELEASE)),
-        Workload("StatefulSet", MONITORING.name, TEMPO_RELEASE, release(TEMPO_RELEASE)),
+        Workload("DaemonSet", NODE_NAMESPACE, f"{KPS_RELEASE}-prometheus-node-exporter", kps),
+        Workload("StatefulSet", MONITORING_NAMESPACE, LOKI_RELEASE, release(LOKI_RELEASE)),
+        Workload("StatefulSet", MONITORING_NAMESPACE, TEMPO_RELEASE, release(TEMPO_RELEASE)),
     ]
 
 
 def _operator() -> list[Workload]:
     hint = (
         "prometheus-operator has not created it: check its logs "
-        f"(kubectl -n {MONITORING.name} logs deploy/{OPERATOR})"
+        f"(kubectl -n {MONITORING_NAMESPACE} logs deploy/{OPERATOR})"
     )
     return [
-        Workload("StatefulSet", MONITORING.name, operator_statefulset(kind, name), hint)
+        Workload("StatefulSet", MONITORING_NAMESPACE, operator_statefulset(kind, name), hint)
         for kind, name in (("Prometheus", PROMETHEUS_OBJECT), ("Alertmanager", ALERTMANAGER_OBJECT))
     ]

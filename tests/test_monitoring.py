@@ -190,11 +190,11 @@ def test_email_receiver_mails_alert_emails_through_the_configured_smtp_server(ev
 def test_tempo_fits_its_memory_limit(evaluated):
     """The chart passes -mem-ballast-size-mbs (default 1024) to Tempo: with a 1 GiB limit the
     ballast alone would fill it. No ballast; GOMEMLIMIT below the limit instead."""
-    from agent.quantities import memory_bytes
+    from kubernetes.utils import parse_quantity
 
     tempo = releases(evaluated("local"))["tempo"]["values"]["tempo"]
     assert tempo["memBallastSizeMbs"] == 0
     (env,) = [e for e in tempo["extraEnv"] if e["name"] == "GOMEMLIMIT"]
-    limit = memory_bytes(tempo["resources"]["limits"]["memory"])
+    limit = parse_quantity(tempo["resources"]["limits"]["memory"])
     assert env["value"].endswith("MiB")  # Go syntax, not a Kubernetes quantity
-    assert 0.5 * limit < memory_bytes(env["value"].removesuffix("B")) < limit
+    assert limit / 2 < parse_quantity(env["value"].removesuffix("B")) < limit

@@ -15,10 +15,10 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import yaml
 
+from agent.labels import FARGATE_LABEL
 from components import namespaces, versions
 from components.cluster.base import KitCluster
 from components.cluster.eks_network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
-from components.labels import FARGATE_LABEL
 from components.settings import KitConfig
 
 # IMDSv2 answers one hop only: processes on the node (and hostNetwork pods) reach it, a pod in

@@ -3,11 +3,11 @@ structured metadata `trace_id`, which LogQL filters like a label after the selec
 
 from __future__ import annotations
 
+from components.names import app_workload
 from kit.cli.checks import Check, run_check
 from kit.cli.http_json import get_json
 
 WINDOW_S = 15 * 60
-TIERS = ("front", "middle", "back")
 
 
 def query_range(loki: str, query: str, now: float, limit: int = 20) -> list[dict]:
@@ -36,7 +36,7 @@ def _trace_id(stream: dict) -> str:
 
 
 def tier_logs(loki: str, tier: str, now: float) -> Check:
-    selector = f'{{service_name="sample-{tier}"}}'
+    selector = f'{{service_name="{app_workload(tier)}"}}'
 
     def probe() -> tuple[bool, str]:
         streams = query_range(loki, f'{selector} | trace_id != ""', now)
@@ -49,4 +49,4 @@ def tier_logs(loki: str, tier: str, now: float) -> Check:
             return False, f"{selector} has logs but none with trace_id structured metadata"
         return False, f"no logs for {selector} in the last 15 minutes"
 
-    return run_check(f"loki: sample-{tier} logs with trace ids", probe)
+    return run_check(f"loki: {app_workload(tier)} logs with trace ids", probe)

@@ -3,14 +3,15 @@ tier (the app's services are sample-front, sample-middle, sample-back)."""
 
 from __future__ import annotations
 
+from components.names import APP_TIERS, app_workload
 from kit.cli.checks import Check, run_check
 from kit.cli.http_json import BackendError, get_json
 
-TIER_SERVICES = ("sample-front", "sample-middle", "sample-back")
+TIER_SERVICES = tuple(map(app_workload, APP_TIERS))
 SERVER_KINDS = (2, "SPAN_KIND_SERVER")  # OTLP JSON: enum number, or its name (Tempo's JSON)
 SEARCH_WINDOW_S = 30 * 60
 TRACES_TO_OPEN = 5
-SEARCH_QUERY = '{resource.service.name="sample-front" && kind=server}'
+SEARCH_QUERY = f'{{resource.service.name="{TIER_SERVICES[0]}" && kind=server}}'
 
 
 def server_services(trace_doc: dict) -> set[str]:
@@ -48,7 +49,10 @@ def front_to_back_trace(tempo: str, now: float, found: list[str] | None = None) 
         )
         traces = search.get("traces") or []
         if not traces:
-            return False, "no sample-front trace in the last 30 minutes (is traffic flowing?)"
+            return (
+                False,
+                f"no {TIER_SERVICES[0]} trace in the last 30 minutes (is traffic flowing?)",
+            )
         best: tuple[str, set[str]] = ("", set())
         for summary in traces[:TRACES_TO_OPEN]:
             trace_id = summary["traceID"]
@@ -65,7 +69,7 @@ def front_to_back_trace(tempo: str, now: float, found: list[str] | None = None) 
         if not best[0]:
             return (
                 False,
-                f"none of {len(traces[:TRACES_TO_OPEN])} sample-front traces could be read",
+                f"none of {len(traces[:TRACES_TO_OPEN])} {TIER_SERVICES[0]} traces could be read",
             )
         have = ", ".join(sorted(best[1])) or "none"
         return False, f"no trace reaches back; trace {best[0]} has server spans of {have}"

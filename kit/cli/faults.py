@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from kubernetes.client.exceptions import ApiException
 
-from components.labels import kit_labels
-from components.namespaces import APP
+from agent.labels import kit_labels
+from components.names import APP_NAMESPACE, app_workload
 from components.versions import SAMPLE_APP_PYTHON_IMAGE
 from kit.cli.kube import Kube
 
 PHOENIX = "phoenix"
-BACK = "sample-back"
+BACK = app_workload("back")
 APP_CONTAINER = "app"
 ERROR_KNOB = "FAULT_ERROR_RATIO"
 LATENCY_KNOB = "FAULT_EXTRA_LATENCY_MS"
@@ -33,7 +33,7 @@ def phoenix_pod() -> dict:
         "kind": "Pod",
         "metadata": {
             "name": PHOENIX,
-            "namespace": APP.name,
+            "namespace": APP_NAMESPACE,
             "labels": {**kit_labels(PHOENIX, "demo"), "app.kubernetes.io/managed-by": "kit-cli"},
         },
         "spec": {
@@ -67,13 +67,15 @@ def phoenix_pod() -> dict:
 
 def break_pod(kube: Kube) -> str:
     try:
-        kube.core.create_namespaced_pod(APP.name, phoenix_pod(), _request_timeout=15)
+        kube.core.create_namespaced_pod(APP_NAMESPACE, phoenix_pod(), _request_timeout=15)
     except ApiException as err:
         if err.status == 409:
-            return f"pod {APP.name}/{PHOENIX} already exists (crash-looping); kit heal removes it"
+            return (
+                f"pod {APP_NAMESPACE}/{PHOENIX} already exists (crash-looping); kit heal removes it"
+            )
         raise
     return (
-        f"created pod {APP.name}/{PHOENIX}: it exits at once and goes into CrashLoopBackOff; "
+        f"created pod {APP_NAMESPACE}/{PHOENIX}: it exits at once and goes into CrashLoopBackOff; "
         "KubePodCrashLooping fires after 15 minutes"
     )
 
@@ -91,12 +93,12 @@ def set_knob(kube: Kube, name: str, value: str) -> str:
     }
     kube.apps.patch_namespaced_deployment(
         BACK,
-        APP.name,
+        APP_NAMESPACE,
         patch,  # strategic merge: env entries merge by name, the rest of the list stays
         _content_type="application/strategic-merge-patch+json",
         _request_timeout=15,
     )
-    return f"set {name}={value} on {APP.name}/{BACK} (rolling out)"
+    return f"set {name}={value} on {APP_NAMESPACE}/{BACK} (rolling out)"
 
 
 def heal_app(kube: Kube) -> list[str]:
@@ -105,16 +107,16 @@ def heal_app(kube: Kube) -> list[str]:
     try:
         kube.core.delete_namespaced_pod(
             PHOENIX,
-            APP.name,
+            APP_NAMESPACE,
             grace_period_seconds=0,
             _preload_content=False,  # the answer is a Pod or a Status: nothing to read from it
             _request_timeout=15,
         )
-        done.append(f"deleted pod {APP.name}/{PHOENIX}")
+        done.append(f"deleted pod {APP_NAMESPACE}/{PHOENIX}")
     except ApiException as err:
         if err.status != 404:
             raise
-    deploy = kube.apps.read_namespaced_deployment(BACK, APP.name, _request_timeout=15)
+    deploy = kube.apps.read_namespaced_deployment(BACK, APP_NAMESPACE, _request_timeout=15)
     containers = deploy.spec.template.spec.containers
     index = next(i for i, c in enumerate(containers) if c.name == APP_CONTAINER)
     env = containers[index].env or []
@@ -126,8 +128,12 @@ def heal_app(kube: Kube) -> list[str]:
             {"op": "replace", "path": path, "value": kube.api.sanitize_for_serialization(kept)},
         ]
         kube.apps.patch_namespaced_deployment(
-            BACK, APP.name, patch, _content_type="application/json-patch+json", _request_timeout=15
+            BACK,
+            APP_NAMESPACE,
+            patch,
+            _content_type="application/json-patch+json",
+            _request_timeout=15,
         )
         removed = sorted({e.name for e in env} - {e.name for e in kept})
-        done.append(f"removed {', '.join(removed)} from {APP.name}/{BACK}")
+        done.append(f"removed {', '.join(removed)} from {APP_NAMESPACE}/{BACK}")
     return done

@@ -16,7 +16,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from components.namespaces import AGENT, APP, MONITORING, NODE
+from components.names import AGENT_NAMESPACE, APP_NAMESPACE, MONITORING_NAMESPACE, NODE_NAMESPACE
 from kit import stackfile
 from kit.cli.errors import KitError
 from kit.cli.stack import pulumi_available, stack_outputs
@@ -154,13 +154,13 @@ def _current_context(kubeconfig: str | None) -> str:
 def _check_answers(kube: Kube, host: str, kit_deployed: bool) -> None:
     try:
         if kit_deployed:
-            kube.core.read_namespace(MONITORING.name, _request_timeout=PROBE_TIMEOUT_S)
+            kube.core.read_namespace(MONITORING_NAMESPACE, _request_timeout=PROBE_TIMEOUT_S)
         else:  # /version: everyone may read it (the system:public-info-viewer ClusterRole)
             client.VersionApi(kube.api).get_code(_request_timeout=PROBE_TIMEOUT_S)
     except ApiException as err:
         if err.status == 404 and kit_deployed:
             raise KitError(
-                f"the kit is not deployed in {kube.where} (no namespace {MONITORING.name}): "
+                f"the kit is not deployed in {kube.where} (no namespace {MONITORING_NAMESPACE}): "
                 "run make up, or choose the cluster with --stack / --context"
             ) from None
         raise KitError(describe_api_error(err, kube.where)) from None
@@ -192,4 +192,4 @@ def _reason(err: Exception) -> str:
     return text.splitlines()[0][:200]
 
 
-KIT_NAMESPACES = (MONITORING.name, NODE.name, AGENT.name, APP.name)
+KIT_NAMESPACES = (MONITORING_NAMESPACE, NODE_NAMESPACE, AGENT_NAMESPACE, APP_NAMESPACE)

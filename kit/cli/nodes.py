@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.namespaces import MONITORING
+from components.names import MONITORING_NAMESPACE
 from kit.cli.errors import KitError
 from kit.cli.kube import Kube, is_fargate
 
@@ -74,7 +74,7 @@ def pick_node(kube: Kube, requested: str | None) -> object:
             "no Ready worker node to stop (stopping a control-plane node stops the API server); "
             "a kind cluster needs a worker node for this demo"
         )
-    monitoring = kube.core.list_namespaced_pod(MONITORING.name, _request_timeout=10).items
+    monitoring = kube.core.list_namespaced_pod(MONITORING_NAMESPACE, _request_timeout=10).items
     busy = {
         p.spec.node_name
         for p in monitoring

@@ -10,8 +10,7 @@ import threading
 import urllib.parse
 from dataclasses import dataclass
 
-from components.monitoring import GRAFANA_ADMIN_SECRET
-from components.namespaces import MONITORING
+from components.names import GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE
 from kit.cli import services
 from kit.cli.kube import add_target_options, connect
 from kit.cli.portforward import forward_service
@@ -68,7 +67,7 @@ def grafana_credentials(stack: str | None) -> str:
     if stack:
         pulumi += f" --stack {stack}"
     kubectl = (
-        f"kubectl -n {MONITORING.name} get secret {GRAFANA_ADMIN_SECRET} "
+        f"kubectl -n {MONITORING_NAMESPACE} get secret {GRAFANA_ADMIN_SECRET} "
         "-o jsonpath='{.data.admin-password}' | base64 -d"
     )
     return f"user admin, password: {pulumi}  or  {kubectl}"

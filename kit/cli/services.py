@@ -1,13 +1,11 @@
-"""The in-cluster Services the CLI reaches, named as components/monitoring.py and
-components/sample_app.py name them, with the local port each `open` prefers."""
+"""The in-cluster Services the CLI reaches, by the names and ports components/names.py gives
+them, with the local port each `open` prefers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.monitoring import KPS_RELEASE, LOKI_RELEASE, TEMPO_RELEASE
-from components.namespaces import APP, MONITORING
-from components.sample_app import PORT as APP_PORT
+from components import names
 
 
 @dataclass(frozen=True)
@@ -18,9 +16,10 @@ class Service:
     local_port: int
 
 
-PROMETHEUS = Service(MONITORING.name, f"{KPS_RELEASE}-prometheus", 9090, 9090)
-ALERTMANAGER = Service(MONITORING.name, f"{KPS_RELEASE}-alertmanager", 9093, 9093)
-GRAFANA = Service(MONITORING.name, f"{KPS_RELEASE}-grafana", 80, 3000)
-LOKI = Service(MONITORING.name, LOKI_RELEASE, 3100, 3100)
-TEMPO = Service(MONITORING.name, TEMPO_RELEASE, 3200, 3200)
-FRONT = Service(APP.name, "front", APP_PORT, 8080)
+_MONITORING = names.MONITORING_NAMESPACE
+PROMETHEUS = Service(_MONITORING, names.PROMETHEUS_SERVICE, names.PROMETHEUS_PORT, 9090)
+ALERTMANAGER = Service(_MONITORING, names.ALERTMANAGER_SERVICE, names.ALERTMANAGER_PORT, 9093)
+GRAFANA = Service(_MONITORING, names.GRAFANA_SERVICE, names.GRAFANA_SERVICE_PORT, 3000)
+LOKI = Service(_MONITORING, names.LOKI_SERVICE, names.LOKI_PORT, 3100)
+TEMPO = Service(_MONITORING, names.TEMPO_SERVICE, names.TEMPO_PORT, 3200)
+FRONT = Service(names.APP_NAMESPACE, names.FRONT_SERVICE, names.APP_PORT, 8080)

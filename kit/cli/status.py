@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from agent.k8s import CONTAINER_NAME as COLLECTOR_CONTAINER
+from agent.labels import FARGATE_LABEL
 from agent.node_agent import NODE_AGENT
-from components.labels import FARGATE_LABEL
-from components.namespaces import APP, NODE
+from components.names import APP_NAMESPACE, NODE_NAMESPACE
 from kit.cli import checks_workloads
 from kit.cli.kube import (
     KIT_NAMESPACES,
@@ -73,9 +73,9 @@ def assess(kube: Kube, stack: str | None = None) -> Report:
     report = Report()
     _pods_per_node(pods, report)
     _workloads(expected, found, report)
-    if ("DaemonSet", NODE.name, NODE_AGENT) in found:  # else the line above says it is missing
-        _node_agent(nodes, pods[NODE.name], report)
-    _fargate_sidecars(pods[APP.name], report)
+    if ("DaemonSet", NODE_NAMESPACE, NODE_AGENT) in found:  # else the line above says it is missing
+        _node_agent(nodes, pods[NODE_NAMESPACE], report)
+    _fargate_sidecars(pods[APP_NAMESPACE], report)
     return report
 
 

@@ -16,7 +16,7 @@ from kubernetes.client.exceptions import ApiException
 
 from agent.node_agent import NODE_AGENT
 from components import alert_rules
-from components.namespaces import AGENT, APP, NODE
+from components.names import AGENT_NAMESPACE, APP_NAMESPACE, APP_TIERS, NODE_NAMESPACE
 from kit.cli import (
     checks_aws,
     checks_loki,
@@ -49,8 +49,8 @@ class ClusterFacts:
     cluster_name: str | None = None
 
     def expected_rule_groups(self) -> list[str]:
-        agent_namespace = AGENT.name if self.agent_deployed else None
-        return [g["name"] for g in alert_rules.rule_groups(APP.name, agent_namespace)]
+        agent_namespace = AGENT_NAMESPACE if self.agent_deployed else None
+        return [g["name"] for g in alert_rules.rule_groups(APP_NAMESPACE, agent_namespace)]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def add_parser(commands) -> None:
 def gather(kube: Kube, stack: str | None = None, cluster_name: str | None = None) -> ClusterFacts:
     nodes = kube.nodes()
     try:
-        kube.apps.read_namespaced_daemon_set(NODE_AGENT, NODE.name, _request_timeout=10)
+        kube.apps.read_namespaced_daemon_set(NODE_AGENT, NODE_NAMESPACE, _request_timeout=10)
         agent = True
     except ApiException as err:
         if err.status != 404:
@@ -96,7 +96,7 @@ def run_checks(facts: ClusterFacts, urls: BackendUrls, now: float, aws_session=N
         checks_prometheus.node_conditions(urls.prometheus, facts.nodes),
         checks_prometheus.rule_groups_loaded(urls.prometheus, facts.expected_rule_groups()),
         checks_tempo.front_to_back_trace(urls.tempo, now, tempo_traces),
-        *(checks_loki.tier_logs(urls.loki, tier, now) for tier in checks_loki.TIERS),
+        *(checks_loki.tier_logs(urls.loki, tier, now) for tier in APP_TIERS),
     ]
     if facts.cloud == "eks":
         checks += _aws_checks(facts, now, aws_session, tempo_trace=next(iter(tempo_traces), None))

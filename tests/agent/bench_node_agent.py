@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -45,12 +46,12 @@ from pathlib import Path
 
 import grpc
 import yaml
+from kubernetes.utils import parse_quantity
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from agent import Cloud, distribution, node_agent_config, node_agent_manifests
 from agent.backends import Resources
 from agent.node_agent import DEFAULT_NODE_RESOURCES
-from agent.quantities import cpu_millicores, memory_bytes
 from tests.agent.bench_cgroup import Cgroup
 from tests.agent.bench_load import app_metrics, app_spans, post
 from tests.agent.fake_apiserver import RS_HASH, FakeApiServer, Pod
@@ -235,6 +236,11 @@ def enriched(sink: OtlpReceiver, pods: list[Pod]) -> float:
     return len(good) / max(len(records), 1)
 
 
+def millicores(cpu: str) -> int:
+    """A CPU quantity as the cgroup's quota takes it: millicores, rounded up."""
+    return math.ceil(parse_quantity(cpu) * 1000)
+
+
 def run(
     rate: int, binary: Path, resources: Resources, confine: bool, seconds: int = SECONDS
 ) -> dict[str, float]:
@@ -259,7 +265,7 @@ def run(
         agent = Collector(uncached_copy(binary, root), root / "relay.yaml", env, root / "log")
         cgroup = Cgroup.create(f"o11y-kit-bench-{os.getpid()}-{rate}") if confine else None
         if cgroup:
-            cgroup.limit(memory_bytes(resources.memory), cpu_millicores(resources.cpu))
+            cgroup.limit(int(parse_quantity(resources.memory)), millicores(resources.cpu))
             agent.command = cgroup.wrap(agent.command)
         try:
             agent.start()
@@ -321,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unconfined", action="store_true", help="no cgroup, even as root")
     args = parser.parse_args(argv)
     try:
-        cpu_millicores(args.cpu), memory_bytes(args.memory)
+        millicores(args.cpu), parse_quantity(args.memory)
     except (ArithmeticError, ValueError):
         parser.error(f"--cpu {args.cpu} / --memory {args.memory}: not Kubernetes quantities")
     resources = Resources(cpu=args.cpu, memory=args.memory)

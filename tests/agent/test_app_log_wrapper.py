@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
+from kubernetes.utils import parse_quantity
 
 from agent.fargate_sidecar import LogChunks
-from agent.quantities import memory_bytes
 from kit.bench_log_wrapper import ChunkFollower, drain, follow_to_the_end, run, start
 from tests.helpers import require_tool
 
@@ -64,7 +64,7 @@ def test_no_line_lost_order_kept_disk_bounded_exit_code_kept(
     assert follower.lines("stdout")[1:] == result.stdout
     assert follower.lines("stderr") == result.stderr
     assert follower.files_seen > 2 * (CHUNKS.keep_chunks + 1), "no rotation happened"
-    assert follower.max_bytes_on_disk <= memory_bytes(CHUNKS.size_limit)
+    assert follower.max_bytes_on_disk <= parse_quantity(CHUNKS.size_limit)
     assert not list((tmp_path / "logs").glob(".fifos.*")), "fifo directory left behind"
 
 

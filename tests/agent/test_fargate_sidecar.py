@@ -7,12 +7,12 @@ import json
 from decimal import Decimal
 
 import pytest
+from kubernetes.utils import parse_quantity
 
 from agent import LogChunks, add_fargate_sidecar, sidecar_config
 from agent.backends import Resources
 from agent.bench_fargate_size import back_tier_pod
 from agent.fargate_sizing import FargateSize, billed_size, round_up
-from agent.quantities import memory_bytes
 
 APP = Resources(cpu="100m", memory="128Mi")
 
@@ -95,7 +95,7 @@ def test_log_volume_is_bounded_above_the_wrappers_worst_case():
     spec = add_fargate_sidecar(_pod(), app_container="back", chunks=chunks)
     (volume,) = [v for v in spec["volumes"] if v["name"] == "otel-app-logs"]
     worst_case = 2 * (chunks.keep_chunks + 1) * chunks.chunk_bytes
-    assert memory_bytes(volume["emptyDir"]["sizeLimit"]) > worst_case
+    assert parse_quantity(volume["emptyDir"]["sizeLimit"]) > worst_case
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,12 @@ elsewhere it skips in one line.
 
 from __future__ import annotations
 
+from kubernetes.utils import parse_quantity
+
 from agent import Cloud
 from agent.node_agent import node_resources
 from agent.presets import base
-from agent.quantities import MIB, memory_bytes
+from agent.quantities import MIB
 from tests.agent.bench_cgroup import ROOT, Cgroup
 from tests.agent.bench_node_agent import run
 from tests.agent.otelcol import collector
@@ -24,7 +26,7 @@ def soft_limit_mib(memory_limit: str) -> float:
     percentages of the container's memory limit (memorylimiter's percentage mode)."""
     limiter = base(node_resources(Cloud.LOCAL)).processors["memory_limiter"]
     share = limiter["limit_percentage"] - limiter["spike_limit_percentage"]
-    return memory_bytes(memory_limit) * share / 100 / MIB
+    return float(parse_quantity(memory_limit) * share / 100 / MIB)
 
 
 def test_the_node_agent_keeps_up_within_its_daemonset_limits():

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from kubernetes.utils import parse_quantity
 
 from agent.exporters import QUEUE_BYTES, QUEUE_DISK_FACTOR
-from agent.quantities import MIB, memory_bytes
+from agent.quantities import MIB
 from tests.agent.collector_pods import collector_pods
 from tests.agent.test_otelcol_validate import VARIANTS, evaluation
 
@@ -59,7 +60,7 @@ def test_the_sending_queues_fit_their_state_volume(variant):
         volume = state_volume(pod, config)
         if "hostPath" in volume:
             continue  # the node agent: see the module docstring
-        limit = memory_bytes(volume["emptyDir"]["sizeLimit"])
+        limit = parse_quantity(volume["emptyDir"]["sizeLimit"])
         worst = count * QUEUE_BYTES * QUEUE_DISK_FACTOR + CHECKPOINTS_MIB * MIB
         assert worst <= limit, (
             f"{pod.workload}: {count} queues x {QUEUE_BYTES // MIB} MiB x {QUEUE_DISK_FACTOR} "

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+from kubernetes.utils import parse_quantity
 
 from agent import (
     FARGATE_GATEWAY,
@@ -15,7 +16,7 @@ from agent import (
     node_agent_manifests,
 )
 from agent.k8s import IRSA_ANNOTATION
-from agent.quantities import MIB, memory_bytes
+from agent.quantities import MIB
 from tests.agent.stacks import NAMESPACE, STACK_IDS, STACKS, all_objects, backends_for
 
 RBAC_KINDS = {"ClusterRole", "Role"}
@@ -175,8 +176,9 @@ def test_workloads_roll_on_config_change_and_limit_go_memory(cloud, fargate):
         assert len(template["metadata"]["annotations"]["checksum/config"]) == 64
         assert container["resources"]["requests"] == container["resources"]["limits"]
         env = {e["name"]: e.get("value") for e in container["env"]}
-        limit = memory_bytes(container["resources"]["limits"]["memory"])
-        assert memory_bytes(env["GOMEMLIMIT"].replace("MiB", "Mi")) == limit * 8 // 10 // MIB * MIB
+        limit = parse_quantity(container["resources"]["limits"]["memory"])
+        go_limit = parse_quantity(env["GOMEMLIMIT"].replace("MiB", "Mi"))
+        assert go_limit == limit * 8 // 10 // MIB * MIB
         assert container["livenessProbe"]["httpGet"]["port"] == 13133
 
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from components import versions
-from components.monitoring import KPS_RELEASE
+from components.names import KPS_RELEASE
 from tests.e2e import expected, kube
 from tests.e2e.events import EventLog
 from tests.e2e.project import STACK, Project
