@@ -144,6 +144,7 @@ def _resources(evaluation: Evaluation) -> list[dict[str, Any]]:
             "type": r.type,
             "name": r.name,
             "parent": r.parent,
+            "custom": r.custom,
             "inputs": manifests.manifest(r) if manifests.is_object(r) else r.inputs,
         }
         for r in evaluation.resources
