@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kit import offline  # noqa: E402
+from kit.plan import offline  # noqa: E402
 
 # The pinned chart packages next to the repository (as in CI), unless a cache is chosen.
 SHARED_CHARTS = Path(__file__).resolve().parents[2] / "shared" / "charts"

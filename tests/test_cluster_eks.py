@@ -14,8 +14,8 @@ from pulumi.runtime.sync_await import _sync_await
 from components import versions
 from components.cluster.eks import FARGATE_SELECTORS, EksCluster, EksClusterArgs
 from components.versions import EKS_ADDON_VERSIONS
-from kit import offline
-from kit.offline import Secret
+from kit.plan import offline
+from kit.plan.offline import Secret
 
 K8S = versions.K8S_DEFAULT
 

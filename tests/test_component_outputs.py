@@ -1,5 +1,5 @@
 """Every kit component calls `register_outputs` with its public outputs, as the engine sees it
-(the recording monitor keeps each RegisterResourceOutputs call; kit/offline.py).
+(the recording monitor keeps each RegisterResourceOutputs call; kit/plan/offline.py).
 
 A component that never calls it stays "creating" in `pulumi up` and its outputs never reach the
 state; one that leaves out a public Output hides it from `pulumi stack export` and from
@@ -17,7 +17,7 @@ import pytest
 from helpers import STACK_NAMES
 
 import components
-from kit import offline
+from kit.plan import offline
 
 
 def kit_component_classes() -> set[type]:

@@ -10,7 +10,7 @@ import yaml
 from helpers import ROOT
 
 from components import alert_rules, sample_app, versions
-from kit import bench, manifests, offline, plan
+from kit.plan import bench, manifests, offline, stack_plan
 
 README = (ROOT / "README.md").read_text()
 APP_README = (ROOT / "sample-app" / "README.md").read_text()
@@ -74,7 +74,9 @@ def test_quick_start_exports_the_passphrase_before_make_up():
 
 def test_bench_counts_resources_as_plan_does(evaluated):
     ev = evaluated("local")
-    first = plan.summary(plan.PlanResult(ev, Path("plan/local"), [], [])).splitlines()[0]
+    first = stack_plan.summary(stack_plan.PlanResult(ev, Path("plan/local"), [], [])).splitlines()[
+        0
+    ]
     assert f": {bench.count_resources(ev)} resources," in first
 
 

@@ -12,7 +12,7 @@ from helpers import STACK_NAMES
 
 from components import versions
 from components.settings import ChartCacheError, chart_cache_folder
-from kit.offline import Secret
+from kit.plan.offline import Secret
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SECRET = "kubernetes:core/v1:Secret"

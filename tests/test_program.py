@@ -8,7 +8,7 @@ import pytest
 from helpers import K8S_PROVIDER, NAMESPACE, STACK_NAMES
 
 from components import namespaces
-from kit.offline import Secret
+from kit.plan.offline import Secret
 
 
 def test_every_stack_file_is_exercised():

@@ -7,7 +7,7 @@ import subprocess
 
 from helpers import ROOT
 
-from kit.docs import config_table
+from kit.config_docs import config_table
 
 
 def test_every_python_dependency_is_pinned_exactly():

@@ -7,7 +7,7 @@ import pytest
 
 from components import versions
 from components.settings import ConfigError, load_declarations, parse_config
-from kit import offline
+from kit.plan import offline
 
 DECLARED = load_declarations()
 
@@ -198,7 +198,7 @@ def test_secrets_stored_in_clear_are_refused():
 
 
 def test_the_real_program_refuses_a_webhook_url_that_is_not_secret(monkeypatch):
-    from kit import offline
+    from kit.plan import offline
 
     monkeypatch.setattr(offline, "SECRET_KEYS", ())  # as if set without --secret
     with pytest.raises(ConfigError, match="alertWebhookUrl: stored in clear"):

@@ -10,8 +10,8 @@ import yaml
 from helpers import AKS, SecretOutputsMonitor, one
 
 from components.cluster.aks import CONTROL_PLANE_LOGS
-from kit import offline
-from kit.offline import Secret
+from kit.plan import offline
+from kit.plan.offline import Secret
 
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 APP_INSIGHTS = "azure-native:applicationinsights:Component"

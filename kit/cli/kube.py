@@ -28,7 +28,7 @@ FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     """Options every cluster-facing subcommand shares."""
-    # kit.stackfile imports only PyYAML (kit.offline would load Pulumi at every start-up).
+    # kit.stackfile imports only PyYAML (kit.plan.offline would load Pulumi at every start-up).
     parser.add_argument(
         "--stack",
         choices=stackfile.names(),

@@ -1,5 +1,5 @@
 """`kit status`: the kit's pods ready per node, every workload the stack runs present and ready
-(kit/workloads.py: the operator's Prometheus and Alertmanager too, which no pod shows missing),
+(kit/cli/workloads.py: the operator's Prometheus and Alertmanager too, which no pod shows missing),
 the node agent on every VM node and the collector sidecar in every Fargate pod. Exit 1 when
 anything is not as it should be."""
 
@@ -23,7 +23,7 @@ from kit.cli.kube import (
     connect,
     is_fargate,
 )
-from kit.workloads import Workload
+from kit.cli.workloads import Workload
 
 NAME_LABEL = "app.kubernetes.io/name"
 _POD_SUFFIX = re.compile(r"(-[a-z0-9]{8,10})?-[a-z0-9]{5}\Z|-[0-9]+\Z", re.ASCII)

@@ -1,5 +1,5 @@
 """`kit verify`: does every signal arrive where the walkthrough says it does? Every workload of
-the stack present and ready (kit/workloads.py), metrics of every node and the kit's rules in
+the stack present and ready (kit/cli/workloads.py), metrics of every node and the kit's rules in
 Prometheus, a three-tier trace in Tempo, each tier's logs with trace ids in Loki, and on eks the
 same trace in X-Ray and its logs in CloudWatch."""
 

@@ -16,7 +16,7 @@ from agent import CLUSTER_AGENT, NODE_AGENT, Cloud, presets
 from agent.cluster_agent import DEFAULT_CLUSTER_RESOURCES, cluster_agent_presets
 from agent.node_agent import node_agent_presets, node_resources
 from agent.preset import Preset, combine
-from kit import offline
+from kit.plan import offline
 from tests.agent.collector_pods import collector_pods
 from tests.agent.stacks import backends_for
 from tests.agent.upstream_rbac import (

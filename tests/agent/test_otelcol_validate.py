@@ -16,7 +16,7 @@ import yaml
 from agent import FARGATE_GATEWAY, FARGATE_SCRAPER
 from agent.k8s import CONTAINER_NAME
 from agent.presets import APP_NAME_LABEL
-from kit import offline
+from kit.plan import offline
 from tests.agent.collector_pods import collector_pods
 from tests.agent.otelcol import collector, resolve_env, validate
 

@@ -31,8 +31,8 @@ from kitcli_fakes import (
     write_kubeconfig,
 )
 
-from kit import workloads
 from kit.__main__ import build_parser, main
+from kit.cli import workloads
 from kit.cli.kube import connect
 from kit.cli.portforward import LocalForward, service_pod_port
 

@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # In a fresh interpreter: `python -m kit status --help`, then every module of the cluster commands
-# and kit.crd_leftovers (`make destroy` runs it); a finder records how each pulumi* got imported.
+# (kit.cli.crd_leftovers too: `make destroy` runs it); a finder records how each pulumi* got
+# imported.
 PROBE = textwrap.dedent(
     """
     import importlib, json, pkgutil, runpy, sys, traceback
@@ -40,8 +41,6 @@ PROBE = textwrap.dedent(
     import kit.cli
     for info in pkgutil.iter_modules(kit.cli.__path__, "kit.cli."):
         importlib.import_module(info.name)
-    importlib.import_module("kit.workloads")
-    importlib.import_module("kit.crd_leftovers")
     loaded = sorted(m for m in sys.modules if m.partition(".")[0].startswith("pulumi"))
     print(json.dumps({"loaded": loaded, "chains": chains}))
     """

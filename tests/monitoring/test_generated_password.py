@@ -17,7 +17,7 @@ from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.generated_password import GeneratedPassword, PasswordProvider
-from kit import offline
+from kit.plan import offline
 
 ALPHANUMERIC_24 = re.compile(r"[A-Za-z0-9]{24}")
 URN = f"urn:pulumi:test::o11y-kit::{offline.GENERATED_PASSWORD}::grafana-password"

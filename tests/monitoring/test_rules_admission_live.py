@@ -15,8 +15,8 @@ import uuid
 
 import pytest
 
-from kit import manifests
 from kit.localcluster.controlplane import BIN
+from kit.plan import manifests
 from tests.helpers import STACK_NAMES, require_tool
 
 VALIDATE = "/admission-prometheusrules/validate"

@@ -14,7 +14,7 @@ import sys
 
 from app_processes import APP_DIR, app_python
 
-from kit import manifests
+from kit.plan import manifests
 
 SOURCE_MOUNT = "/app"  # where the pods mount the source ConfigMap (checked below)
 

@@ -32,7 +32,7 @@ from otlp_receiver import OtlpReceiver
 from agent.fargate_sidecar import APP_LOG_DIR, WRAPPER_KEY, wrapper_script
 from agent.k8s import CONTAINER_NAME
 from components.sample_app import SampleAppArgs, tier_deployment
-from kit.bench_log_wrapper import ChunkFollower
+from tests.agent.bench_log_wrapper import ChunkFollower
 
 IN_FLIGHT_MS = 7000  # longer than the app's preStop: the request is still running at SIGTERM
 
