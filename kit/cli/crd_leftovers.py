@@ -29,8 +29,9 @@ from kubernetes.client.exceptions import ApiException
 
 from components.settings import PROJECT
 from kit import stackfile
+from kit.cli.arguments import add_target_options
 from kit.cli.errors import KitError
-from kit.cli.kube import KIT_NAMESPACES, PROBE_TIMEOUT_S, Kube, add_target_options, connect
+from kit.cli.kube import KIT_NAMESPACES, PROBE_TIMEOUT_S, Kube, connect
 
 GROUP = "monitoring.coreos.com"
 SHOWN = 3  # custom resources named in the line; the rest are counted

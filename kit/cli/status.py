@@ -18,7 +18,6 @@ from kit.cli import checks_workloads
 from kit.cli.kube import (
     KIT_NAMESPACES,
     Kube,
-    add_target_options,
     cloud_of,
     connect,
     is_fargate,
@@ -48,12 +47,6 @@ class Report:
                 "sidecars in place.",
             ]
         return "\n".join(lines)
-
-
-def add_parser(commands) -> None:
-    cmd = commands.add_parser("status", help="pods per node, agent coverage, Fargate sidecars")
-    add_target_options(cmd)
-    cmd.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
