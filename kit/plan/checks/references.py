@@ -5,10 +5,10 @@ CREATED_OUTSIDE_THE_PLAN with the reason), and a key it reads must be a key that
 The API server accepts a Deployment whose Secret does not exist; its pods then never start
 (CreateContainerConfigError), which no schema check sees. `check()` takes plain object dicts,
 so the kit's own objects and the objects rendered from the Helm charts go through the same
-checks. kube-score (kit/plan/checks/kube_score.py) covers Services and NetworkPolicies that select no pod
-and workload selectors that miss their own template; kit/plan/checks/collector_refs.py the collector configs;
-kit/plan/checks/service_refs.py in-cluster addresses and PodMonitors; kit/plan/checks/network_flows.py the NetworkPolicies
-against the flows table in docs/design.md.
+checks. In this folder, kube-score (kube_score.py) covers Services and NetworkPolicies that
+select no pod and workload selectors that miss their own template; collector_refs.py the
+collector configs; service_refs.py in-cluster addresses and PodMonitors; network_flows.py the
+NetworkPolicies against the flows table in docs/design.md.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SERVICE_ACCOUNT_TOKEN_KEYS = {"token", "ca.crt", "namespace"}  # filled in by th
 
 def check(objects: list[Json], design: Path | None = None) -> Report:
     """Every reference check over `objects` (the plan's and any rendered chart's), with the
-    pods controllers and the cluster create at run time (kit/plan/checks/runtime_pods.py) as targets."""
+    pods controllers and the cluster create at run time (runtime_pods.py) as targets."""
     made = runtime_pods.made_at_run_time(objects)
     everything = objects + made
     index = Index(everything)
