@@ -15,8 +15,8 @@ import time
 
 from kit.plan.offline import ROOT, stacks
 
-_COLD = "import time; t=time.perf_counter(); from kit.offline import evaluate; evaluate({!r}); "
-_COLD += "print(time.perf_counter()-t)"
+_COLD = "import time; t=time.perf_counter(); from kit.plan.offline import evaluate; "
+_COLD += "evaluate({!r}); print(time.perf_counter()-t)"
 
 
 def main() -> None:
