@@ -126,11 +126,8 @@ def test_every_workload_rolls_out_including_the_operators(project):
 
 
 def test_the_operators_admission_webhooks_fail_open(project):
-    """kwok completes the chart's certificate hook Jobs without running kube-webhook-certgen
-    (its Go module is refused here), so the webhooks keep an empty caBundle and cannot be
-    called: everything the kit created was admitted anyway, because they fail open, as the
-    chart's default `failurePolicy: Ignore` ships them. The rules themselves are checked by the
-    operator's real admission code in tests/monitoring/test_rules_admission_live.py."""
+    """The webhooks keep an empty caBundle here (kwok runs no certificate Job: docs/e2e.md), so
+    the kit's objects were admitted only because the chart ships them failing open."""
     api = project.cluster.api
     configs = [
         c
