@@ -1,8 +1,5 @@
-"""The shipped `local` stack deployed for real: `make up` with the Pulumi CLI and Kubernetes
-provider built from source, against a local control plane (kit/localcluster), then a preview
-that must find nothing to change, a config change that must touch only what it should, and a
-`make destroy` that must leave nothing of the kit's behind. Then the same again from scratch
-with the webhook alert receiver, its URL a secret.
+"""The shipped `local` stack deployed for real on a local control plane: up, an idle preview, a
+config change, destroy, then again with a secret webhook URL (docs/e2e.md, "What it does").
 
 The tests run in file order and share one cluster and one project copy.
 """
