@@ -5,7 +5,7 @@ PYTHON ?= python3
 PULUMI ?= pulumi
 # The sample app's lock (sample-app/requirements.txt) is compiled for this Python minor.
 PYTHON_MINOR := 3.11
-# kit/crd-validate/package.json "engines"; the README says the same.
+# kit/crd-validate/package.json "engines"; docs/development.md says the same.
 NODE_MAJOR := 20
 VENV := venv
 PY := $(VENV)/bin/python

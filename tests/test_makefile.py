@@ -116,14 +116,14 @@ def test_without_npm_make_says_what_to_install_instead_of_failing_on_npm(tmp_pat
     assert "No such file or directory" not in done.stderr
 
 
-def test_the_node_version_the_makefile_requires_is_the_one_package_json_and_readme_name():
+def test_the_node_version_the_makefile_requires_is_the_one_package_json_and_docs_name():
     import json
     import re
 
     engines = json.loads((ROOT / "kit/crd-validate/package.json").read_text())["engines"]["node"]
     major = re.fullmatch(r">=(\d+)", engines)[1]
     assert f"NODE_MAJOR := {major}\n" in (ROOT / "Makefile").read_text()
-    assert f"Node.js {major}+" in (ROOT / "README.md").read_text()
+    assert f"Node.js {major}+" in (ROOT / "docs" / "development.md").read_text()
     assert f"NODE_MAJOR={major}" in (ROOT / ".ci/run").read_text()
 
 
@@ -148,7 +148,7 @@ def test_the_real_node_passes_the_version_check_and_npm_ci_follows(tmp_path):
     """The check runs the real node (a boolean to process.exit() is an error on Node 20+); npm
     is a stand-in that records its call, so the shared node_modules is not touched."""
     node = shutil.which("node")
-    require_tool(node, "Node.js", "install Node.js 20+ (see the README's prerequisites)")
+    require_tool(node, "Node.js", "install Node.js 20+ (see docs/development.md, Prerequisites)")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake_npm = bin_dir / "npm"
