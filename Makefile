@@ -2,9 +2,9 @@
 STACK ?= local
 PYTHON ?= python3
 # The Pulumi CLI make up/destroy run: PULUMI=<path> if given (e.g. the one make e2e builds), else
-# `pulumi` on PATH, else Pulumi's release pinned in kit/cli/pulumi_cli.py, which `make up` downloads
-# into $(KIT_TOOLS_DIR) and checks against its published sha256 first (that folder ends make's PATH,
-# so the kit's commands and the CLI's own language hosts are found there too).
+# `pulumi` on PATH, else Pulumi's release pinned in kit/cli/pulumi_cli.py, which they download into
+# $(KIT_TOOLS_DIR) and check against its published sha256 first (its folder ends make's PATH, so
+# the kit's commands and the CLI's own language hosts are found there too).
 PULUMI ?=
 KIT_TOOLS_DIR ?= $(CURDIR)/.tools
 export KIT_TOOLS_DIR

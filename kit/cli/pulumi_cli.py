@@ -25,11 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 # The Makefile reads this line (the folder it adds to PATH): keep it `VERSION = "..."`.
 VERSION = "3.259.0"
+# Where Pulumi's installer (pulumi/get.pulumi.com dist/install.sh) downloads from; its archives
+# hold the binaries directly in a top-level `pulumi/` folder.
 RELEASES = "https://get.pulumi.com/releases/sdk"
 # sha256 of each release archive, read from Pulumi's own Homebrew formula for this version
 # (github.com/pulumi/homebrew-tap, Formula/pulumi.rb at 51fb494, "Brew formula update for Pulumi
-# version 3.259.0", written by pulumi-bot from the release). The formula names no Windows
-# archive, so Windows is left out rather than pinned to a checksum read nowhere.
+# version 3.259.0", written by pulumi-bot from the release's GitHub assets). Those are the bytes
+# get.pulumi.com serves: for 3.175.0 the formula's digests equal nixpkgs pulumi-bin's for the
+# get.pulumi.com URLs. The formula names no Windows archive, so Windows is left out rather than
+# pinned to a checksum read nowhere.
 SHA256 = {
     ("linux", "x64"): "94ba357acac23d01474084c4b00098dc0f7bc70ce13f34c777459254a5f718e5",
     ("linux", "arm64"): "edc8327463a72160bb36cf82cf5062da9c8a244290a706d9980988e7bf486853",
