@@ -1,11 +1,18 @@
 # Everything a user or CI runs goes through here. `make help` lists the targets.
 STACK ?= local
 PYTHON ?= python3
-# The Pulumi CLI make up/destroy run (PULUMI=<path> for another one, e.g. the one make e2e builds).
-PULUMI ?= pulumi
+# The Pulumi CLI make up/destroy run: PULUMI=<path> if given (e.g. the one make e2e builds), else
+# `pulumi` on PATH, else Pulumi's release pinned in kit/cli/pulumi_cli.py, which they download into
+# $(KIT_TOOLS_DIR) and check against its published sha256 first (its folder ends make's PATH, so
+# the kit's commands and the CLI's own language hosts are found there too).
+PULUMI ?=
+KIT_TOOLS_DIR ?= $(CURDIR)/.tools
+export KIT_TOOLS_DIR
+PULUMI_RELEASE := $(shell sed -n 's/^VERSION = "\(.*\)"$$/\1/p' kit/cli/pulumi_cli.py 2>/dev/null)
+export PATH := $(PATH):$(KIT_TOOLS_DIR)/pulumi-v$(PULUMI_RELEASE)
 # The sample app's lock (sample-app/requirements.txt) is compiled for this Python minor.
 PYTHON_MINOR := 3.11
-# kit/crd-validate/package.json "engines"; the README says the same.
+# kit/crd-validate/package.json "engines"; docs/development.md says the same.
 NODE_MAJOR := 20
 VENV := venv
 PY := $(VENV)/bin/python
@@ -173,13 +180,13 @@ bench: venv
 bench-agent: venv otelcol
 	$(PY) -m tests.agent.bench_node_agent $(BENCH_ARGS)
 
-# Checked before the venv is built, so a missing CLI is said at once.
-pulumi-cli:
-	@command -v $(PULUMI) >/dev/null || { \
-	  echo "The Pulumi CLI is not installed. Install it with:"; \
-	  echo "  curl -fsSL https://get.pulumi.com | sh"; \
-	  echo "Without it, 'make plan STACK=$(STACK)' shows offline what would be created."; \
+# The CLI (PULUMI above), installed into $(KIT_TOOLS_DIR) when there is none, each step said; when
+# that fails (no network, unsupported platform, checksum mismatch), one line says why and what to do.
+pulumi-cli: venv
+	@PULUMI="$(PULUMI)" $(PY) -m kit.cli.pulumi_cli path >/dev/null || { \
+	  echo "Without a Pulumi CLI, 'make plan STACK=$(STACK)' shows offline what would be created."; \
 	  exit 1; }
+PULUMI_CLI = $(or $(PULUMI),pulumi)
 
 # A stack is a file in stacks/: a typo must not create (and deploy) a new, empty stack.
 stack-file:
@@ -201,9 +208,9 @@ up: policy-venv
 # PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl" (with PULUMI_DEBUG_COMMANDS=true).
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
-	$(PULUMI) stack select $(STACK) --create
+	$(PULUMI_CLI) stack select $(STACK) --create
 	$(if $(filter up,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
-	$(PULUMI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
+	$(PULUMI_CLI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
 	$(if $(filter destroy,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
 	$(if $(filter destroy,$@),$(PY) -m kit.cli.crd_leftovers --stack $(STACK))
 

@@ -1,5 +1,5 @@
-"""The README and sample-app/README.md say what the code does (issue 14's doc mismatches), and
-the stack outputs a new user reads point at commands that work."""
+"""The README, its pages under docs/ and sample-app/README.md say what the code does (issue 14's
+doc mismatches), and the stack outputs a new user reads point at commands that work."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from components import alert_rules, sample_app, versions
 from kit.plan import bench, manifests, offline, stack_plan
 
 README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
 APP_README = (ROOT / "sample-app" / "README.md").read_text()
 
 
@@ -60,11 +61,12 @@ def test_readme_fargate_default_matches_the_table_and_the_shipped_stack():
     assert "(default: back)" not in README
 
 
-def test_readme_versions_match_the_pinned_ranges():
+def test_docs_versions_match_the_pinned_ranges():
     low, high = (v.removesuffix(".0") for v in manifests.supported_versions())
-    assert f"support ({low} and {high})" in README
+    assert f"support ({low} and {high})" in (DOCS / "development.md").read_text()
+    configuration = (DOCS / "configuration.md").read_text()
     for cloud, supported in versions.MANAGED_K8S.items():
-        assert f"{supported[0]}–{supported[-1]} on" in README, cloud
+        assert f"{supported[0]}–{supported[-1]} on" in configuration, cloud
 
 
 def test_quick_start_exports_the_passphrase_before_make_up():
@@ -105,11 +107,11 @@ def test_offline_placeholders_use_the_real_resource_group_names(evaluated):
     assert any(f"/resourceGroups/{g}/" in links for g in groups)
 
 
-def test_readme_states_the_node_agent_size_each_cloud_gets():
+def test_reliability_page_states_the_node_agent_size_each_cloud_gets():
     from agent import Cloud
     from agent.node_agent import node_resources
 
-    text = " ".join(README.split())
+    text = " ".join((DOCS / "reliability.md").read_text().split())
     local, aks, eks = (node_resources(cloud) for cloud in (Cloud.LOCAL, Cloud.AKS, Cloud.EKS))
     assert local == aks
     assert f"(requests = limits) **{local.cpu} / {local.memory}** on local and aks" in text

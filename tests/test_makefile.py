@@ -1,14 +1,18 @@
 """`make up` / `make destroy` as a user runs them, with a stand-in `pulumi` on PATH that records
-how it was called (the real CLI is not installed here)."""
+how it was called (the real CLI is not installed here). The tools folder is the test's own and
+Pulumi's releases are a closed loopback port: no test downloads the real CLI."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 
 import pytest
 from helpers import ROOT, require_tool
+
+from kit.cli import pulumi_cli
 
 FAKE_PULUMI = """#!/bin/sh
 echo "$PULUMI_BACKEND_URL $*" >> "$PULUMI_CALLS"
@@ -16,23 +20,24 @@ echo "$PULUMI_BACKEND_URL $*" >> "$PULUMI_CALLS"
 
 
 def make(
-    target: str, tmp_path, with_pulumi: bool, stack: str = "aks"
+    target: str, tmp_path, with_pulumi: bool, stack: str = "aks", *args: str
 ) -> subprocess.CompletedProcess:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     if with_pulumi:
-        fake = bin_dir / "pulumi"
-        fake.write_text(FAKE_PULUMI)
-        fake.chmod(0o755)
+        fake_pulumi(bin_dir / "pulumi")
     path = [str(bin_dir), *(p for p in os.environ["PATH"].split(":") if not _has_pulumi(p))]
     env = {**os.environ, "PATH": ":".join(path), "PULUMI_CALLS": str(tmp_path / "calls")}
+    env.update(KIT_TOOLS_DIR=str(tmp_path / "tools"), KIT_PULUMI_RELEASES=_closed_port())
+    env.pop("PULUMI", None)
     env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent")
     env.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
         env.pop(key, None)
     env.pop("PULUMI_BACKEND_URL", None)
     return subprocess.run(
-        ["make", "-o", "venv/.installed", "-o", "policy/venv/.installed", target, f"STACK={stack}"],
+        ["make", "-o", "venv/.installed", "-o", "policy/venv/.installed", target, f"STACK={stack}"]
+        + list(args),
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -41,8 +46,20 @@ def make(
     )
 
 
+def fake_pulumi(path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(FAKE_PULUMI)
+    path.chmod(0o755)
+
+
 def _has_pulumi(directory: str) -> bool:
     return os.path.exists(os.path.join(directory, "pulumi"))
+
+
+def _closed_port() -> str:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{free.getsockname()[1]}"
 
 
 @pytest.mark.parametrize("target", ["up", "destroy"])
@@ -59,12 +76,42 @@ def test_up_and_destroy_select_or_create_the_stack_on_the_local_backend(target, 
     ]
 
 
-def test_up_without_the_pulumi_cli_says_how_to_install_it_and_points_to_plan(tmp_path):
+def test_up_without_a_cli_it_can_download_says_why_in_one_line_and_points_to_plan(tmp_path):
     done = make("up", tmp_path, with_pulumi=False)
     assert done.returncode != 0
-    assert "The Pulumi CLI is not installed" in done.stdout
-    assert "curl -fsSL https://get.pulumi.com | sh" in done.stdout
-    assert "make plan STACK=aks" in done.stdout
+    said = [line for line in done.stderr.splitlines() if line.startswith("pulumi-cli: ")]
+    assert said[0].startswith("pulumi-cli: no Pulumi CLI found; downloading pulumi-v")
+    assert said[1].startswith("pulumi-cli: could not download http://127.0.0.1:")
+    assert said[1].endswith("check the network, or set PULUMI=<path>")
+    assert len(said) == 2
+    assert "'make plan STACK=aks' shows offline what would be created" in done.stdout
+    assert not list((tmp_path / "tools").rglob("*"))  # nothing half-installed
+    assert not (tmp_path / "calls").exists()
+
+
+@pytest.mark.parametrize("target", ["up", "destroy"])
+def test_without_pulumi_on_path_the_pinned_cli_in_tools_runs_the_stack(target, tmp_path):
+    """Also what the eks leftovers check reads the state with (`stack export`)."""
+    fake_pulumi(tmp_path / "tools" / f"pulumi-v{pulumi_cli.VERSION}" / "pulumi")
+    done = make(target, tmp_path, with_pulumi=False, stack="eks")
+    assert done.returncode == 0, done.stdout + done.stderr
+    calls = [c.split(" ", 1)[1] for c in (tmp_path / "calls").read_text().splitlines()]
+    assert "stack select eks --create" in calls
+    assert "stack export --stack eks" in calls
+    assert any(c.startswith(f"{target} --stack eks") for c in calls)
+
+
+def test_pulumi_given_to_make_is_the_cli_that_runs_as_make_e2e_gives_it(tmp_path):
+    built = tmp_path / "e2e" / "pulumi"
+    fake_pulumi(built)
+    fake_pulumi(tmp_path / "tools" / f"pulumi-v{pulumi_cli.VERSION}" / "pulumi")
+    done = make("destroy", tmp_path, True, "aks", f"PULUMI={built}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{built} destroy --stack aks" in done.stdout.splitlines()
+    assert f"{built} stack select aks --create" in done.stdout.splitlines()
+    missing = make("destroy", tmp_path, True, "aks", f"PULUMI={tmp_path / 'nowhere'}")
+    assert missing.returncode != 0
+    assert f"pulumi-cli: PULUMI={tmp_path / 'nowhere'} is not an executable file" in missing.stderr
 
 
 def test_up_and_destroy_refuse_a_stack_without_a_file_before_pulumi_runs(tmp_path):
@@ -116,14 +163,14 @@ def test_without_npm_make_says_what_to_install_instead_of_failing_on_npm(tmp_pat
     assert "No such file or directory" not in done.stderr
 
 
-def test_the_node_version_the_makefile_requires_is_the_one_package_json_and_readme_name():
+def test_the_node_version_the_makefile_requires_is_the_one_package_json_and_docs_name():
     import json
     import re
 
     engines = json.loads((ROOT / "kit/crd-validate/package.json").read_text())["engines"]["node"]
     major = re.fullmatch(r">=(\d+)", engines)[1]
     assert f"NODE_MAJOR := {major}\n" in (ROOT / "Makefile").read_text()
-    assert f"Node.js {major}+" in (ROOT / "README.md").read_text()
+    assert f"Node.js {major}+" in (ROOT / "docs" / "development.md").read_text()
     assert f"NODE_MAJOR={major}" in (ROOT / ".ci/run").read_text()
 
 
@@ -148,7 +195,7 @@ def test_the_real_node_passes_the_version_check_and_npm_ci_follows(tmp_path):
     """The check runs the real node (a boolean to process.exit() is an error on Node 20+); npm
     is a stand-in that records its call, so the shared node_modules is not touched."""
     node = shutil.which("node")
-    require_tool(node, "Node.js", "install Node.js 20+ (see the README's prerequisites)")
+    require_tool(node, "Node.js", "install Node.js 20+ (see docs/development.md, Prerequisites)")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake_npm = bin_dir / "npm"

@@ -1,21 +1,29 @@
-"""Stack outputs through the Pulumi CLI, when it is installed: the kubeconfig of an aks/eks
-stack, the cluster name and the cloud. Secrets are read into memory, never printed."""
+"""Stack outputs through the Pulumi CLI, when there is one (kit/cli/pulumi_cli.py: $PULUMI,
+`pulumi` on PATH, or the one `make up` installed in .tools/): the kubeconfig of an aks/eks stack,
+the cluster name and the cloud. Secrets are read into memory, never printed."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
+from kit.cli import pulumi_cli
 from kit.cli.errors import KitError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def pulumi_available() -> bool:
-    return shutil.which("pulumi") is not None
+    return _cli() is not None
+
+
+def _cli() -> Path | None:
+    try:
+        return pulumi_cli.find()
+    except pulumi_cli.PulumiCliError as err:
+        raise KitError(str(err)) from None
 
 
 def stack_outputs(stack: str) -> dict:
@@ -23,9 +31,12 @@ def stack_outputs(stack: str) -> dict:
     backend (.pulumi-state) so the CLI finds the stacks `make up` created."""
     env = dict(os.environ)
     env.setdefault("PULUMI_BACKEND_URL", f"file://{ROOT}/.pulumi-state")
+    cli = _cli()
+    if cli is None:
+        raise KitError("no Pulumi CLI to read the stack's outputs with: run make up, or set PULUMI")
     try:
         done = subprocess.run(
-            ["pulumi", "stack", "output", "--json", "--show-secrets", "--stack", stack],
+            [str(cli), "stack", "output", "--json", "--show-secrets", "--stack", stack],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -1,15 +1,10 @@
-"""Run, on the host, the one kind of pod whose work the kit cannot do without: the
-prometheus-operator, which turns the kit's Prometheus and Alertmanager into StatefulSets.
+"""Run the prometheus-operator on the host for each Running operator pod: kwok runs no pod, and
+the kit needs the StatefulSets the operator makes (docs/e2e.md, "What kwok cannot stand in for").
 
-kwok marks every pod Running without running it. For each Running pod whose image is the
-prometheus-operator, this supervisor starts the real binary (built at the chart's version) with
-the pod's own arguments and environment, authenticated as the pod's ServiceAccount with a token
-bound to the pod (TokenRequest), so the chart's RBAC is what it runs with. The operator takes
-its credentials as in a pod (client-go's in-cluster config): the token, CA and namespace files
-appear at the projected path in a private mount namespace of its own, so the host's /var/run is
-untouched. It stops the process when the pod goes away, as a kubelet would. Only the pod's web
-listener changes: it serves plain HTTP on a loopback port, since the certificate it mounts exists
-only inside the pod.
+The real binary gets the pod's arguments, env and a token bound to the pod, so the chart's RBAC
+is what it runs with; its in-cluster credentials appear in a private mount namespace, so the
+host's /var/run is untouched. It stops when the pod goes away, as a kubelet would. Its web
+listener serves plain HTTP on loopback: the certificate the pod mounts exists only in the pod.
 """
 
 from __future__ import annotations

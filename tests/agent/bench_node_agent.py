@@ -24,7 +24,7 @@ Columns: CPU is the collector's CPU time until everything arrived over the secon
 (sampled), file the binary's mapped pages; lines and spans are the shares delivered; points
 the metric points delivered; behind how long after the load the last line or span arrived;
 cgroup peak the most the cgroup was charged, page cache included (reclaimed before any OOM
-kill); throttled the share of CPU periods at the quota. Figures, not assertions; the README
+kill); throttled the share of CPU periods at the quota. Figures, not assertions; docs/reliability.md
 holds a run, tests/agent/test_node_agent_limits_live.py the properties.
 """
 

@@ -1,7 +1,7 @@
 """The kit's collector distribution: its manifest lists exactly what the configs use, at one
 release; the binary `make otelcol` builds (`components`) has exactly that minus the modules this
 machine cannot build, with those built at a nearby release at the version recorded for them (and
-their replaced dependencies linked, `go version -m`); the README says so.
+their replaced dependencies linked, `go version -m`); docs/development.md says so.
 
 A component type a config starts using must come with its module in agent/otelcol-builder.yaml
 (and, if this machine cannot build it at the pin, also in distribution.NOT_BUILDABLE with the
@@ -199,14 +199,14 @@ def test_make_otelcol_full_builds_the_committed_manifest_and_the_default_the_sub
     assert "agent/distribution.py" not in full.stdout
 
 
-def test_readme_says_what_the_manifest_holds_and_what_make_otelcol_builds():
-    readme = " ".join((distribution.ROOT / "README.md").read_text().split())
-    assert "`make otelcol OTELCOL_FULL=1`" in readme
-    assert "`.build/otelcol-full/otelcol-kit`" in readme
-    assert "every component the configs use" in readme
-    not_built = re.search(r"not served here at v0\.159\.0 \(([^)]*)\)", readme)
-    assert not_built, "the README must name the components the default build leaves out"
+def test_docs_say_what_the_manifest_holds_and_what_make_otelcol_builds():
+    page = " ".join((distribution.ROOT / "docs" / "development.md").read_text().split())
+    assert "`make otelcol OTELCOL_FULL=1`" in page
+    assert "`.build/otelcol-full/otelcol-kit`" in page
+    assert "every component the configs use" in page
+    not_built = re.search(r"not served here at v0\.159\.0 \(([^)]*)\)", page)
+    assert not_built, "docs/development.md must name the components the default build leaves out"
     named = set(re.findall(r"`([a-z_0-9]+)`", not_built[1]))
     assert named == {derive_types(m)[0] for m in distribution.NOT_BUILDABLE}
     for module, nearby in distribution.BUILT_NEARBY.items():
-        assert f"`{derive_types(module)[0]}` is built at {nearby.version} instead" in readme
+        assert f"`{derive_types(module)[0]}` is built at {nearby.version} instead" in page

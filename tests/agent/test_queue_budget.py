@@ -5,7 +5,7 @@ measured by tests/agent/test_queue_bytes_live.py). The collector makes one queue
 and signal: an exporter in the logs and traces pipelines has two. Where the state volume is an
 emptyDir with a sizeLimit (cluster agent, Fargate collectors and sidecars), the kubelet evicts
 the pod once it is exceeded, so the queues must fit with room for the receivers'
-checkpoints. The node agent's hostPath has no limit; its worst case is stated in the README.
+checkpoints. The node agent's hostPath has no limit; docs/reliability.md states its worst case.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""The shipped `local` stack deployed for real: `make up` with the Pulumi CLI and Kubernetes
-provider built from source, against a local control plane (kit/localcluster), then a preview
-that must find nothing to change, a config change that must touch only what it should, and a
-`make destroy` that must leave nothing of the kit's behind. Then the same again from scratch
-with the webhook alert receiver, its URL a secret.
+"""The shipped `local` stack deployed for real on a local control plane: up, an idle preview, a
+config change, destroy, then again with a secret webhook URL (docs/e2e.md, "What it does").
 
 The tests run in file order and share one cluster and one project copy.
 """
@@ -126,11 +123,8 @@ def test_every_workload_rolls_out_including_the_operators(project):
 
 
 def test_the_operators_admission_webhooks_fail_open(project):
-    """kwok completes the chart's certificate hook Jobs without running kube-webhook-certgen
-    (its Go module is refused here), so the webhooks keep an empty caBundle and cannot be
-    called: everything the kit created was admitted anyway, because they fail open, as the
-    chart's default `failurePolicy: Ignore` ships them. The rules themselves are checked by the
-    operator's real admission code in tests/monitoring/test_rules_admission_live.py."""
+    """The webhooks keep an empty caBundle here (kwok runs no certificate Job: docs/e2e.md), so
+    the kit's objects were admitted only because the chart ships them failing open."""
     api = project.cluster.api
     configs = [
         c

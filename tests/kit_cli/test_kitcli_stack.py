@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kit.cli import stack
+from kit.cli import pulumi_cli, stack
 from kit.cli.errors import KitError
 
 # What `pulumi stack output` prints when it cannot prompt for the passphrase (captured output,
@@ -25,6 +25,8 @@ def fake_pulumi(tmp_path, monkeypatch):
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")  # ours first; cat for the script
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    monkeypatch.delenv("PULUMI", raising=False)
+    monkeypatch.setenv("KIT_TOOLS_DIR", str(tmp_path / "tools"))
 
     def install(stdout: str = "", stderr: str = "", code: int = 0) -> None:
         script = bin_dir / "pulumi"
@@ -38,6 +40,7 @@ def fake_pulumi(tmp_path, monkeypatch):
         script.chmod(0o755)
 
     install.call = lambda: (tmp_path / "call").read_text().strip()
+    install.script = bin_dir / "pulumi"
     return install
 
 
@@ -60,3 +63,32 @@ def test_an_unknown_stack_is_reported_as_not_deployed(fake_pulumi):
     fake_pulumi(stderr="error: no stack named 'eks' found", code=255)
     with pytest.raises(KitError, match="has no outputs .*no stack named 'eks' found"):
         stack.stack_outputs("eks")
+
+
+def test_without_pulumi_on_path_the_cli_make_up_installed_reads_the_outputs(fake_pulumi, tmp_path):
+    fake_pulumi(stdout=json.dumps({"cloud": "eks"}))
+    pinned = tmp_path / "tools" / f"pulumi-v{pulumi_cli.VERSION}"
+    pinned.mkdir(parents=True)
+    fake_pulumi.script.rename(pinned / "pulumi")
+    assert stack.pulumi_available()
+    assert stack.stack_outputs("eks") == {"cloud": "eks"}
+
+
+def test_pulumi_names_the_cli_that_reads_the_outputs(fake_pulumi, tmp_path, monkeypatch):
+    fake_pulumi(stdout=json.dumps({"cloud": "aks"}))
+    built = tmp_path / "e2e" / "pulumi"
+    built.parent.mkdir()
+    fake_pulumi.script.rename(built)
+    monkeypatch.setenv("PULUMI", str(built))
+    assert stack.stack_outputs("aks") == {"cloud": "aks"}
+    monkeypatch.setenv("PULUMI", str(tmp_path / "nowhere"))
+    with pytest.raises(KitError, match="is not an executable file"):
+        stack.stack_outputs("aks")
+
+
+def test_without_any_cli_nothing_is_downloaded_and_make_up_is_named(fake_pulumi):
+    assert not stack.pulumi_available()
+    with pytest.raises(
+        KitError, match="no Pulumi CLI to read the stack's outputs with: run make up"
+    ):
+        stack.stack_outputs("aks")

@@ -173,7 +173,7 @@ def test_grafana_watches_only_its_own_namespace_with_a_role(rendered):
 
 
 # Cluster-wide grants the rendered plan keeps, each because the component cannot work without
-# it (README, "Security"): the operator writes the config Secrets and ConfigMaps and the
+# it (docs/security.md): the operator writes the config Secrets and ConfigMaps and the
 # StatefulSets of the Prometheus and Alertmanager it manages (prometheus-operator
 # Documentation/rbac.md).
 SECRETS_CLUSTER_WIDE = {"kps-operator"}
@@ -316,17 +316,17 @@ def test_status_expects_exactly_the_workloads_the_plan_the_charts_and_the_operat
     assert set(expected) == made
 
 
-def test_the_readme_names_every_crd_destroy_leaves_and_how_to_remove_them(rendered):
-    """Helm never deletes a chart's CRDs and the kit does not either; the README says which
+def test_the_teardown_page_names_every_crd_destroy_leaves_and_how_to_remove_them(rendered):
+    """Helm never deletes a chart's CRDs and the kit does not either; docs/teardown.md says which
     stay and gives the command, which must name exactly the pinned chart's."""
     crds = sorted(
         o["metadata"]["name"] for o in rendered() if o["kind"] == "CustomResourceDefinition"
     )
     assert len(crds) == 10 and all(c.endswith(".monitoring.coreos.com") for c in crds)
-    readme = (ROOT / "README.md").read_text()
-    command = readme.split("kubectl delete crd ", 1)[1].split("```", 1)[0]
+    teardown = (ROOT / "docs" / "teardown.md").read_text()
+    command = teardown.split("kubectl delete crd ", 1)[1].split("```", 1)[0]
     assert sorted(command.replace("\\", " ").split()) == crds
-    stays = readme.split(
+    stays = teardown.split(
         "**What stays: the ten `monitoring.coreos.com` CustomResourceDefinitions**"
     )
     plurals = stays[1].split("(", 1)[1].split(")", 1)[0].replace("`", "").replace(",", " ")

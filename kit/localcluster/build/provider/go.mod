@@ -1,8 +1,7 @@
 // Pulumi's Kubernetes provider, for the real `pulumi up` of tests/e2e. The Go module proxy serves
-// one pseudo-version of it (source of about v4.25, January 2026), no tagged release; it is linked
-// and installed as the version the pip SDK in requirements.txt asks for (see the README's e2e
-// section on the skew). Its own go.mod points the SDK at ../sdk; outside its repository that is
-// the SDK's tagged module.
+// one pseudo-version of it, no tagged release; it is linked and installed as the version the pip
+// SDK in requirements.txt asks for (docs/e2e.md, "Version skew"). Its own go.mod points the SDK
+// at ../sdk; outside its repository that is the SDK's tagged module.
 module o11y-kit/kit/localcluster/build/provider
 
 go 1.26.0
