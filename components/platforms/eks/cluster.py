@@ -17,8 +17,8 @@ import yaml
 
 from agent.labels import FARGATE_LABEL
 from components import namespaces, versions
-from components.cluster.base import KitCluster
-from components.cluster.eks_network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
+from components.platforms.base_cluster import KitCluster
+from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
 from components.settings import KitConfig
 
 # IMDSv2 answers one hop only: processes on the node (and hostNetwork pods) reach it, a pod in
