@@ -1,4 +1,5 @@
-"""The registry of platforms: one line per cloud, naming the module that holds its Platform.
+"""The registry of platforms: one line per cloud (a value of the `cloud` key), naming the module
+that holds its Platform (components/platforms/base.py).
 
 Imported lazily, so Pulumi-free parts of a platform (names, exporters, offline outputs) load
 without the cloud's Pulumi SDK (kit/cli must not load it).
@@ -9,12 +10,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from components.platforms.base import Platform
-
-Cloud = Literal["local", "aks", "eks"]
 
 PLATFORMS: dict[str, str] = {
     "local": "components.platforms.local.platform",

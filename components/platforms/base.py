@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import pulumi
 
@@ -14,6 +14,7 @@ from components.settings import KitConfig
 NextSteps = dict[str, pulumi.Input[str]]
 
 
+@runtime_checkable
 class Platform(Protocol):
     """A cloud: its cluster, where the agent also writes, the agent's patch, the node alerts,
     where to look next, and what its `destroy` can leave behind."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from agent.exporters import reliable
 from agent.preset import Preset, field_env
+from components.platforms.eks.log_groups import log_group
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
@@ -27,8 +28,7 @@ class AwsBackends:
 
     @property
     def performance_log_group(self) -> str:
-        """Where Container Insights expects EMF performance events (AWS naming convention)."""
-        return f"/aws/containerinsights/{self.cluster_name}/performance"
+        return log_group("performance", self.cluster_name)
 
     @property
     def role_annotations(self) -> dict[str, str]:

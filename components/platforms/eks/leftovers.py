@@ -27,11 +27,12 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from components.platforms.eks.log_groups import log_group
 from components.settings import PROJECT
 
 
 def log_group_name(stack: str) -> str:
-    return f"/aws/eks/{PROJECT}-{stack}/cluster"
+    return log_group("control_plane", f"{PROJECT}-{stack}")
 
 
 LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"

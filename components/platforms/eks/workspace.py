@@ -19,6 +19,7 @@ import agent
 from components import namespaces
 from components.platforms.eks.cluster import EksCluster, irsa_trust
 from components.platforms.eks.exporters import AwsBackends
+from components.platforms.eks.log_groups import log_group
 from components.settings import KitConfig
 
 # What the exporters call (opentelemetry-collector-contrib internal/aws/cwlogs): PutLogEvents,
@@ -62,8 +63,8 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
         self._backends = AwsBackends(
             region=args.region,
             cluster_name=args.cluster_name,
-            application_log_group=f"/aws/containerinsights/{args.cluster_name}/application",
-            events_log_group=f"/aws/o11y-kit/{args.cluster_name}/events",
+            application_log_group=log_group("application", args.cluster_name),
+            events_log_group=log_group("events", args.cluster_name),
         )
         groups = {
             "performance": self._backends.performance_log_group,
