@@ -18,3 +18,7 @@ def kit_labels(name: str, component: str) -> dict[str, str]:
 # Pods with this label in the app namespace run on EKS Fargate: the eks Fargate profile selects
 # it, the sample app sets it on the tiers in `fargateTiers`.
 FARGATE_LABEL = {"o11y-kit/compute": "fargate"}
+# The Fargate collectors' names (components/platforms/eks/fargate_collectors.py), here so the
+# NetworkPolicies, alert rules and the sample app name them without importing a platform.
+FARGATE_SCRAPER = "otel-fargate-scraper"
+FARGATE_GATEWAY = "otel-fargate-gateway"

@@ -17,8 +17,7 @@ import pulumi
 import agent
 from agent.labels import FARGATE_LABEL, kit_labels
 from components import k8s_objects, options, versions
-from components.agent import node_otlp_http_url
-from components.cluster.base import KitCluster
+from components.collector_agent import node_otlp_http_url
 from components.names import (
     APP_NAMESPACE,
     APP_PORT,
@@ -27,8 +26,22 @@ from components.names import (
     LOAD_GENERATOR,
     app_workload,
 )
-from components.netpol import NAME, baseline, block, egress, for_pods, ingress, named, policy
 from components.network_policies import OTLP_GRPC, OTLP_HTTP, node_agent_peers
+from components.network_policy_blocks import (
+    NAME,
+    baseline,
+    block,
+    egress,
+    for_pods,
+    ingress,
+    named,
+    policy,
+)
+from components.platforms.base_cluster import KitCluster
+from components.platforms.eks.fargate_sidecar import (
+    add_fargate_sidecar,
+    fargate_sidecar_annotations,
+)
 from components.settings import KitConfig
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "sample-app"
@@ -121,9 +134,9 @@ def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
 
 
 def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
-    """Nothing in or out unless listed (components/netpol.py): front from the load generator
-    and, when exposed, from the load balancer; middle only from front, back only from middle;
-    out: the next tier, the node agent's OTLP (Fargate tiers: the gateway's), and PyPI (443)
+    """Nothing in or out unless listed (components/network_policy_blocks.py): front from the load
+    generator and, when exposed, from the load balancer; middle only from front, back only from
+    middle; out: the next tier, the node agent's OTLP (Fargate tiers: the gateway's), and PyPI (443)
     for the init container when the app runs from source. Fargate pods enforce none of this
     (EKS user guide, "Limit Pod traffic with Kubernetes network policies")."""
     ns = args.namespace
@@ -188,8 +201,8 @@ def tier_deployment(args: SampleAppArgs, tier: str) -> dict[str, Any]:
     pod = _pod_spec(args, [_app_container(args, tier, on_fargate)], with_deps=args.image is None)
     annotations = {}
     if on_fargate:
-        pod = agent.add_fargate_sidecar(pod, app_container="app")
-        annotations = agent.fargate_sidecar_annotations(args.agent_namespace)
+        pod = add_fargate_sidecar(pod, app_container="app")
+        annotations = fargate_sidecar_annotations(args.agent_namespace)
     return _deployment(app_workload(tier), args.namespace, labels, pod, annotations)
 
 

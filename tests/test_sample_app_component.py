@@ -159,7 +159,7 @@ def test_sample_app_can_be_turned_off(evaluate):
 def test_the_real_fargate_back_pod_bills_in_the_smallest_one_gigabyte_class():
     """AWS rounding (max of init vs running requests, + 256 MB, next size up) of the pod the
     component builds, sidecar and init container included."""
-    from agent.fargate_sizing import billed_size
+    from components.platforms.eks.fargate_sizing import billed_size
 
     objects = sample_app_objects(SampleAppArgs(**{**ARGS.__dict__, "fargate_tiers": ("back",)}))
     back = next(o for o in objects if o["metadata"]["name"] == "sample-back")

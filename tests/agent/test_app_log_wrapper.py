@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from kubernetes.utils import parse_quantity
 
-from agent.fargate_sidecar import LogChunks
+from components.platforms.eks.fargate_sidecar import LogChunks
 from kit.bench_log_wrapper import ChunkFollower, drain, follow_to_the_end, run, start
 from tests.helpers import require_tool
 

@@ -29,8 +29,8 @@ from app_processes import (
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from otlp_receiver import OtlpReceiver
 
-from agent.fargate_sidecar import APP_LOG_DIR, WRAPPER_KEY, wrapper_script
 from agent.k8s import CONTAINER_NAME
+from components.platforms.eks.fargate_sidecar import APP_LOG_DIR, WRAPPER_KEY, wrapper_script
 from components.sample_app import SampleAppArgs, tier_deployment
 from kit.bench_log_wrapper import ChunkFollower
 

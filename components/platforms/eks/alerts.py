@@ -13,9 +13,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-import agent
 from components import options
-from components.cluster.eks import EksCluster
+from components.platforms.eks.cluster import EksCluster
+from components.platforms.eks.exporters import (
+    NODE_READY_DIMENSIONS,
+    NODE_READY_METRIC,
+    NODE_READY_NAMESPACE,
+)
 from components.settings import KitConfig
 
 # Evaluated every minute, in alarm after 5 bad minutes in a row, back to OK after one good one.
@@ -27,7 +31,7 @@ PERIOD_SECONDS = 60
 EVALUATION_PERIODS = 5
 # The cluster-wide dimension set the cluster agent declares for the Ready metric: every node's
 # datapoints land in it, so its Minimum is the worst node's value.
-READY_DIMENSIONS = agent.NODE_READY_DIMENSIONS[0]
+READY_DIMENSIONS = NODE_READY_DIMENSIONS[0]
 CONTAINER_INSIGHTS = "ContainerInsights"
 FAILED_NODES_METRIC = "cluster_failed_node_count"
 
@@ -80,8 +84,8 @@ class CloudWatchAlerts(pulumi.ComponentResource):
                 f"A node of {cluster} has been NotReady or Unknown for 5 minutes (ALARM), or the "
                 "cluster agent stopped reporting node conditions (INSUFFICIENT_DATA)."
             ),
-            namespace=agent.NODE_READY_NAMESPACE,
-            metric_name=agent.NODE_READY_METRIC,
+            namespace=NODE_READY_NAMESPACE,
+            metric_name=NODE_READY_METRIC,
             dimensions=dict.fromkeys(READY_DIMENSIONS, cluster),
             # 1 Ready, 0 NotReady, -1 Unknown: the minimum over all nodes is below 1 as soon as
             # any one node is not Ready (an average would hide one bad node among healthy ones).

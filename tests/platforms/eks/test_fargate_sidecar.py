@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from kubernetes.utils import parse_quantity
 
-from agent import LogChunks, add_fargate_sidecar, sidecar_config
 from agent.backends import Resources
-from agent.bench_fargate_size import back_tier_pod
-from agent.fargate_sizing import FargateSize, billed_size, round_up
+from components.platforms.eks.bench_fargate_size import back_tier_pod
+from components.platforms.eks.fargate_sidecar import LogChunks, add_fargate_sidecar, sidecar_config
+from components.platforms.eks.fargate_sizing import FargateSize, billed_size, round_up
 
 APP = Resources(cpu="100m", memory="128Mi")
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from helpers import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
 
 from components import versions
-from kit.offline import AKS_ADMIN_CREDENTIALS, Secret
+from components.platforms.aks.offline_outputs import ADMIN_CREDENTIALS as AKS_ADMIN_CREDENTIALS
+from kit.offline import Secret
 
 
 def test_aks_is_a_free_tier_vmss_cluster_with_identity_oidc_and_network_policy(evaluated):

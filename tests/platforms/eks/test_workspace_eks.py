@@ -10,8 +10,11 @@ from helpers import EKS, LOG_GROUP, one
 from test_cluster_eks import OIDC, resolve, run_program
 
 import agent
-from components import alerts_eks, workspace_eks
-from components.cluster import eks
+from components.platforms.eks import alerts as alerts_eks
+from components.platforms.eks import cluster as eks
+from components.platforms.eks import workspace as workspace_eks
+from components.platforms.eks.agent_patch import cloud_patch
+from components.platforms.eks.exporters import AwsBackends
 from components.settings import load_config
 
 ROLE = "aws:iam/role:Role"
@@ -98,18 +101,18 @@ def test_the_role_reaches_the_collector_service_accounts_and_no_app_pod():
     role_arn = _collector_role(ev).outputs["arn"]
     backends = workspace.agent_backends
     assert resolve(backends.irsa_role_arn) == role_arn
-    aws = agent.AwsBackends(
+    aws = AwsBackends(
         backends.region,
         backends.cluster_name,
         backends.application_log_group,
         backends.events_log_group,
         role_arn,
     )
-    all_backends = agent.Backends("http://p/api/v1/otlp", "t:4317", "http://l/otlp", aws=aws)
-    objects = agent.node_agent_manifests(NODE_NS, all_backends, agent.Cloud.EKS)
-    objects += agent.cluster_agent_manifests(AGENT_NS, all_backends, agent.Cloud.EKS)
-    objects += agent.fargate_collector_manifests(AGENT_NS, all_backends, agent.Cloud.EKS)
-    objects += agent.fargate_sidecar_manifests(APP_NS, AGENT_NS)
+    in_cluster = agent.Backends("http://p/api/v1/otlp", "t:4317", "http://l/otlp")
+    patch = cloud_patch(aws, in_cluster, AGENT_NS, APP_NS)
+    objects = agent.node_agent_manifests(NODE_NS, in_cluster, patch.node)
+    objects += agent.cluster_agent_manifests(AGENT_NS, in_cluster, patch.cluster)
+    objects += patch.manifests  # the Fargate collectors and the sidecar's ConfigMap
     annotated = {
         (o["metadata"]["namespace"], o["kind"], o["metadata"]["name"])
         for o in objects

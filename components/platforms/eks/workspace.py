@@ -17,7 +17,9 @@ import pulumi_aws as aws
 
 import agent
 from components import namespaces
-from components.cluster.eks import EksCluster, irsa_trust
+from components.platforms.eks.cluster import EksCluster, irsa_trust
+from components.platforms.eks.exporters import AwsBackends
+from components.platforms.eks.log_groups import log_group
 from components.settings import KitConfig
 
 # What the exporters call (opentelemetry-collector-contrib internal/aws/cwlogs): PutLogEvents,
@@ -58,11 +60,11 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
     ):
         super().__init__("o11y-kit:workspace:CloudWatch", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self._backends = agent.AwsBackends(
+        self._backends = AwsBackends(
             region=args.region,
             cluster_name=args.cluster_name,
-            application_log_group=f"/aws/containerinsights/{args.cluster_name}/application",
-            events_log_group=f"/aws/o11y-kit/{args.cluster_name}/events",
+            application_log_group=log_group("application", args.cluster_name),
+            events_log_group=log_group("events", args.cluster_name),
         )
         groups = {
             "performance": self._backends.performance_log_group,
@@ -106,7 +108,7 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
         )
 
     @property
-    def agent_backends(self) -> agent.AwsBackends:
+    def agent_backends(self) -> AwsBackends:
         """What the collectors need: region, cluster, log group names and the role to assume
         (an Output; the agent only writes it into the ServiceAccount annotation)."""
         return dataclasses.replace(self._backends, irsa_role_arn=self.role.arn)
@@ -144,7 +146,7 @@ def collector_policy(log_group_arns: list[str]) -> dict:
     }
 
 
-def next_steps(backends: agent.AwsBackends) -> dict[str, str]:
+def next_steps(backends: AwsBackends) -> dict[str, str]:
     """Console links and ready-to-paste CloudWatch Logs Insights queries, with the log groups to
     pick for them (Logs Insights runs a query on the groups selected in the console)."""
     region = backends.region

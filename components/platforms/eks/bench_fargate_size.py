@@ -1,6 +1,7 @@
 """Print the Fargate size of the sample app's back tier with and without the sidecar.
 
-Run: venv/bin/python -m agent.bench_fargate_size [--app-cpu 100m] [--app-memory 192Mi]
+Run: venv/bin/python -m components.platforms.eks.bench_fargate_size [--app-cpu 100m]
+[--app-memory 192Mi]
 The app container requests (= limit) what components/sample_app.py gives it, 100m / 192Mi,
 unless told otherwise; tests/test_sample_app_component.py sizes the real pod spec.
 """
@@ -10,8 +11,8 @@ from __future__ import annotations
 import argparse
 
 from agent.backends import Resources
-from agent.fargate_sidecar import DEFAULT_SIDECAR_RESOURCES, add_fargate_sidecar
-from agent.fargate_sizing import billed_size, pod_request
+from components.platforms.eks.fargate_sidecar import DEFAULT_SIDECAR_RESOURCES, add_fargate_sidecar
+from components.platforms.eks.fargate_sizing import billed_size, pod_request
 
 
 def back_tier_pod(app: Resources) -> dict:

@@ -12,7 +12,7 @@ from helpers import EKS, FARGATE_PROFILE, K8S_PROVIDER, LOG_GROUP, NAT, NODE_GRO
 from pulumi.runtime.sync_await import _sync_await
 
 from components import versions
-from components.cluster.eks import FARGATE_SELECTORS, EksCluster, EksClusterArgs
+from components.platforms.eks.cluster import FARGATE_SELECTORS, EksCluster, EksClusterArgs
 from components.versions import EKS_ADDON_VERSIONS
 from kit import offline
 from kit.offline import Secret

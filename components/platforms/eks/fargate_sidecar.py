@@ -18,11 +18,11 @@ import copy
 from dataclasses import dataclass
 from importlib.resources import files
 
-from agent import exporters, presets
+from agent import exporters
+from agent import preset_catalog as presets
 from agent.backends import Resources
 from agent.collector_config import build_config, config_checksum, pipeline, render_config
 from agent.distribution import COLLECTOR_IMAGE
-from agent.fargate_collectors import gateway_endpoint
 from agent.k8s import (
     CONFIG_DIR,
     CONFIG_KEY,
@@ -32,6 +32,7 @@ from agent.k8s import (
 )
 from agent.preset import Json, Preset, combine, field_env, value_env
 from agent.quantities import MIB
+from components.platforms.eks.fargate_collectors import gateway_endpoint
 
 SIDECAR_CONFIG_MAP = "otel-fargate-sidecar"
 WRAPPER_KEY = "app-log-wrapper.sh"
@@ -44,7 +45,7 @@ STATE_SIZE_LIMIT = "1Gi"
 STREAMS = ("stdout", "stderr")
 # Fargate bills max(init, sum of containers) + 256 MB rounded up to its size table; with the
 # sample app's 100m/128Mi this keeps the pod at 0.25 vCPU / 1 GB
-# (see `python -m agent.bench_fargate_size`).
+# (see `python -m components.platforms.eks.bench_fargate_size`).
 DEFAULT_SIDECAR_RESOURCES = Resources(cpu="100m", memory="256Mi")
 # Kubernetes' default when a pod spec sets no terminationGracePeriodSeconds.
 DEFAULT_GRACE_SECONDS = 30
@@ -68,7 +69,7 @@ class LogChunks:
 
 
 def wrapper_script() -> str:
-    return files("agent").joinpath("scripts", WRAPPER_KEY).read_text()
+    return files("components.platforms.eks").joinpath("scripts", WRAPPER_KEY).read_text()
 
 
 def _app_log_files() -> Preset:

@@ -10,10 +10,10 @@ import pulumi_azure_native.containerservice as containerservice
 import pulumi_azure_native.monitor as monitor
 import pulumi_kubernetes as k8s
 
-from components.cluster.base import KitCluster
-from components.kql import KQL_QUERIES
+from components.platforms.aks.kql import KQL_QUERIES
+from components.platforms.aks.workspace import AzureWorkspace, AzureWorkspaceArgs
+from components.platforms.base_cluster import KitCluster
 from components.settings import KitConfig
-from components.workspace_aks import AzureWorkspace, AzureWorkspaceArgs
 
 # AKS limits a node pool name to 12 lowercase alphanumerics on Linux (az aks nodepool add docs).
 SYSTEM_POOL = "system"

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.fargate_sidecar import APP_LOG_DIR, wrapper_script
+from components.platforms.eks.fargate_sidecar import APP_LOG_DIR, wrapper_script
 from tests.agent.collector_pods import collector_pods
 from tests.agent.otelcol import collector, mount_volumes
 from tests.agent.otlp_grpc_sink import GrpcLogSink

@@ -9,7 +9,7 @@ import json
 import yaml
 from helpers import AKS, SecretOutputsMonitor, one
 
-from components.cluster.aks import CONTROL_PLANE_LOGS
+from components.platforms.aks.cluster import CONTROL_PLANE_LOGS
 from kit import offline
 from kit.offline import Secret
 

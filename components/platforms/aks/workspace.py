@@ -3,7 +3,7 @@ Application Insights and the Container Insights data collection rule.
 
 It comes before the cluster in the data flow because the cluster's monitoring add-on points at
 the workspace; the cluster then associates itself with the collection rule and sends its
-control-plane logs here (components/cluster/aks.py).
+control-plane logs here (components/platforms/aks/cluster.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pulumi_azure_native.monitor as monitor
 import pulumi_azure_native.operationalinsights as operationalinsights
 import pulumi_azure_native.resources as resources
 
-import agent
+from components.platforms.aks.exporters import AzureBackends
 
 # The stream Container Insights sends everything through (Microsoft Learn, "Enable monitoring
 # for AKS clusters" with ARM/Terraform: the MSCI data collection rule).
@@ -116,9 +116,9 @@ class AzureWorkspace(pulumi.ComponentResource):
         )
 
     @property
-    def agent_backends(self) -> agent.AzureBackends:
+    def agent_backends(self) -> AzureBackends:
         """What the collector needs: the name of the Secret holding the connection string."""
-        return agent.AzureBackends(APP_INSIGHTS_SECRET, APP_INSIGHTS_KEY)
+        return AzureBackends(APP_INSIGHTS_SECRET, APP_INSIGHTS_KEY)
 
     @property
     def agent_secrets(self) -> dict[str, dict[str, pulumi.Output[str]]]:

@@ -17,8 +17,9 @@ Queues live on an emptyDir: they survive container restarts, not pod replacement
 
 from __future__ import annotations
 
-from agent import exporters, presets
-from agent.backends import Backends, Cloud, Resources
+from agent import exporters
+from agent import preset_catalog as presets
+from agent.backends import Backends, Resources
 from agent.cluster_agent import STATE_SIZE_LIMIT
 from agent.collector_config import build_config, pipeline, render_config
 from agent.distribution import COLLECTOR_IMAGE
@@ -31,21 +32,18 @@ from agent.k8s import (
     rbac,
     service_account,
 )
-from agent.preset import Json, Preset, combine, field_env
+from agent.labels import FARGATE_GATEWAY, FARGATE_SCRAPER
+from agent.preset import Json, Preset, combine, field_env, rule
+from agent.preset_catalog import READ, SA_DIR
+from components.platforms.eks import exporters as aws_exporters
+from components.platforms.eks.exporters import AwsBackends
 
-FARGATE_SCRAPER = "otel-fargate-scraper"
-FARGATE_GATEWAY = "otel-fargate-gateway"
 DEFAULT_FARGATE_RESOURCES = Resources(cpu="200m", memory="512Mi")
 
 
 def gateway_endpoint(agent_namespace: str) -> str:
     """Where Fargate sidecars send OTLP (gRPC)."""
     return f"{FARGATE_GATEWAY}.{agent_namespace}.svc.cluster.local:4317"
-
-
-def check_fargate(cloud: Cloud) -> None:
-    if cloud is not Cloud.EKS:
-        raise ValueError(f"Fargate exists only on EKS, not on cloud {cloud.value!r}")
 
 
 def _common(resources: Resources) -> list[Preset]:
@@ -56,13 +54,10 @@ def _common(resources: Resources) -> list[Preset]:
 
 
 def scraper_preset(backends: Backends, resources: Resources) -> Preset:
-    return combine(
-        [*_common(resources), presets.fargate_kubelet_metrics(), exporters.prometheus(backends)]
-    )
+    return combine([*_common(resources), fargate_kubelet_metrics(), exporters.prometheus(backends)])
 
 
-def gateway_preset(backends: Backends, resources: Resources) -> Preset:
-    aws = backends.aws
+def gateway_preset(backends: Backends, aws: AwsBackends, resources: Resources) -> Preset:
     return combine(
         [
             *_common(resources),
@@ -70,8 +65,8 @@ def gateway_preset(backends: Backends, resources: Resources) -> Preset:
             exporters.prometheus(backends),
             exporters.loki(backends),
             exporters.trace_backend(backends),
-            exporters.xray(aws),
-            exporters.cloudwatch_logs(
+            aws_exporters.xray(aws),
+            aws_exporters.cloudwatch_logs(
                 "application", aws, aws.application_log_group, "fargate-${env:K8S_POD_NAME}"
             ),
             Preset(env=(field_env("K8S_POD_NAME", "metadata.name"),)),
@@ -87,10 +82,11 @@ def scraper_config(backends: Backends, resources: Resources = DEFAULT_FARGATE_RE
     )
 
 
-def gateway_config(backends: Backends, resources: Resources = DEFAULT_FARGATE_RESOURCES) -> Json:
+def gateway_config(
+    backends: Backends, aws: AwsBackends, resources: Resources = DEFAULT_FARGATE_RESOURCES
+) -> Json:
     """The gateway's collector config (checked)."""
-    backends.require_cloud(Cloud.EKS)
-    preset = gateway_preset(backends, resources)
+    preset = gateway_preset(backends, aws, resources)
     return build_config(
         preset,
         {
@@ -104,24 +100,21 @@ def gateway_config(backends: Backends, resources: Resources = DEFAULT_FARGATE_RE
 def fargate_collector_manifests(
     namespace: str,
     backends: Backends,
-    cloud: Cloud,
+    aws: AwsBackends,
     resources: Resources = DEFAULT_FARGATE_RESOURCES,
     image: str = COLLECTOR_IMAGE,
 ) -> list[Json]:
     """The scraper (ServiceAccount, RBAC, ConfigMap, Deployment; no Service) and the gateway
     (ServiceAccount with the IRSA role and no RBAC, ConfigMap, Deployment, OTLP Service)."""
-    cloud = Cloud(cloud)
-    check_fargate(cloud)
-    backends.require_cloud(cloud)
     scraper = scraper_preset(backends, resources)
     scraper_rendered = render_config(scraper_config(backends, resources))
-    gateway = gateway_preset(backends, resources)
-    gateway_rendered = render_config(gateway_config(backends, resources))
+    gateway = gateway_preset(backends, aws, resources)
+    gateway_rendered = render_config(gateway_config(backends, aws, resources))
     gateway_pod = {
         **collector_pod_spec(FARGATE_GATEWAY, image, resources, gateway),
         "automountServiceAccountToken": False,
     }
-    gateway_account = service_account(FARGATE_GATEWAY, namespace, backends.aws.irsa_role_arn)
+    gateway_account = service_account(FARGATE_GATEWAY, namespace, aws.role_annotations)
     return [
         service_account(FARGATE_SCRAPER, namespace, None),
         *rbac(FARGATE_SCRAPER, namespace, scraper),
@@ -138,3 +131,43 @@ def fargate_collector_manifests(
         deployment(FARGATE_GATEWAY, namespace, gateway_rendered, gateway_pod, recreate=False),
         otlp_service(FARGATE_GATEWAY, namespace, node_local=False),
     ]
+
+
+def fargate_kubelet_metrics() -> Preset:
+    """cAdvisor metrics of every Fargate node, scraped through the API-server proxy.
+
+    A Fargate pod cannot reach its node's kubelet directly (aws/containers-roadmap#1798), so,
+    as ADOT's otel-fargate-container-insights template does, one cluster-level collector asks
+    the API server (`/api/v1/nodes/<node>/proxy/metrics/cadvisor`, RBAC nodes/proxy get).
+    `$$` is the collector's escape for a literal `$` in its config.
+    """
+    scrape = {
+        "job_name": "fargate-kubelet-cadvisor",
+        "scheme": "https",
+        "scrape_interval": "60s",
+        "scrape_timeout": "40s",
+        "tls_config": {"ca_file": f"{SA_DIR}/ca.crt", "insecure_skip_verify": False},
+        "authorization": {"credentials_file": f"{SA_DIR}/token"},
+        "kubernetes_sd_configs": [{"role": "node"}],
+        "relabel_configs": [
+            {
+                "source_labels": ["__meta_kubernetes_node_label_eks_amazonaws_com_compute_type"],
+                "regex": "fargate",
+                "action": "keep",
+            },
+            {"target_label": "__address__", "replacement": "kubernetes.default.svc:443"},
+            {
+                "source_labels": ["__meta_kubernetes_node_name"],
+                "regex": "(.+)",
+                "target_label": "__metrics_path__",
+                "replacement": "/api/v1/nodes/$${1}/proxy/metrics/cadvisor",
+            },
+        ],
+    }
+    return Preset(
+        receivers={"prometheus/fargate": {"config": {"scrape_configs": [scrape]}}},
+        cluster_rules=(
+            rule("", ["nodes"], READ),
+            rule("", ["nodes/proxy"], ["get"]),
+        ),
+    )

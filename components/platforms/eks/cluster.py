@@ -17,8 +17,9 @@ import yaml
 
 from agent.labels import FARGATE_LABEL
 from components import namespaces, versions
-from components.cluster.base import KitCluster
-from components.cluster.eks_network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
+from components.platforms.base_cluster import KitCluster
+from components.platforms.eks import log_groups
+from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
 from components.settings import KitConfig
 
 # IMDSv2 answers one hop only: processes on the node (and hostNetwork pods) reach it, a pod in
@@ -98,7 +99,7 @@ class EksCluster(KitCluster):
         cluster_policy = _attach(cluster_role, "AmazonEKSClusterPolicy", partition, child)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
-            name=f"/aws/eks/{args.cluster_name}/cluster",
+            name=log_groups.log_group("control_plane", args.cluster_name),
             retention_in_days=args.log_retention_days,
             opts=child,
         )

@@ -1,6 +1,6 @@
 """`make up`/`make destroy` on eks survive and remove the control-plane log group EKS recreates
-after the cluster is deleted (kit/eks_leftovers.py), against moto's AWS, and never delete a
-group the stack's state still holds: the state comes from a stand-in `pulumi` on PATH whose
+after the cluster is deleted (components/platforms/eks/leftovers.py), against moto's AWS, and never
+delete a group the stack's state still holds: the state comes from a stand-in `pulumi` on PATH whose
 `stack export` prints a deployment built from the eks program's own registered resources."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from helpers import LOG_GROUP
 from moto import mock_aws
 
-from kit import eks_leftovers
+from kit import eks_leftovers as leftovers_cli
 
 REGION = "ap-northeast-1"
 GROUP = "/aws/eks/o11y-kit-eks/cluster"
@@ -93,7 +93,7 @@ def create_cluster(session) -> None:
 
 
 def run_main(capsys) -> tuple[list[str], list[str]]:
-    assert eks_leftovers.main(["--stack", "eks"]) == 0  # region from stacks/Pulumi.eks.yaml
+    assert leftovers_cli.main(["--stack", "eks"]) == 0  # region from stacks/Pulumi.eks.yaml
     said = capsys.readouterr()
     return said.out.splitlines(), said.err.splitlines()
 
@@ -185,7 +185,7 @@ def test_without_a_readable_state_nothing_is_deleted_and_one_line_says_so(
 def test_off_eks_nothing_is_asked(session, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # no pulumi: it is not even needed
     session.client("logs").create_log_group(logGroupName=GROUP)
-    assert eks_leftovers.main(["--stack", "local"]) == 0
+    assert leftovers_cli.main(["--stack", "local"]) == 0
     assert capsys.readouterr() == ("", "")
     assert groups(session) == [GROUP]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.cluster.base import KitCluster
+from components.platforms.base_cluster import KitCluster
 from components.settings import KitConfig
 
 

@@ -1,5 +1,5 @@
-"""The bundled collector agent in the cluster: node DaemonSet, cluster Deployment and, where
-Fargate exists, the sidecar's ConfigMap in the app namespace (agent/ builds them as data)."""
+"""The bundled collector agent in the cluster: node DaemonSet, cluster Deployment and whatever
+the platform's patch adds (agent/ builds them all as data; agent/cloud_patch.py)."""
 
 from __future__ import annotations
 
@@ -13,23 +13,16 @@ import agent
 from agent.labels import kit_labels
 from components import k8s_objects, options
 from components.monitoring import Endpoints
-from components.settings import KitConfig
 
 
 @dataclass(frozen=True)
 class AgentArgs:
-    """Where the agent runs and where it sends each signal."""
+    """Where the agent runs, where it sends each signal, and the platform's patch."""
 
     namespace: str  # the cluster agent's (baseline)
     node_namespace: str  # the node agent's: hostPath logs and state, as root (privileged)
-    cloud: agent.Cloud
     backends: agent.Backends
-    # Fargate: the kubelet scraper and the sidecars' OTLP gateway run in `namespace` too, and
-    # the sidecar ConfigMap goes into the app namespace.
-    fargate_namespace: str | None = None
-    # Secret name -> data, for cloud credentials the exporters read from env (the App Insights
-    # connection string on aks); created only in the namespaces whose collectors read it.
-    secrets: dict[str, dict[str, pulumi.Input[str]]] | None = None
+    patch: agent.CloudPatch = agent.CloudPatch()
 
 
 class Agent(pulumi.ComponentResource):
@@ -37,11 +30,10 @@ class Agent(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AgentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("o11y-kit:agent:Agent", name, None, opts)
-        objects = agent.node_agent_manifests(args.node_namespace, args.backends, args.cloud)
-        objects += agent.cluster_agent_manifests(args.namespace, args.backends, args.cloud)
-        if args.fargate_namespace is not None:
-            objects += agent.fargate_collector_manifests(args.namespace, args.backends, args.cloud)
-            objects += agent.fargate_sidecar_manifests(args.fargate_namespace, args.namespace)
+        patch = args.patch
+        objects = agent.node_agent_manifests(args.node_namespace, args.backends, patch.node)
+        objects += agent.cluster_agent_manifests(args.namespace, args.backends, patch.cluster)
+        objects += patch.manifests
         child = options.children(self, opts)
         secrets = [
             k8s.core.v1.Secret(
@@ -55,7 +47,7 @@ class Agent(pulumi.ComponentResource):
                 type="Opaque",
                 opts=child,
             )
-            for secret, data in (args.secrets or {}).items()
+            for secret, data in patch.secrets.items()
             for namespace in _namespaces_reading(secret, objects)
         ]
         after_secrets = child.merge(pulumi.ResourceOptions(depends_on=secrets))
@@ -84,35 +76,27 @@ def node_otlp_http_url(namespace: str) -> str:
     return f"http://{agent.NODE_AGENT}.{namespace}.svc.cluster.local:4318"
 
 
-def build(
-    config: KitConfig,
-    namespaces: tuple[str, str, str],
-    endpoints: Endpoints,
-    workspace: Any,
-    has_fargate: bool,
-    opts: pulumi.ResourceOptions,
-) -> Agent:
-    """The stack's agent: in-cluster backends everywhere, plus the workspace's (App Insights on
-    aks; CloudWatch and X-Ray with the collectors' IAM role on eks). `namespaces` is (agent,
-    app, node): where Fargate exists the sidecar's ConfigMap goes into the app namespace."""
-    agent_namespace, app_namespace, node_namespace = namespaces
-    cloud_backends = workspace.agent_backends if workspace else None
-    backends = agent.Backends(
+def in_cluster_backends(endpoints: Endpoints) -> agent.Backends:
+    """Where every stack's agent sends each signal: the in-cluster monitoring backends."""
+    return agent.Backends(
         prometheus_otlp_url=endpoints.prometheus_otlp,
         trace_otlp_grpc_endpoint=endpoints.tempo_otlp_grpc,
         loki_otlp_url=endpoints.loki_otlp,
-        azure=cloud_backends if isinstance(cloud_backends, agent.AzureBackends) else None,
-        aws=cloud_backends if isinstance(cloud_backends, agent.AwsBackends) else None,
     )
+
+
+def build(
+    namespaces: tuple[str, str],
+    backends: agent.Backends,
+    patch: agent.CloudPatch,
+    opts: pulumi.ResourceOptions,
+) -> Agent:
+    """The stack's agent; `namespaces` is (agent, node), `patch` the platform's additions."""
+    agent_namespace, node_namespace = namespaces
     return Agent(
         "agent",
         AgentArgs(
-            namespace=agent_namespace,
-            node_namespace=node_namespace,
-            cloud=agent.Cloud(config.cloud),
-            backends=backends,
-            fargate_namespace=app_namespace if has_fargate else None,
-            secrets=getattr(workspace, "agent_secrets", None),
+            namespace=agent_namespace, node_namespace=node_namespace, backends=backends, patch=patch
         ),
         opts=opts,
     )
