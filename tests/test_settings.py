@@ -3,10 +3,14 @@ allowed; all problems are reported at once; nothing is registered when config is
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
+import yaml
+from helpers import ROOT
 
 from components import versions
-from components.settings import ConfigError, load_declarations, parse_config
+from components.settings import CLOUDS, Cloud, ConfigError, load_declarations, parse_config
 from kit import offline
 
 DECLARED = load_declarations()
@@ -234,3 +238,16 @@ def test_under_the_engine_a_config_error_is_a_run_error_shown_without_traceback(
     shown = shown_as_run_error(err)
     assert isinstance(shown, pulumi.RunError) and isinstance(shown, ConfigError)
     assert str(shown) == str(err) and shown.problems == err.problems
+
+
+def test_pulumi_yaml_declares_every_schema_key_with_its_type_and_default():
+    """The Pulumi CLI fills in defaults and refuses a stack without `cloud` from Pulumi.yaml."""
+    block = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    assert set(block) == set(DECLARED)
+    for key, decl in DECLARED.items():
+        assert block[key]["type"] == decl.type, key
+        assert block[key].get("default") == decl.default, key
+
+
+def test_every_cloud_has_a_config_model():
+    assert get_args(Cloud) == CLOUDS
