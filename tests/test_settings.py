@@ -23,6 +23,7 @@ EKS = {"cloud": "eks", "region": "us-east-1", "fargateTiers": '["back"]'}
 def problems(stack: str = "local", unknown=(), **raw) -> list[str]:
     with pytest.raises(ConfigError) as err:
         parse_config({"cloud": "local", **raw}, stack, DECLARED, list(unknown))
+    assert not [p for p in err.value.problems if p.endswith("..")]
     return err.value.problems
 
 
@@ -117,7 +118,7 @@ def test_a_missing_cloud_is_refused_so_an_empty_stack_never_deploys_into_the_kub
         ("aks", {**AKS, "fargateTiers": '["back"]'}, "fargateTiers = ['back']: Fargate exists only on eks; cloud is aks."),
         ("eks", {**EKS, "fargateTiers": "[]"}, "fargateTiers = []: eks places at least one"),
         ("aks", {**AKS, "nodeCount": "1"}, "nodeCount = 1: aks needs at least 2 nodes"),
-        ("aks", {**AKS, "kubernetesVersion": "1.34"}, "kubernetesVersion = '1.34': aks clusters are supported from 1.35 to 1.37"),
+        ("aks", {**AKS, "kubernetesVersion": "1.34"}, "kubernetesVersion = '1.34': aks clusters are supported from 1.35 to 1.37 (components/versions.py)."),
         ("eks", {**EKS, "kubernetesVersion": "1.37"}, "kubernetesVersion = '1.37': eks clusters are supported from 1.35 to 1.36"),
         ("eks", {**EKS, "kubernetesVersion": "1.34"}, "kubernetesVersion = '1.34': eks clusters are supported from 1.35 to 1.36"),
         ("aks", {**AKS, "eksInstanceType": "m5.large"}, "eksInstanceType = 'm5.large': only used on eks; cloud is aks."),

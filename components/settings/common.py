@@ -241,19 +241,16 @@ class ManagedSettings(CommonSettings):
     def _supported_version(cls, version: str) -> str:
         supported = versions.MANAGED_K8S[cls.name]
         if version not in supported:
-            hint = ""
+            what = (
+                f"{cls.name} clusters are supported from {supported[0]} to {supported[-1]} "
+                "(components/versions.py)"
+            )
             if len(version) == 3:
                 # An unquoted 1.30 is the number 1.3 to YAML and JSON readers (Pulumi ESC
                 # environments, `--path` values): the quotes keep the trailing zero.
-                hint = (
-                    f" YAML reads an unquoted {version}0 as the number {version}: "
-                    f'write "{version}0".'
-                )
-            raise RuleError(
-                f"{cls.name} clusters are supported from {supported[0]} to {supported[-1]} "
-                f"(components/versions.py).{hint}",
-                version,
-            )
+                zero = f"{version}0"
+                what += f'. YAML reads an unquoted {zero} as the number {version}: write "{zero}"'
+            raise RuleError(what, version)
         return version
 
     @field_validator("frontend_allowed_cidrs")
