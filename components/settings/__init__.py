@@ -9,20 +9,22 @@ registered, naming the key, the bad value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 from pathlib import Path
+from typing import Any
 
 from components import versions
-from components.settings.clouds import CLOUDS, Cloud
-from components.settings.config import PROJECT, AlertingConfig, AppConfig, ClusterConfig, KitConfig
-from components.settings.parse import (
+from components.settings.config import (
+    PROJECT,
     PROVIDER_NAMESPACES,
-    SECRET_KEYS,
+    AlertingConfig,
+    AppConfig,
+    Cloud,
+    ClusterConfig,
     ConfigError,
     Declaration,
-    declared_value,
-    load_declarations,
-    parse_config,
+    KitConfig,
 )
 
 __all__ = [
@@ -44,12 +46,37 @@ __all__ = [
     "parse_config",
     "shown_as_run_error",
 ]
+# Names that need the schema, which loads pydantic and builds the models: imported on first use,
+# so that the cluster CLI, which reads PROJECT and a key or two of a stack file, starts quickly.
+_SCHEMA = {
+    "CLOUDS": "clouds",
+    "SECRET_KEYS": "parse",
+    "load_declarations": "parse",
+    "parse_config": "parse",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SCHEMA:
+        return getattr(importlib.import_module(f"{__name__}.{_SCHEMA[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def declared_value(key: str, raw: Any) -> Any:
+    """One key of a stack file as parse_config reads it (the default when None), for the
+    cluster commands, which read a key or two without the Pulumi SDK; ValueError says what is
+    wrong."""
+    from components.settings import parse
+
+    return parse.declared_value(key, raw)
 
 
 def load_config() -> KitConfig:
     """Read the running stack's config through Pulumi and validate it."""
     import pulumi
     from pulumi.runtime import config as runtime_config
+
+    from components.settings.parse import SECRET_KEYS, load_declarations, parse_config
 
     declared = load_declarations()
     cfg = pulumi.Config(PROJECT)
@@ -58,7 +85,8 @@ def load_config() -> KitConfig:
     prefix = f"{PROJECT}:"
     unknown = sorted(k[len(prefix) :] for k in present if k.startswith(prefix))
     unknown = [k for k in unknown if k not in declared]
-    foreign = sorted(k for k in present if k.split(":")[0] not in (PROJECT, *PROVIDER_NAMESPACES))
+    namespaces = (PROJECT, *PROVIDER_NAMESPACES)
+    foreign = sorted(k for k in present if k.split(":")[0] not in namespaces)
     in_clear = [
         key
         for key in SECRET_KEYS

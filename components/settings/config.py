@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from components.settings.clouds import Cloud
+from typing import Any, Literal
 
 PROJECT = "o11y-kit"
+Cloud = Literal["local", "aks", "eks"]  # the keys of clouds.MODELS
+# Config namespaces a stack file may hold besides the project's own: the providers the program
+# uses and Pulumi's own settings (e.g. `pulumi:tags`). Anything else is a typo of the project name
+# (`o11ykit:nodeCount`) that Pulumi would pass on without a word.
+PROVIDER_NAMESPACES = ("aws", "azure-native", "kubernetes", "pulumi")
+
+
+class ConfigError(ValueError):
+    """Every problem found in the stack's configuration, one per line."""
+
+    def __init__(self, stack: str, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"stack {stack!r}: {len(problems)} configuration problem(s); nothing was created.\n"
+            f"{lines}\nFix them with `pulumi config set --stack {stack} <key> <value>` (or edit "
+            f"stacks/Pulumi.{stack}.yaml) and run again."
+        )
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One config key as Pulumi.yaml declares it and the config table shows it."""
+
+    key: str
+    type: str
+    default: Any  # None: required
+    description: str
 
 
 @dataclass(frozen=True)

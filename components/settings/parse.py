@@ -15,36 +15,17 @@ from pydantic.fields import FieldInfo
 
 from components.settings.clouds import CLOUDS, MODELS
 from components.settings.common import CommonSettings, shown
-from components.settings.config import PROJECT, AlertingConfig, AppConfig, ClusterConfig, KitConfig
+from components.settings.config import (
+    PROJECT,
+    PROVIDER_NAMESPACES,
+    AlertingConfig,
+    AppConfig,
+    ClusterConfig,
+    ConfigError,
+    Declaration,
+    KitConfig,
+)
 from components.settings.fields import PULUMI_TYPES, LineError, RuleError
-
-# Config namespaces a stack file may hold besides the project's own: the providers the program
-# uses and Pulumi's own settings (e.g. `pulumi:tags`). Anything else is a typo of the project name
-# (`o11ykit:nodeCount`) that Pulumi would pass on without a word.
-PROVIDER_NAMESPACES = ("aws", "azure-native", "kubernetes", "pulumi")
-
-
-class ConfigError(ValueError):
-    """Every problem found in the stack's configuration, one per line."""
-
-    def __init__(self, stack: str, problems: list[str]):
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(
-            f"stack {stack!r}: {len(problems)} configuration problem(s); nothing was created.\n"
-            f"{lines}\nFix them with `pulumi config set --stack {stack} <key> <value>` (or edit "
-            f"stacks/Pulumi.{stack}.yaml) and run again."
-        )
-
-
-@dataclass(frozen=True)
-class Declaration:
-    """One config key as Pulumi.yaml declares it and the config table shows it."""
-
-    key: str
-    type: str
-    default: Any  # None: required
-    description: str
 
 
 @dataclass(frozen=True)
@@ -129,9 +110,7 @@ def parse_config(
 
 
 def declared_value(key: str, raw: Any) -> Any:
-    """One key as parse_config reads it (the default when None), for the cluster commands,
-    which need a key or two of a stack file without the Pulumi SDK; ValueError says what is
-    wrong."""
+    """One key as parse_config reads it, the default when None; ValueError says what is wrong."""
     field = _keys()[key].field
     if raw is None:
         if field.is_required():
