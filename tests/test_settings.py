@@ -3,6 +3,8 @@ allowed; all problems are reported at once; nothing is registered when config is
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import get_args
 
 import pytest
@@ -252,3 +254,13 @@ def test_pulumi_yaml_declares_every_schema_key_with_its_type_and_default():
 
 def test_every_cloud_has_a_config_model():
     assert get_args(Cloud) == CLOUDS
+
+
+def test_the_project_name_comes_without_loading_the_schema():
+    """The cluster CLI imports PROJECT and declared_value at start; pydantic waits for a use."""
+    code = (
+        "import sys\nfrom components.settings import PROJECT, declared_value\n"
+        "assert 'pydantic' not in sys.modules, 'the schema loaded on import'\n"
+        "assert declared_value('sampleApp', 'false') is False"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -7,8 +7,9 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from components import config_formats as formats
-from components.settings.common import ManagedSettings, elsewhere
+from components.settings.common import elsewhere
 from components.settings.fields import Integer, Text, also, int_range, matches
+from components.settings.managed import ManagedSettings
 
 _LOWEST, _LONGEST = 30, 730  # PerGB2018 workspace retention, days
 

@@ -1,12 +1,10 @@
-"""The keys every cloud reads, and the keys and rules every managed cloud (one whose cluster the
-kit creates) shares. Each field is one key: its type and rule, default and description (its line
-in the config table); `elsewhere` says why the key is refused on a cloud whose model lacks it.
+"""The keys every cloud reads. Each field is one key: its type and rule, default and description
+(its line in the config table); `elsewhere` says why the key is refused on a cloud whose model
+lacks it.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -47,10 +45,6 @@ def elsewhere(why: str) -> dict[str, Any]:
     """Field extra: why the key is refused on a cloud whose model lacks it; `{cloud}` is
     replaced by the stack's cloud."""
     return {"elsewhere": why}
-
-
-def key_of(info: ValidationInfo) -> str:
-    return to_camel(info.field_name or "")
 
 
 def _minor_version(value: str) -> str | None:
@@ -154,7 +148,7 @@ class CommonSettings(BaseModel):
         if receiver == "webhook" and not url:
             raise LineError("alertWebhookUrl: required when alertReceiver is webhook.")
         if receiver == "webhook" and (problem := formats.url_problem(url)):
-            raise LineError(f"alertWebhookUrl = [secret]: {problem}.")
+            raise RuleError(problem, url)  # shown as [secret]
         if receiver not in (None, "webhook") and url:
             raise LineError(
                 f"alertWebhookUrl: only used when alertReceiver is webhook, not {receiver}."
@@ -166,10 +160,7 @@ class CommonSettings(BaseModel):
     def _smtp_only_for_email(cls, value: str, info: ValidationInfo) -> str:
         receiver = info.data.get("alert_receiver")
         if receiver not in (None, "email") and value:
-            raise LineError(
-                f"{key_of(info)} = {shown(cls, info.field_name, value)}: only used when "
-                f"alertReceiver is email, not {receiver}."
-            )
+            raise RuleError(f"only used when alertReceiver is email, not {receiver}", value)
         return value
 
     @field_validator(SMTP_FIELDS[-1])
@@ -188,87 +179,3 @@ class CommonSettings(BaseModel):
                 "secret)."
             )
         return last
-
-
-class ManagedSettings(CommonSettings):
-    """The keys and rules of every cloud whose cluster the kit creates."""
-
-    region_format: ClassVar[re.Pattern[str]]
-    region_hint: ClassVar[str]  # what a region looks like, with an example
-
-    region: Text = Field(
-        "",
-        description="aks/eks: Azure location (e.g. japaneast) or AWS region (e.g. "
-        "ap-northeast-1); required there, not allowed on local.",
-        json_schema_extra=elsewhere(
-            "only used on aks and eks; cloud is {cloud} (the local stack has no cloud region)"
-        ),
-    )
-    frontend_allowed_cidrs: Annotated[
-        Strings, each(formats.is_cidr, "a CIDR such as 203.0.113.7/32")
-    ] = Field(
-        [],
-        description="aks/eks: CIDRs allowed to reach the sample app's front end through a "
-        "LoadBalancer; empty keeps it private (port-forward).",
-        json_schema_extra=elsewhere(
-            "only used on aks and eks; cloud is {cloud} (the local stack has no load balancer)"
-        ),
-    )
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, region: str) -> str:
-        if not region:
-            raise LineError(f"region = '': required on {cls.name}; {cls.region_hint}.")
-        if not cls.region_format.fullmatch(region):
-            raise RuleError(f"not {cls.region_hint}", region)
-        return region
-
-    @field_validator("node_count")
-    @classmethod
-    def _enough_nodes(cls, count: int) -> int:
-        if count < MIN_MANAGED_NODES:
-            raise RuleError(
-                f"{cls.name} needs at least {MIN_MANAGED_NODES} nodes so monitoring keeps "
-                "running while the demo breaks one; allowed range is "
-                f"{MIN_MANAGED_NODES}-{MAX_MANAGED_NODES}",
-                count,
-            )
-        return count
-
-    @field_validator("kubernetes_version")
-    @classmethod
-    def _supported_version(cls, version: str) -> str:
-        supported = versions.MANAGED_K8S[cls.name]
-        if version not in supported:
-            what = (
-                f"{cls.name} clusters are supported from {supported[0]} to {supported[-1]} "
-                "(components/versions.py)"
-            )
-            if len(version) == 3:
-                # An unquoted 1.30 is the number 1.3 to YAML and JSON readers (Pulumi ESC
-                # environments, `--path` values): the quotes keep the trailing zero.
-                zero = f"{version}0"
-                what += f'. YAML reads an unquoted {zero} as the number {version}: write "{zero}"'
-            raise RuleError(what, version)
-        return version
-
-    @field_validator("frontend_allowed_cidrs")
-    @classmethod
-    def _open_only_when_acknowledged(cls, cidrs: list[str], info: ValidationInfo) -> list[str]:
-        """A /0 puts the front end on the whole Internet: only when the stack says so."""
-        anywhere = [c for c in cidrs if ipaddress.ip_network(c).prefixlen == 0]
-        if anywhere and info.data.get("frontend_open_to_internet") is False:
-            raise RuleError(
-                f"{', '.join(anywhere)} lets anyone on the Internet reach the front end; list "
-                "your own addresses (e.g. 203.0.113.7/32), or set frontendOpenToInternet: true "
-                "to confirm",
-                cidrs,
-            )
-        return cidrs
-
-
-def shown(model: type[BaseModel], field: str | None, value: Any) -> str:
-    """A value as a message shows it: a secret's never."""
-    extra = model.model_fields[field or ""].json_schema_extra if field else None
-    return "[secret]" if isinstance(extra, dict) and extra.get("secret") else repr(value)

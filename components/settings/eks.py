@@ -9,8 +9,9 @@ from pydantic import Field
 
 from components import config_formats as formats
 from components import versions
-from components.settings.common import ManagedSettings, elsewhere
+from components.settings.common import elsewhere
 from components.settings.fields import Strings, Text, also, each, matches
+from components.settings.managed import ManagedSettings
 
 # The front end is the public tier: the in-tree LoadBalancer targets node ports, which Fargate
 # pods do not have, so only the inner tiers may run on Fargate.

@@ -14,7 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from components.settings.clouds import CLOUDS, MODELS
-from components.settings.common import CommonSettings, shown
+from components.settings.common import CommonSettings
 from components.settings.config import (
     PROJECT,
     PROVIDER_NAMESPACES,
@@ -225,3 +225,9 @@ def _foreign_key_problem(key: str, declared: Mapping[str, Declaration]) -> str:
         f"providers the kit configures ({', '.join(PROVIDER_NAMESPACES)}), so nothing reads "
         f"it.{hint}"
     )
+
+
+def shown(model: type[BaseModel], field: str | None, value: Any) -> str:
+    """A value as a message shows it: a secret's never."""
+    extra = model.model_fields[field or ""].json_schema_extra if field else None
+    return "[secret]" if isinstance(extra, dict) and extra.get("secret") else repr(value)
