@@ -124,9 +124,7 @@ def declared_value(key: str, raw: Any) -> Any:
 
 def _key_line(key: str, err: ValidationError) -> str:
     """The line of a key checked alone, by _adapter."""
-    k = _keys()[key]
-    error = {**err.errors()[0], "loc": (k.name,)}
-    return _line(k.model, error)
+    return _line(_keys()[key].model, {**err.errors()[0], "loc": (key,)})
 
 
 @functools.cache
@@ -141,12 +139,12 @@ def _line(model: type[BaseModel], error: Mapping[str, Any]) -> str:
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, LineError):
         return str(cause)
-    loc = str(error["loc"][0])  # a key, or a field's name when its default broke a rule
-    name = {f.alias: n for n, f in model.model_fields.items()}.get(loc, loc)
-    key = model.model_fields[name].alias
-    value = cause.value if isinstance(cause, RuleError) else error["input"]
-    what = str(cause) if isinstance(cause, RuleError) else "not a valid value"
-    return f"{key} = {shown(model, name, value)}: {what}."
+    key = str(error["loc"][0])
+    if key in model.model_fields:  # a field's name, when its default broke a rule
+        key = model.model_fields[key].alias or key
+    if isinstance(cause, RuleError):
+        return f"{key} = {_shown(key, cause.value)}: {cause}."
+    return f"{key} = {_shown(key, error['input'])}: not a valid value."
 
 
 def _unused_keys(model: type[BaseModel], raw: Mapping[str, Any]) -> list[str]:
@@ -165,8 +163,7 @@ def _unused_keys(model: type[BaseModel], raw: Mapping[str, Any]) -> list[str]:
         if value != k.field.default:
             owners = " and ".join(c for c, m in MODELS.items() if key in _aliases(m))
             why = _extra(key, "elsewhere") or f"only used on {owners}; cloud is {{cloud}}"
-            shown_value = shown(k.model, k.name, value)
-            problems.append(f"{key} = {shown_value}: {why.format(cloud=model.name)}.")
+            problems.append(f"{key} = {_shown(key, value)}: {why.format(cloud=model.name)}.")
     return problems
 
 
@@ -227,7 +224,5 @@ def _foreign_key_problem(key: str, declared: Mapping[str, Declaration]) -> str:
     )
 
 
-def shown(model: type[BaseModel], field: str | None, value: Any) -> str:
-    """A value as a message shows it: a secret's never."""
-    extra = model.model_fields[field or ""].json_schema_extra if field else None
-    return "[secret]" if isinstance(extra, dict) and extra.get("secret") else repr(value)
+def _shown(key: str, value: Any) -> str:
+    return "[secret]" if key in SECRET_KEYS else repr(value)
