@@ -264,3 +264,12 @@ def test_the_project_name_comes_without_loading_the_schema():
         "assert declared_value('sampleApp', 'false') is False"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_an_unknown_cloud_still_has_every_key_checked_by_its_own_rule():
+    found = problems(cloud="gke", aksVmSize="D2s_v3", loadRps="99", region="japaneast")
+    assert sorted(found) == [
+        "aksVmSize = 'D2s_v3': not an Azure VM size such as Standard_D2s_v3.",
+        "cloud = 'gke': allowed values are local, aks, eks.",
+        "loadRps = 99: allowed range is 0-50.",
+    ]

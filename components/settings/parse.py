@@ -102,8 +102,7 @@ def parse_config(
         settings = schema.model_validate({**given, "cloud": str(cloud)})
     except ValidationError as err:
         problems += [_line(schema, error) for error in err.errors()]
-    if model is not None:
-        problems += _unused_keys(model, raw)
+    problems += _unused_keys(schema, raw)
     if problems:
         raise ConfigError(stack, problems)
     return _kit_config(stack, settings)
@@ -149,7 +148,8 @@ def _line(model: type[BaseModel], error: Mapping[str, Any]) -> str:
 
 def _unused_keys(model: type[BaseModel], raw: Mapping[str, Any]) -> list[str]:
     """Keys the cloud does not read, set to something else than their default (Pulumi hands
-    the program every key with its default filled in): each after its own rules."""
+    the program every key with its default filled in): each after its own rules, the only
+    check left when the cloud is unknown (CommonSettings)."""
     problems = []
     read = _aliases(model)
     for key, k in _keys().items():
@@ -160,7 +160,7 @@ def _unused_keys(model: type[BaseModel], raw: Mapping[str, Any]) -> list[str]:
         except ValidationError as err:
             problems.append(_key_line(key, err))
             continue
-        if value != k.field.default:
+        if value != k.field.default and model is not CommonSettings:
             owners = " and ".join(c for c, m in MODELS.items() if key in _aliases(m))
             why = _extra(key, "elsewhere") or f"only used on {owners}; cloud is {{cloud}}"
             problems.append(f"{key} = {_shown(key, value)}: {why.format(cloud=model.name)}.")
