@@ -1,8 +1,9 @@
 """Stack configuration, read once into frozen typed objects and validated as a whole.
 
 The schema is one pydantic model per cloud (local.py, aks.py, eks.py) on top of the keys every
-cloud reads (common.py), registered in clouds.py: each key's type, default, rules and
-description live on its field. Every problem is reported at once, before any resource is
+cloud reads (common.py) and every managed cloud reads (managed.py), registered in clouds.py:
+each key's type, default, rules and description live on its field; parse.py maps the models'
+errors to the kit's lines. Every problem is reported at once, before any resource is
 registered, naming the key, the bad value and what is allowed.
 """
 

@@ -21,7 +21,7 @@ class RuleError(ValueError):
 
 
 class LineError(ValueError):
-    """A problem that needs its own wording (several keys, or a secret): shown as it is."""
+    """A problem worded as a whole line (it names several keys, or no value): shown as it is."""
 
 
 def _text(value: Any) -> str:
