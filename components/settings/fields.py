@@ -24,10 +24,6 @@ class LineError(ValueError):
     """A problem worded as a whole line (it names several keys, or no value): shown as it is."""
 
 
-def _text(value: Any) -> str:
-    return str(value)
-
-
 def _integer(value: Any) -> int:
     try:
         if isinstance(value, bool):
@@ -57,7 +53,7 @@ def _strings(value: Any) -> list[str]:
 
 
 # Pulumi.yaml's type of each: the Pulumi CLI reads the same types from that file.
-Text = Annotated[str, BeforeValidator(_text)]
+Text = Annotated[str, BeforeValidator(str)]
 Integer = Annotated[int, BeforeValidator(_integer)]
 Boolean = Annotated[bool, BeforeValidator(_boolean)]
 Strings = Annotated[list[str], BeforeValidator(_strings)]
