@@ -1,14 +1,19 @@
-"""The clouds the kit deploys to, each with the model of its config: a new cloud is its module,
-one line here and its name in config.Cloud."""
+"""The clouds the kit deploys to, each with the model of its config: the `config` module of its
+platform (components/platforms/<cloud>/config.py, registered in components/platforms)."""
 
 from __future__ import annotations
 
-from components.settings.aks import AksSettings
+import importlib
+
+from components.platforms import PLATFORMS
 from components.settings.common import CommonSettings
-from components.settings.eks import EksSettings
-from components.settings.local import LocalSettings
+
+
+def _model(platform_module: str) -> type[CommonSettings]:
+    return importlib.import_module(f"{platform_module.rpartition('.')[0]}.config").MODEL
+
 
 MODELS: dict[str, type[CommonSettings]] = {
-    model.name: model for model in (LocalSettings, AksSettings, EksSettings)
+    cloud: _model(module) for cloud, module in PLATFORMS.items()
 }
 CLOUDS: tuple[str, ...] = tuple(MODELS)

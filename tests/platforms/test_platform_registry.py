@@ -7,11 +7,13 @@ import pytest
 
 from components.platforms import PLATFORMS, platform
 from components.platforms.base import Platform
-from components.settings import CLOUDS
+from components.settings.clouds import MODELS
 
 
-def test_the_registry_names_exactly_the_clouds_the_config_accepts():
-    assert set(PLATFORMS) == set(CLOUDS)
+@pytest.mark.parametrize("cloud", sorted(PLATFORMS))
+def test_each_platform_brings_the_config_model_of_its_cloud(cloud):
+    assert MODELS[cloud].name == cloud
+    assert MODELS[cloud].__module__ == PLATFORMS[cloud].rpartition(".")[0] + ".config"
 
 
 @pytest.mark.parametrize("cloud", sorted(PLATFORMS))

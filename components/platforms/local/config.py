@@ -47,3 +47,6 @@ class LocalSettings(CommonSettings):
                 emails,
             )
         return emails
+
+
+MODEL = LocalSettings

@@ -40,3 +40,6 @@ class AksSettings(ManagedSettings):
         lambda days: _LOWEST <= days <= _LONGEST,
         f"Log Analytics allows {_LOWEST}-{_LONGEST} days on aks",
     )
+
+
+MODEL = AksSettings

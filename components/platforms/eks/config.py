@@ -70,3 +70,6 @@ class EksSettings(ManagedSettings):
         CLOUDWATCH_RETENTION.__contains__,
         f"CloudWatch Logs allows only {', '.join(map(str, CLOUDWATCH_RETENTION))}",
     )
+
+
+MODEL = EksSettings
