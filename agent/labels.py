@@ -1,6 +1,6 @@
 """Standard `app.kubernetes.io/*` labels, so `kubectl get -l app.kubernetes.io/part-of=o11y-kit`
 finds everything the kit created and nothing else. Here in agent/, the lowest layer, so the agent's
-manifests and the components above share one definition (tests/test_layers.py)."""
+manifests and the components above share one definition (the import contracts in pyproject.toml)."""
 
 PART_OF = "o11y-kit"
 

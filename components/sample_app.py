@@ -37,11 +37,7 @@ from components.network_policy_blocks import (
     named,
     policy,
 )
-from components.platforms.base_cluster import KitCluster
-from components.platforms.eks.fargate_sidecar import (
-    add_fargate_sidecar,
-    fargate_sidecar_annotations,
-)
+from components.platforms.base_cluster import FargatePod, KitCluster
 from components.settings import KitConfig
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "sample-app"
@@ -80,6 +76,8 @@ class SampleAppArgs:
     agent_namespace: str
     image: str | None = None  # a prebuilt image instead of source-from-ConfigMap
     fargate_tiers: tuple[str, ...] = ()
+    # How a tier in `fargate_tiers` gets its collector sidecar (KitCluster.fargate_pod).
+    fargate_pod: FargatePod | None = None
     frontend_allowed_cidrs: tuple[str, ...] = ()  # empty: the front end stays ClusterIP
     # Where the front end's outside traffic comes from as its pods see it: None when the load
     # balancer keeps the client's address (then `frontend_allowed_cidrs`); eks's Classic ELB
@@ -201,8 +199,9 @@ def tier_deployment(args: SampleAppArgs, tier: str) -> dict[str, Any]:
     pod = _pod_spec(args, [_app_container(args, tier, on_fargate)], with_deps=args.image is None)
     annotations = {}
     if on_fargate:
-        pod = add_fargate_sidecar(pod, app_container="app")
-        annotations = fargate_sidecar_annotations(args.agent_namespace)
+        if args.fargate_pod is None:
+            raise ValueError(f"tier {tier} is to run on Fargate, but the cluster has no Fargate")
+        pod, annotations = args.fargate_pod(pod, "app", args.agent_namespace)
     return _deployment(app_workload(tier), args.namespace, labels, pod, annotations)
 
 
@@ -420,6 +419,7 @@ def build(
             agent_namespace=agent_namespace,
             image=config.app.image,
             fargate_tiers=config.cluster.fargate_tiers,
+            fargate_pod=cluster.fargate_pod,
             frontend_allowed_cidrs=config.app.frontend_allowed_cidrs,
             load_balancer_cidrs=cluster.load_balancer_cidrs,
             node_namespace=node_namespace,

@@ -25,7 +25,9 @@ def contracts_run_on(tmp_path: Path, files: dict[str, str]) -> subprocess.Comple
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
-    for package in ("agent", "components", "kit", "kit/cli", "kit/localcluster", "pulumi"):
+    packages = ("agent", "components", "kit", "kit/cli", "kit/localcluster", "pulumi")
+    clouds = tuple(f"components/platforms/{cloud}" for cloud in ("local", "aks", "eks"))
+    for package in (*packages, "components/platforms", *clouds):
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
         (tmp_path / package / "__init__.py").touch()
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
@@ -57,6 +59,22 @@ def test_pulumi_in_the_cluster_cli_breaks_its_contract(tmp_path):
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "kit.cli is not allowed to import pulumi" in run.stdout
+
+
+def test_one_cloud_importing_another_breaks_their_independence(tmp_path):
+    run = contracts_run_on(
+        tmp_path, {"components/platforms/eks/alerts.py": "import components.platforms.aks\n"}
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Each cloud's platform stands alone BROKEN" in run.stdout
+
+
+def test_a_shared_component_importing_a_cloud_breaks_its_contract(tmp_path):
+    run = contracts_run_on(
+        tmp_path, {"components/sample_app.py": "import components.platforms.eks\n"}
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "nothing imports a cloud's package BROKEN" in run.stdout
 
 
 def test_a_clean_tree_passes(tmp_path):

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
+
+# (pod spec, the app container's name, the agent namespace) -> (the pod spec with what Fargate
+# needs added, annotations for the pod template): how an app pod runs on the cluster's Fargate.
+FargatePod = Callable[[dict[str, Any], str, str], tuple[dict[str, Any], dict[str, str]]]
 
 
 class KitCluster(pulumi.ComponentResource):
@@ -19,6 +26,7 @@ class KitCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     # Whether any pods run on EKS Fargate, where DaemonSets and hostPath do not exist.
     has_fargate: bool = False
+    fargate_pod: FargatePod | None = None
     # For NetworkPolicy ipBlocks (components/network_policies.py): where host-network pods'
     # traffic comes from (eks, whose node agent uses the host network: the node subnets), and
     # where a LoadBalancer's traffic reaches pods from, when the load balancer does not keep

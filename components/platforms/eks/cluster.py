@@ -18,7 +18,7 @@ import yaml
 from agent.labels import FARGATE_LABEL
 from components import namespaces, versions
 from components.platforms.base_cluster import KitCluster
-from components.platforms.eks import log_groups
+from components.platforms.eks import fargate_sidecar, log_groups
 from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
 from components.settings import KitConfig
 
@@ -212,6 +212,7 @@ class EksCluster(KitCluster):
                 child.merge(pulumi.ResourceOptions(depends_on=[self.network, policy])),
             )
         self.has_fargate = bool(self.fargate_profiles)
+        self.fargate_pod = fargate_sidecar.fargate_pod if self.has_fargate else None
         # The node agent runs on the host network here (agent/node_agent.py): node IPs of the
         # private subnets. A LoadBalancer Service is a Classic ELB (no AWS Load Balancer
         # Controller is installed: EKS user guide, "Route TCP and UDP traffic with Network Load

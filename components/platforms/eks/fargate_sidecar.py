@@ -276,3 +276,10 @@ def _sidecar_container(
     container["volumeMounts"][0]["mountPath"] = CONFIG_DIR
     container["lifecycle"] = {"preStop": {"sleep": {"seconds": app_budget}}}
     return container
+
+
+def fargate_pod(pod_spec: Json, app_container: str, agent_namespace: str) -> tuple[Json, dict]:
+    """KitCluster.fargate_pod on eks: the sidecar added, and the annotation that rolls the pods
+    when its config changes."""
+    pod = add_fargate_sidecar(pod_spec, app_container=app_container)
+    return pod, fargate_sidecar_annotations(agent_namespace)
