@@ -202,8 +202,8 @@ up: policy-venv
 
 # eks: EKS may recreate the control-plane log group after the cluster is gone; removed after
 # destroy and, if it came back later, before the next up, unless the stack's state holds it
-# (kit/eks_leftovers.py). After destroy, kit/cli/crd_leftovers.py says (never deletes) which
-# prometheus-operator CRDs stay in the cluster and whether deleting them is safe.
+# (components/platforms/eks/leftovers.py). After destroy, kit/cli/crd_leftovers.py says (never
+# deletes) which prometheus-operator CRDs stay in the cluster and whether deleting them is safe.
 # Without a terminal (CI, scripts) pass YES=1: Pulumi then proceeds without asking (--yes).
 # PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl" (with PULUMI_DEBUG_COMMANDS=true).
 up destroy: stack-file pulumi-cli venv

@@ -1,23 +1,24 @@
 """o11y-kit: one `pulumi up` per stack gives a complete observability setup to learn from.
 
-The story, in data-flow order (docs/design.md): config -> cluster (and, on aks, its
-workspace) -> namespaces -> in-cluster monitoring -> collector agent -> alerts -> outputs.
-Every component takes typed args and the cluster's kube provider; none reads config itself.
+The story, in data-flow order (docs/design.md): config -> the cloud's platform: cluster and
+workspace -> namespaces -> in-cluster monitoring -> collector agent (with the platform's patch)
+-> alerts -> outputs. Every component takes typed args and the cluster's kube provider; none
+reads config itself. Each cloud lives in components/platforms/<cloud>/.
 """
 
 import pulumi
 
-from components import agent as agent_component
+from components import collector_agent, network_policies, sample_app
 from components import monitoring as monitoring_component
 from components import namespaces as ns
-from components import network_policies, outside_view, sample_app
-from components.cluster import CLUSTERS
 from components.namespaces import KitNamespaces, KitNamespacesArgs
+from components.platforms import platform
 from components.settings import load_config
 
 config = load_config()
+cloud = platform(config.cloud)
 
-cluster = CLUSTERS[config.cloud](config)
+cluster = cloud.cluster(config)
 in_cluster = pulumi.ResourceOptions(providers={"kubernetes": cluster.provider})
 
 namespaces = KitNamespaces("kit", KitNamespacesArgs(), opts=in_cluster)
@@ -27,17 +28,16 @@ monitoring = monitoring_component.build(
     config, (ns.MONITORING.name, ns.APP.name, ns.AGENT.name, ns.NODE.name), after_namespaces
 )
 
-workspace = outside_view.workspace(config, cluster)  # none | Log Analytics | CloudWatch
+workspace = cloud.workspace(config, cluster)  # none | Log Analytics | CloudWatch
 # The collectors start once their cloud permissions and log groups exist.
 after_workspace = after_namespaces.merge(
     pulumi.ResourceOptions(depends_on=[workspace] if workspace else [])
 )
-agent = agent_component.build(
-    config,
-    (ns.AGENT.name, ns.APP.name, ns.NODE.name),
-    monitoring.endpoints,
-    workspace,
-    cluster.has_fargate,
+backends = collector_agent.in_cluster_backends(monitoring.endpoints)
+agent = collector_agent.build(
+    (ns.AGENT.name, ns.NODE.name),
+    backends,
+    cloud.agent_patch(cluster, workspace, backends, ns.AGENT.name, ns.APP.name),
     after_workspace,
 )
 after_agent = after_namespaces.merge(pulumi.ResourceOptions(depends_on=[agent]))
@@ -48,7 +48,7 @@ network_policies.build(
     (ns.MONITORING.name, ns.AGENT.name, ns.NODE.name, ns.APP.name),
     after_namespaces,
 )
-alerts = outside_view.alerts(config, cluster, workspace, agent)
+alerts = cloud.alerts(config, cluster, workspace, agent)
 
 pulumi.export("cloud", config.cloud)
 pulumi.export("cluster", cluster.cluster_name)
@@ -66,6 +66,6 @@ pulumi.export(
 pulumi.export("front", app.front_url if app else "sampleApp is off")
 if app and app.front_address is not None:
     pulumi.export("front_service_ip", app.front_address)
-pulumi.export("next_steps", outside_view.next_steps(cluster, workspace, alerts))
+pulumi.export("next_steps", cloud.next_steps(cluster, workspace, alerts))
 if cluster.kubeconfig is not None:
     pulumi.export("kubeconfig", cluster.kubeconfig)

@@ -1,20 +1,14 @@
 """The bundled OpenTelemetry Collector agent as plain data: configs and Kubernetes manifests.
 
 Pure Python (no Pulumi): the Agent component turns these dicts into typed resources, and the
-tests check them offline. One function per mode returns that mode's manifests.
+tests check them offline. One function per mode returns that mode's manifests; a platform
+changes them only through a CloudPatch (agent/cloud_patch.py).
 """
 
-from agent.backends import AwsBackends, AzureBackends, Backends, Cloud, Resources
+from agent.backends import Backends, Resources
+from agent.cloud_patch import Addition, CloudPatch, ModePatch
 from agent.cluster_agent import CLUSTER_AGENT, cluster_agent_config, cluster_agent_manifests
-from agent.exporters import NODE_READY_DIMENSIONS, NODE_READY_METRIC, NODE_READY_NAMESPACE
-from agent.fargate_collectors import FARGATE_GATEWAY, FARGATE_SCRAPER, fargate_collector_manifests
-from agent.fargate_sidecar import (
-    LogChunks,
-    add_fargate_sidecar,
-    fargate_sidecar_annotations,
-    fargate_sidecar_manifests,
-    sidecar_config,
-)
+from agent.labels import FARGATE_GATEWAY, FARGATE_SCRAPER
 from agent.node_agent import NODE_AGENT, node_agent_config, node_agent_manifests
 from agent.validate import CollectorConfigError, check_config
 
@@ -23,24 +17,15 @@ __all__ = [
     "FARGATE_GATEWAY",
     "FARGATE_SCRAPER",
     "NODE_AGENT",
-    "NODE_READY_DIMENSIONS",
-    "NODE_READY_METRIC",
-    "NODE_READY_NAMESPACE",
-    "AwsBackends",
-    "AzureBackends",
+    "Addition",
     "Backends",
-    "Cloud",
+    "CloudPatch",
     "CollectorConfigError",
-    "LogChunks",
+    "ModePatch",
     "Resources",
-    "add_fargate_sidecar",
     "check_config",
     "cluster_agent_config",
     "cluster_agent_manifests",
-    "fargate_collector_manifests",
-    "fargate_sidecar_annotations",
-    "fargate_sidecar_manifests",
     "node_agent_config",
     "node_agent_manifests",
-    "sidecar_config",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import yaml
 
 from agent.preset import Json, Preset
-from agent.presets import METRICS_PORT
+from agent.preset_catalog import METRICS_PORT
 from agent.validate import FIRST_PROCESSOR, LAST_PROCESSOR, check_config
 
 # The collector's own metrics (accepted/refused/dropped items, queue size, export failures) on

@@ -305,7 +305,7 @@ TYPE_OVERRIDES: dict[str, tuple[str, str | None]] = {
     # read in the module source at v0.159.0 (internal/metadata/generated_status.go)
     "hostmetricsreceiver": ("host_metrics", "hostmetrics"),
     # the new type only with feature gate receiver.awscontainerinsightreceiver.useNewTypeName
-    # (the old one only without it); the node agent sets the gate (agent/presets.py)
+    # (the old one only without it); the node agent sets the gate (agent/preset_catalog.py)
     "awscontainerinsightreceiver": ("awscontainerinsight", "awscontainerinsightreceiver"),
     # long-standing names that differ from the directory
     "k8sclusterreceiver": ("k8s_cluster", None),

@@ -27,8 +27,8 @@ pin that the Go module proxy serves here):
 
 from __future__ import annotations
 
-from agent.backends import AwsBackends, AzureBackends, Backends
-from agent.preset import Json, Preset, field_env
+from agent.backends import Backends
+from agent.preset import Json, Preset
 
 QUEUE_STORAGE = "file_storage"
 
@@ -67,7 +67,7 @@ def persistent_queue(consumers: int = 4) -> Json:
     }
 
 
-def _reliable(config: Json, consumers: int = 4) -> Json:
+def reliable(config: Json, consumers: int = 4) -> Json:
     return {
         **config,
         "retry_on_failure": RETRY_FOREVER,
@@ -77,105 +77,20 @@ def _reliable(config: Json, consumers: int = 4) -> Json:
 
 def prometheus(backends: Backends) -> Preset:
     return Preset(
-        exporters={"otlp_http/prometheus": _reliable({"endpoint": backends.prometheus_otlp_url})}
+        exporters={"otlp_http/prometheus": reliable({"endpoint": backends.prometheus_otlp_url})}
     )
 
 
 def loki(backends: Backends) -> Preset:
-    return Preset(exporters={"otlp_http/loki": _reliable({"endpoint": backends.loki_otlp_url})})
+    return Preset(exporters={"otlp_http/loki": reliable({"endpoint": backends.loki_otlp_url})})
 
 
 def trace_backend(backends: Backends) -> Preset:
     config = {"endpoint": backends.trace_otlp_grpc_endpoint, "tls": {"insecure": True}}
-    return Preset(exporters={"otlp_grpc/traces": _reliable(config)})
+    return Preset(exporters={"otlp_grpc/traces": reliable(config)})
 
 
 def gateway(endpoint: str) -> Preset:
     """The Fargate sidecar's only exporter: the cluster agent, which holds the credentials."""
     config = {"endpoint": endpoint, "tls": {"insecure": True}}
-    return Preset(exporters={"otlp_grpc/gateway": _reliable(config)})
-
-
-APP_INSIGHTS_ENV = "APPLICATIONINSIGHTS_CONNECTION_STRING"
-# Within the pods' 30 s termination grace period (agent/k8s.py), leaving time for the others.
-APP_INSIGHTS_SHUTDOWN_TIMEOUT = "20s"
-
-
-def app_insights(azure: AzureBackends) -> Preset:
-    """Traces to Application Insights. Container logs are not sent: on AKS the Container
-    Insights add-on already ships them to Log Analytics, and twice would be billed twice."""
-    secret = {"name": azure.connection_string_secret, "key": azure.connection_string_key}
-    return Preset(
-        exporters={
-            "azuremonitor": {
-                "connection_string": f"${{env:{APP_INSIGHTS_ENV}}}",
-                "shutdown_timeout": APP_INSIGHTS_SHUTDOWN_TIMEOUT,
-                "sending_queue": {"enabled": True, "num_consumers": 4, "queue_size": 1000},
-            }
-        },
-        env=({"name": APP_INSIGHTS_ENV, "valueFrom": {"secretKeyRef": secret}},),
-    )
-
-
-def xray(aws: AwsBackends) -> Preset:
-    return Preset(exporters={"awsxray": {"region": aws.region}})
-
-
-def cloudwatch_logs(name: str, aws: AwsBackends, log_group: str, log_stream: str) -> Preset:
-    """One CloudWatch Logs destination. A single consumer keeps each stream in order."""
-    config = {"region": aws.region, "log_group_name": log_group, "log_stream_name": log_stream}
-    return Preset(exporters={f"awscloudwatchlogs/{name}": _reliable(config, consumers=1)})
-
-
-def node_stream_env() -> Preset:
-    """K8S_NODE_NAME, used to name per-node CloudWatch log streams."""
-    return Preset(env=(field_env("K8S_NODE_NAME", "spec.nodeName"),))
-
-
-# CloudWatch metric for the node-NotReady alarm (the Alerts component reads these constants).
-NODE_READY_NAMESPACE = "O11yKit/Kubernetes"
-NODE_READY_METRIC = "k8s.node.condition_ready"
-# Cluster-wide only: every node's datapoint lands in the one series the alarm reads (its
-# Minimum is the worst node). A per-node set would be one more billed custom metric per node
-# that no alarm or dashboard reads; each EMF event keeps NodeName as a field, so CloudWatch
-# Logs Insights on the performance log group says which node it was.
-NODE_READY_DIMENSIONS = (("ClusterName",),)
-
-
-def node_ready_metric(aws: AwsBackends) -> Preset:
-    """k8s.node.condition_ready (1 ready, 0 not ready, -1 unknown) of every node into one
-    cluster-wide series, so a CloudWatch alarm on Minimum < 1 fires for any NotReady or silent
-    node. Only this one metric is declared: each metric x dimension set is a custom metric
-    billed per month."""
-    return Preset(
-        processors={
-            "filter/node_ready": {
-                "error_mode": "ignore",
-                # OTTL metric_conditions (the `metrics: metric:` form is deprecated): drop all
-                # but the Ready condition.
-                "metric_conditions": [f'metric.name != "{NODE_READY_METRIC}"'],
-            },
-            "resource/cloudwatch": {
-                "attributes": [
-                    {"key": "ClusterName", "value": aws.cluster_name, "action": "upsert"},
-                    {"key": "NodeName", "from_attribute": "k8s.node.name", "action": "upsert"},
-                ]
-            },
-        },
-        exporters={
-            "awsemf/node_ready": {
-                "region": aws.region,
-                "namespace": NODE_READY_NAMESPACE,
-                "log_group_name": aws.performance_log_group,
-                "log_stream_name": "o11y-kit-node-ready",
-                "resource_to_telemetry_conversion": {"enabled": True},
-                "dimension_rollup_option": "NoDimensionRollup",
-                "metric_declarations": [
-                    {
-                        "dimensions": [list(d) for d in NODE_READY_DIMENSIONS],
-                        "metric_name_selectors": ["^k8s\\.node\\.condition_ready$"],
-                    }
-                ],
-            }
-        },
-    )
+    return Preset(exporters={"otlp_grpc/gateway": reliable(config)})

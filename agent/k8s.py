@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from agent.backends import Resources
 from agent.collector_config import config_checksum
 from agent.labels import kit_labels
 from agent.preset import Json, Preset
-from agent.presets import HEALTH_PORT
+from agent.preset_catalog import HEALTH_PORT
 
 CONFIG_KEY = "relay.yaml"
 CONFIG_DIR = "/conf"
@@ -16,7 +19,6 @@ CHECKSUM_ANNOTATION = "checksum/config"
 COLLECTOR_UID = 10001  # the official images' non-root user
 COMPONENT = "telemetry-agent"
 FARGATE_COMPUTE_TYPE = "eks.amazonaws.com/compute-type"
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 def metadata(name: str, namespace: str | None = None, **extra: Json) -> Json:
@@ -30,9 +32,10 @@ def selector_labels(name: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/component": COMPONENT}
 
 
-def service_account(name: str, namespace: str, role_arn: str | None) -> Json:
-    """The mode's own identity; cloud write access (IRSA) is attached here and nowhere else."""
-    extra = {"annotations": {IRSA_ANNOTATION: role_arn}} if role_arn else {}
+def service_account(name: str, namespace: str, annotations: Mapping[str, Any] | None) -> Json:
+    """The mode's own identity; cloud write access (a platform's role annotation) is attached
+    here and nowhere else."""
+    extra = {"annotations": dict(annotations)} if annotations else {}
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",

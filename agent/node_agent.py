@@ -1,18 +1,21 @@
 """Node agent: one collector per EC2/VM node (DaemonSet).
 
-Collects this node's kubelet stats, host metrics and container logs, receives the app's OTLP,
-and on EKS runs Container Insights. Apps reach it through a Service with internalTrafficPolicy:
-Local: the address is a plain DNS name (no downward-API host IP in the app), traffic never leaves
-the node, the source pod IP survives (kube-proxy only DNATs) so k8s_attributes can match the
-connection, and it needs no hostPort (which depends on the CNI's portmap plugin and forbids
-maxSurge rollouts); hostNetwork only on eks, for IMDS (EKS_HOST_NETWORK). If the node's agent
-is not ready, OTLP fails fast instead of silently crossing to another node; SDK exporters retry.
+Collects this node's kubelet stats, host metrics and container logs, receives the app's OTLP, and
+runs what the platform adds (agent/cloud_patch.py). Apps reach it through a Service with
+internalTrafficPolicy: Local: the address is a plain DNS name (no downward-API host IP in the app),
+traffic never leaves the node, the source pod IP survives (kube-proxy only DNATs) so k8s_attributes
+can match the connection, and it needs no hostPort (which depends on the CNI's portmap plugin and
+forbids maxSurge rollouts); a platform may put it on the host network (eks, for IMDS). If the node's
+agent is not ready, OTLP fails fast instead of silently crossing to another node; SDK exporters
+retry.
 """
 
 from __future__ import annotations
 
-from agent import exporters, presets
-from agent.backends import Backends, Cloud, Resources
+from agent import exporters
+from agent import preset_catalog as presets
+from agent.backends import Backends, Resources
+from agent.cloud_patch import ModePatch
 from agent.collector_config import build_config, config_checksum, pipeline, render_config
 from agent.distribution import COLLECTOR_IMAGE
 from agent.k8s import (
@@ -40,23 +43,19 @@ NODE_AGENT = "otel-node-agent"
 # size), the memory_limiter (80 % / 25 % of the limit) refuses data above 110 MiB of heap, far
 # past those peaks; CPU is the first limit met (throttled, not killed) at about 5,000 lines/s.
 DEFAULT_NODE_RESOURCES = Resources(cpu="200m", memory="200Mi")
-# eks adds the Container Insights receiver (cAdvisor in the collector, not built here: see
-# agent/distribution.py), which ADOT's own DaemonSet runs alone in 200m / 200Mi
-# (docs/agent_facts.md); the kit's other pipelines add the heap measured above (<= 58 MiB).
-EKS_NODE_RESOURCES = Resources(cpu="200m", memory="256Mi")
 
 
-def node_resources(cloud: Cloud) -> Resources:
-    """The node agent's requests = limits on `cloud`."""
-    return EKS_NODE_RESOURCES if Cloud(cloud) is Cloud.EKS else DEFAULT_NODE_RESOURCES
+def node_resources(patch: ModePatch) -> Resources:
+    """The node agent's requests = limits under `patch`."""
+    return patch.resources or DEFAULT_NODE_RESOURCES
 
 
 def node_agent_presets(
-    namespace: str, backends: Backends, cloud: Cloud, resources: Resources
+    namespace: str, backends: Backends, patch: ModePatch, resources: Resources
 ) -> list[Preset]:
     """The node agent's presets one by one: each pairs its components with the RBAC they need
     (tests/agent/test_agent_rbac_live.py checks each pair)."""
-    parts = [
+    return [
         presets.base(resources),
         # hostPath, so checkpoints and queues outlive the pod (rollouts, evictions, OOM kills).
         presets.persistent_state(
@@ -75,44 +74,27 @@ def node_agent_presets(
         exporters.prometheus(backends),
         exporters.loki(backends),
         exporters.trace_backend(backends),
+        *patch.presets(),
     ]
-    if cloud is Cloud.AKS:
-        parts.append(exporters.app_insights(backends.azure))
-    if cloud is Cloud.EKS:
-        aws = backends.aws
-        parts += [
-            exporters.xray(aws),
-            exporters.node_stream_env(),
-            exporters.cloudwatch_logs(
-                "application", aws, aws.application_log_group, "${env:K8S_NODE_NAME}"
-            ),
-            presets.container_insights(aws),
-        ]
-    return parts
 
 
 def node_agent_preset(
-    namespace: str, backends: Backends, cloud: Cloud, resources: Resources
+    namespace: str, backends: Backends, patch: ModePatch, resources: Resources
 ) -> Preset:
-    return combine(node_agent_presets(namespace, backends, cloud, resources))
+    return combine(node_agent_presets(namespace, backends, patch, resources))
 
 
 def node_agent_config(
-    namespace: str, backends: Backends, cloud: Cloud, resources: Resources
+    namespace: str, backends: Backends, patch: ModePatch, resources: Resources
 ) -> Json:
     """The node agent's collector config (checked)."""
-    backends.require_cloud(cloud)
-    preset = node_agent_preset(namespace, backends, cloud, resources)
+    preset = node_agent_preset(namespace, backends, patch, resources)
     exporters_of = {
         "traces": ["otlp_grpc/traces"],
         "metrics": ["otlp_http/prometheus"],
         "logs": ["otlp_http/loki"],
     }
-    if cloud is Cloud.AKS:
-        exporters_of["traces"].append("azuremonitor")
-    if cloud is Cloud.EKS:
-        exporters_of["traces"].append("awsxray")
-        exporters_of["logs"].append("awscloudwatchlogs/application")
+    exporters_of = patch.pipelines(exporters_of)
     pipelines = {
         "traces": pipeline(["otlp"], exporters_of["traces"], ["k8s_attributes"]),
         "metrics": pipeline(["otlp", "kubelet_stats"], exporters_of["metrics"], ["k8s_attributes"]),
@@ -120,19 +102,8 @@ def node_agent_config(
         # No pod to associate: the node's name comes from the downward API instead.
         "metrics/host": pipeline(["host_metrics"], ["otlp_http/prometheus"], ["resource/node"]),
     }
-    if cloud is Cloud.EKS:
-        pipelines["metrics/containerinsights"] = pipeline(
-            [presets.CONTAINER_INSIGHTS_RECEIVER], ["awsemf/containerinsights"]
-        )
-    return build_config(preset, pipelines)
+    return build_config(preset, {**pipelines, **patch.own_pipelines()})
 
-
-# eks only: the nodes answer IMDS one hop away (components/cluster/eks.py), and the Container
-# Insights receiver reads the instance id, type and IP from IMDS with no other source
-# (opentelemetry-collector-contrib #31511, aws-otel-collector #1202), so this one agent shares
-# the node's network namespace. Its ports then listen on the node's IP, which NetworkPolicies
-# do not cover; ClusterFirstWithHostNet keeps cluster DNS for the Service names it exports to.
-EKS_HOST_NETWORK = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
 
 NOT_ON_FARGATE = {
     "nodeAffinity": {
@@ -152,7 +123,7 @@ NOT_ON_FARGATE = {
 def node_agent_manifests(
     namespace: str,
     backends: Backends,
-    cloud: Cloud,
+    patch: ModePatch | None = None,
     resources: Resources | None = None,
     image: str = COLLECTOR_IMAGE,
 ) -> list[Json]:
@@ -162,19 +133,17 @@ def node_agent_manifests(
     never targets Fargate nodes, which cannot run DaemonSets; the affinity costs nothing where
     there is no Fargate, so it is always set.
     """
-    cloud = Cloud(cloud)
-    resources = resources or node_resources(cloud)
-    config = node_agent_config(namespace, backends, cloud, resources)
+    patch = patch or ModePatch()
+    resources = resources or node_resources(patch)
+    config = node_agent_config(namespace, backends, patch, resources)
     rendered = render_config(config)
-    preset = node_agent_preset(namespace, backends, cloud, resources)
-    role_arn = backends.aws.irsa_role_arn if cloud is Cloud.EKS else None
+    preset = node_agent_preset(namespace, backends, patch, resources)
     pod_spec = {
         **collector_pod_spec(NODE_AGENT, image, resources, preset),
         "tolerations": [{"operator": "Exists"}],
         "affinity": NOT_ON_FARGATE,
+        **patch.pod_spec,
     }
-    if cloud is Cloud.EKS:
-        pod_spec.update(EKS_HOST_NETWORK)
     daemon_set = {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
@@ -186,7 +155,7 @@ def node_agent_manifests(
         },
     }
     return [
-        service_account(NODE_AGENT, namespace, role_arn),
+        service_account(NODE_AGENT, namespace, patch.service_account_annotations),
         *rbac(NODE_AGENT, namespace, preset),
         config_map(NODE_AGENT, namespace, {CONFIG_KEY: rendered}),
         daemon_set,

@@ -1,4 +1,4 @@
-"""What a well-formed config value looks like, for the formats components/settings.py checks.
+"""What a well-formed config value looks like, for the formats components/settings/ checks.
 
 Every pattern is matched whole (`fullmatch`: `$` would accept a trailing newline) and with ASCII
 classes only (`\\d` and `\\w` would accept "1.３５"), because these values end up in cloud APIs,

@@ -18,7 +18,9 @@ from components import alert_rules, dashboards, options
 
 MONITORING_API = "monitoring.coreos.com/v1"
 RULES_NAME = "o11y-kit-rules"
-METRICS_PORT_NAME = "metrics"  # the collector container's self-telemetry port (agent/presets.py)
+METRICS_PORT_NAME = (
+    "metrics"  # the collector container's self-telemetry port (agent/preset_catalog.py)
+)
 SCRAPE_INTERVAL = "30s"
 COMPONENT = "monitoring-content"
 
@@ -36,7 +38,7 @@ class MonitoringContentArgs:
     node_namespace: str | None = None  # the node agent's, where not the cluster agent's
     # eks with Fargate: the sidecars' OTLP gateway and the sidecars in the app's Fargate pods
     # are scraped too (not the kubelet scraper, which nothing may connect to:
-    # agent/fargate_collectors.py).
+    # components/platforms/eks/fargate_collectors.py).
     fargate: bool = False
 
 

@@ -20,9 +20,8 @@ import pulumi
 import agent
 from agent.labels import FARGATE_LABEL
 from components import k8s_objects, options
-from components.cluster.base import KitCluster
 from components.names import ALERTMANAGER_PORT, LOKI_PORT, PROMETHEUS_PORT, TEMPO_PORT
-from components.netpol import (
+from components.network_policy_blocks import (
     KUBELET_PORT,
     Json,
     api_server,
@@ -34,6 +33,7 @@ from components.netpol import (
     named,
     pods,
 )
+from components.platforms.base_cluster import KitCluster
 from components.settings import AlertingConfig, KitConfig
 
 RELOADER_PORT = 8080  # the operator's config-reloader sidecars (Prometheus, Alertmanager)
@@ -115,7 +115,8 @@ def _monitoring(args: NetworkPoliciesArgs) -> list[Json]:
         *([named(agent.FARGATE_GATEWAY, args.agent)] if args.fargate else []),
     ]
     # Prometheus scrapes what the ServiceMonitors and PodMonitors name; kubelets, node-exporter
-    # and the API server listen on node or control-plane addresses (components/netpol.py).
+    # and the API server listen on node or control-plane addresses
+    # (components/network_policy_blocks.py).
     prometheus_scrapes = [
         egress([grafana], GRAFANA_PORT),
         egress([named("kube-state-metrics", ns)], KUBE_STATE_METRICS_PORT),

@@ -17,8 +17,7 @@ import pulumi
 import agent
 from agent.labels import FARGATE_LABEL, kit_labels
 from components import k8s_objects, options, versions
-from components.agent import node_otlp_http_url
-from components.cluster.base import KitCluster
+from components.collector_agent import node_otlp_http_url
 from components.names import (
     APP_NAMESPACE,
     APP_PORT,
@@ -27,8 +26,18 @@ from components.names import (
     LOAD_GENERATOR,
     app_workload,
 )
-from components.netpol import NAME, baseline, block, egress, for_pods, ingress, named, policy
 from components.network_policies import OTLP_GRPC, OTLP_HTTP, node_agent_peers
+from components.network_policy_blocks import (
+    NAME,
+    baseline,
+    block,
+    egress,
+    for_pods,
+    ingress,
+    named,
+    policy,
+)
+from components.platforms.base_cluster import FargatePod, KitCluster
 from components.settings import KitConfig
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "sample-app"
@@ -67,6 +76,8 @@ class SampleAppArgs:
     agent_namespace: str
     image: str | None = None  # a prebuilt image instead of source-from-ConfigMap
     fargate_tiers: tuple[str, ...] = ()
+    # How a tier in `fargate_tiers` gets its collector sidecar (KitCluster.fargate_pod).
+    fargate_pod: FargatePod | None = None
     frontend_allowed_cidrs: tuple[str, ...] = ()  # empty: the front end stays ClusterIP
     # Where the front end's outside traffic comes from as its pods see it: None when the load
     # balancer keeps the client's address (then `frontend_allowed_cidrs`); eks's Classic ELB
@@ -121,9 +132,9 @@ def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
 
 
 def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
-    """Nothing in or out unless listed (components/netpol.py): front from the load generator
-    and, when exposed, from the load balancer; middle only from front, back only from middle;
-    out: the next tier, the node agent's OTLP (Fargate tiers: the gateway's), and PyPI (443)
+    """Nothing in or out unless listed (components/network_policy_blocks.py): front from the load
+    generator and, when exposed, from the load balancer; middle only from front, back only from
+    middle; out: the next tier, the node agent's OTLP (Fargate tiers: the gateway's), and PyPI (443)
     for the init container when the app runs from source. Fargate pods enforce none of this
     (EKS user guide, "Limit Pod traffic with Kubernetes network policies")."""
     ns = args.namespace
@@ -188,8 +199,9 @@ def tier_deployment(args: SampleAppArgs, tier: str) -> dict[str, Any]:
     pod = _pod_spec(args, [_app_container(args, tier, on_fargate)], with_deps=args.image is None)
     annotations = {}
     if on_fargate:
-        pod = agent.add_fargate_sidecar(pod, app_container="app")
-        annotations = agent.fargate_sidecar_annotations(args.agent_namespace)
+        if args.fargate_pod is None:
+            raise ValueError(f"tier {tier} is to run on Fargate, but the cluster has no Fargate")
+        pod, annotations = args.fargate_pod(pod, "app", args.agent_namespace)
     return _deployment(app_workload(tier), args.namespace, labels, pod, annotations)
 
 
@@ -407,6 +419,7 @@ def build(
             agent_namespace=agent_namespace,
             image=config.app.image,
             fargate_tiers=config.cluster.fargate_tiers,
+            fargate_pod=cluster.fargate_pod,
             frontend_allowed_cidrs=config.app.frontend_allowed_cidrs,
             load_balancer_cidrs=cluster.load_balancer_cidrs,
             node_namespace=node_namespace,

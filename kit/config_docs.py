@@ -1,17 +1,28 @@
-"""The config table in docs/configuration.md, generated from Pulumi.yaml so they cannot disagree."""
+"""The config table in docs/configuration.md, generated from the config schema
+(components/settings/) so they cannot disagree."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import yaml
+
 from components.settings import load_declarations
+
+PULUMI_YAML = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
+
+
+def pulumi_yaml_keys() -> list[str]:
+    """The keys Pulumi.yaml declares for the Pulumi CLI, grouped by topic: the table's order."""
+    return list(yaml.safe_load(PULUMI_YAML.read_text())["config"])
 
 
 def config_table() -> str:
     """Markdown table of every config key: key, type, default, meaning."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
-    for decl in load_declarations().values():
+    rank = {key: i for i, key in enumerate(pulumi_yaml_keys())}
+    for decl in sorted(load_declarations().values(), key=lambda d: rank.get(d.key, len(rank))):
         plain = isinstance(decl.default, str) and decl.default
         default = decl.default if plain else json.dumps(decl.default)
         shown = "required" if decl.default is None else f"`{default}`"

@@ -1,102 +1,15 @@
-"""The one thing an eks stack can leave behind: its control-plane log group, recreated by EKS.
-
-The stack creates `/aws/eks/<cluster>/cluster` (with retention) before the cluster and deletes it
-after the cluster, yet EKS can still deliver the last control-plane log lines after the cluster
-is gone and, through its service-linked role, create the group again (terraform-aws-eks #1019,
-#2446: even a Deny on logs:CreateLogGroup does not stop it, #2763: nor does deleting the group
-last). The next `pulumi up` of the same stack then fails with ResourceAlreadyExistsException.
-So `make destroy` runs this after `pulumi destroy`, and `make up` before `pulumi up` (the group
-may come back minutes later), as run-x/opta settled on (#708).
-
-It deletes only what the stack created and can prove: the group named after this stack's
-cluster (`o11y-kit-<stack>`, a name unique to the stack), only while that cluster does not exist
-(the group outlived the cluster it belonged to), and only while the group is not a resource in
-the stack's current state. A half-created stack (the first `up` created the group, then failed
-on the cluster) holds it in its state: deleting it behind Pulumi's back would lose its retention
-setting and its logs, so Pulumi keeps managing it. The state is read with the Pulumi CLI
-(`pulumi stack export`, which needs no secrets passphrase without --show-secrets); without the
-CLI or a readable state, nothing is deleted and one line says so.
-"""
+"""Clean what a stack's cloud can leave behind after `destroy` (today: the control-plane log group
+EKS recreates, components/platforms/eks/leftovers.py). `make up` and `make destroy` run it; on a
+cloud that leaves nothing it does nothing."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 
+from components.platforms import platform
 from components.settings import PROJECT
 from kit import stackfile
-
-
-def log_group_name(stack: str) -> str:
-    return f"/aws/eks/{PROJECT}-{stack}/cluster"
-
-
-LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"
-EXPORT_TIMEOUT_SECONDS = 120
-
-
-class StateUnreadableError(Exception):
-    """The stack's state could not be read; the message says why."""
-
-
-def log_groups_in_state(stack: str) -> frozenset[str]:
-    """Names of the CloudWatch log groups the stack's current state holds, including one whose
-    create or delete was interrupted (a pending operation): `pulumi stack export` (apitype
-    DeploymentV3: deployment.resources and deployment.pending_operations[].resource)."""
-    command = ["pulumi", "stack", "export", "--stack", stack]
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=EXPORT_TIMEOUT_SECONDS, check=False
-        )
-    except FileNotFoundError:
-        raise StateUnreadableError("the Pulumi CLI is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise StateUnreadableError(
-            f"`{' '.join(command)}` took over {EXPORT_TIMEOUT_SECONDS} s"
-        ) from None
-    if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        raise StateUnreadableError(f"`{' '.join(command)}` failed: {said}")
-    try:
-        deployment = json.loads(done.stdout)["deployment"]
-        resources = list(deployment.get("resources") or [])
-        resources += [op["resource"] for op in deployment.get("pending_operations") or []]
-        names = set()
-        for resource in resources:
-            if resource["type"] != LOG_GROUP_TYPE:
-                continue
-            outputs, inputs = resource.get("outputs") or {}, resource.get("inputs") or {}
-            name = outputs.get("name") or inputs["name"]  # a pending create has inputs only
-            if not isinstance(name, str):  # e.g. a secret: which group it is cannot be proven
-                raise TypeError(f"log group {resource.get('urn')} has no plain name")
-            names.add(name)
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        said = f"`{' '.join(command)}` gave no readable state ({err})"
-        raise StateUnreadableError(said) from None
-    return frozenset(names)
-
-
-def remove_leftover_log_group(stack: str, session, in_state: frozenset[str]) -> str:
-    """Delete the stack's control-plane log group if the stack's state does not hold it and its
-    cluster is gone; says what it did."""
-    cluster = f"{PROJECT}-{stack}"
-    group = log_group_name(stack)
-    if group in in_state:
-        return f"{group} is in stack {stack}'s state: Pulumi manages it, left alone"
-    eks = session.client("eks")
-    try:
-        eks.describe_cluster(name=cluster)
-        return f"cluster {cluster} exists: its log group {group} is in use, left alone"
-    except eks.exceptions.ResourceNotFoundException:
-        pass
-    logs = session.client("logs")
-    found = logs.describe_log_groups(logGroupNamePrefix=group).get("logGroups", [])
-    if not any(g["logGroupName"] == group for g in found):
-        return f"no leftover log group {group}"
-    logs.delete_log_group(logGroupName=group)
-    return f"deleted {group}: EKS recreated it after cluster {cluster} was deleted"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,32 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:
         print(f"eks-leftovers: {err}", file=sys.stderr)
         return 2
-    if config.get(f"{PROJECT}:cloud") != "eks":
-        return 0  # nothing of this kind on aks or local
-    group = log_group_name(args.stack)
-    try:
-        in_state = log_groups_in_state(args.stack)
-    except StateUnreadableError as err:
-        print(
-            f"eks-leftovers: {group} left alone: could not read stack {args.stack}'s state "
-            f"({err}); if `up` fails with ResourceAlreadyExists and `pulumi stack export` does "
-            f"not list it, delete it with aws logs delete-log-group --log-group-name {group}",
-            file=sys.stderr,
-        )
-        return 0
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        session = boto3.Session(region_name=config.get(f"{PROJECT}:region"))
-        print(f"eks-leftovers: {remove_leftover_log_group(args.stack, session, in_state)}")
-    except (BotoCoreError, ClientError) as err:
-        print(
-            f"eks-leftovers: could not check {log_group_name(args.stack)} ({err}); if `up` "
-            "fails with ResourceAlreadyExists, delete it with aws logs delete-log-group "
-            f"--log-group-name {log_group_name(args.stack)}",
-            file=sys.stderr,
-        )
+    platform(config.get(f"{PROJECT}:cloud", "local")).clean_leftovers(args.stack, config)
     return 0
 
 

@@ -21,8 +21,8 @@ def test_local_registers_every_object_of_the_node_and_cluster_agents_unchanged(e
     backends = agent.Backends(
         endpoints.prometheus_otlp, endpoints.tempo_otlp_grpc, endpoints.loki_otlp
     )
-    expected = agent.node_agent_manifests(ns.NODE.name, backends, agent.Cloud.LOCAL)
-    expected += agent.cluster_agent_manifests(ns.AGENT.name, backends, agent.Cloud.LOCAL)
+    expected = agent.node_agent_manifests(ns.NODE.name, backends)
+    expected += agent.cluster_agent_manifests(ns.AGENT.name, backends)
     registered = _registered_objects(evaluated("local"))
     for obj in expected:
         assert registered[(obj["kind"], obj["metadata"]["name"])] == obj

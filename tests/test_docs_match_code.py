@@ -108,11 +108,11 @@ def test_offline_placeholders_use_the_real_resource_group_names(evaluated):
 
 
 def test_reliability_page_states_the_node_agent_size_each_cloud_gets():
-    from agent import Cloud
     from agent.node_agent import node_resources
+    from tests.agent.stacks import patch_for
 
     text = " ".join((DOCS / "reliability.md").read_text().split())
-    local, aks, eks = (node_resources(cloud) for cloud in (Cloud.LOCAL, Cloud.AKS, Cloud.EKS))
+    local, aks, eks = (node_resources(patch_for(cloud).node) for cloud in ("local", "aks", "eks"))
     assert local == aks
     assert f"(requests = limits) **{local.cpu} / {local.memory}** on local and aks" in text
     assert f"so eks gives it **{eks.cpu} / {eks.memory}**" in text

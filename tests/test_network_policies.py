@@ -10,8 +10,8 @@ from helpers import STACK_NAMES
 
 import agent
 from components import namespaces as ns
-from components.cluster.eks_network import PRIVATE_CIDRS, PUBLIC_CIDRS
 from components.network_policies import alert_ports
+from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS
 from components.sample_app import SampleAppArgs, sample_app_objects
 from components.settings import AlertingConfig
 from kit.plan import manifests

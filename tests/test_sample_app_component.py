@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components import sample_app
+from components.platforms.eks.fargate_sidecar import fargate_pod
 from components.sample_app import SampleAppArgs, sample_app_objects
 from kit.plan import manifests
 
@@ -55,7 +56,9 @@ def test_every_app_pod_meets_the_restricted_profile(evaluated, stack):
 
 
 def test_fargate_tiers_keep_the_restricted_profile_and_carry_the_sidecar():
-    objects = sample_app_objects(SampleAppArgs(**{**ARGS.__dict__, "fargate_tiers": ("back",)}))
+    objects = sample_app_objects(
+        SampleAppArgs(**{**ARGS.__dict__, "fargate_tiers": ("back",), "fargate_pod": fargate_pod})
+    )
     back = next(o for o in objects if o["metadata"]["name"] == "sample-back")
     pod = back["spec"]["template"]["spec"]
     _assert_restricted(pod)
@@ -159,8 +162,10 @@ def test_sample_app_can_be_turned_off(evaluate):
 def test_the_real_fargate_back_pod_bills_in_the_smallest_one_gigabyte_class():
     """AWS rounding (max of init vs running requests, + 256 MB, next size up) of the pod the
     component builds, sidecar and init container included."""
-    from agent.fargate_sizing import billed_size
+    from components.platforms.eks.fargate_sizing import billed_size
 
-    objects = sample_app_objects(SampleAppArgs(**{**ARGS.__dict__, "fargate_tiers": ("back",)}))
+    objects = sample_app_objects(
+        SampleAppArgs(**{**ARGS.__dict__, "fargate_tiers": ("back",), "fargate_pod": fargate_pod})
+    )
     back = next(o for o in objects if o["metadata"]["name"] == "sample-back")
     assert str(billed_size(back["spec"]["template"]["spec"])) == "0.25 vCPU / 1 GB"

@@ -3,10 +3,16 @@ allowed; all problems are reported at once; nothing is registered when config is
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from typing import get_args
+
 import pytest
+import yaml
+from helpers import ROOT
 
 from components import versions
-from components.settings import ConfigError, load_declarations, parse_config
+from components.settings import CLOUDS, Cloud, ConfigError, load_declarations, parse_config
 from kit.plan import offline
 
 DECLARED = load_declarations()
@@ -19,6 +25,7 @@ EKS = {"cloud": "eks", "region": "us-east-1", "fargateTiers": '["back"]'}
 def problems(stack: str = "local", unknown=(), **raw) -> list[str]:
     with pytest.raises(ConfigError) as err:
         parse_config({"cloud": "local", **raw}, stack, DECLARED, list(unknown))
+    assert not [p for p in err.value.problems if p.endswith("..")]
     return err.value.problems
 
 
@@ -113,7 +120,7 @@ def test_a_missing_cloud_is_refused_so_an_empty_stack_never_deploys_into_the_kub
         ("aks", {**AKS, "fargateTiers": '["back"]'}, "fargateTiers = ['back']: Fargate exists only on eks; cloud is aks."),
         ("eks", {**EKS, "fargateTiers": "[]"}, "fargateTiers = []: eks places at least one"),
         ("aks", {**AKS, "nodeCount": "1"}, "nodeCount = 1: aks needs at least 2 nodes"),
-        ("aks", {**AKS, "kubernetesVersion": "1.34"}, "kubernetesVersion = '1.34': aks clusters are supported from 1.35 to 1.37"),
+        ("aks", {**AKS, "kubernetesVersion": "1.34"}, "kubernetesVersion = '1.34': aks clusters are supported from 1.35 to 1.37 (components/versions.py)."),
         ("eks", {**EKS, "kubernetesVersion": "1.37"}, "kubernetesVersion = '1.37': eks clusters are supported from 1.35 to 1.36"),
         ("eks", {**EKS, "kubernetesVersion": "1.34"}, "kubernetesVersion = '1.34': eks clusters are supported from 1.35 to 1.36"),
         ("aks", {**AKS, "eksInstanceType": "m5.large"}, "eksInstanceType = 'm5.large': only used on eks; cloud is aks."),
@@ -234,3 +241,35 @@ def test_under_the_engine_a_config_error_is_a_run_error_shown_without_traceback(
     shown = shown_as_run_error(err)
     assert isinstance(shown, pulumi.RunError) and isinstance(shown, ConfigError)
     assert str(shown) == str(err) and shown.problems == err.problems
+
+
+def test_pulumi_yaml_declares_every_schema_key_with_its_type_and_default():
+    """The Pulumi CLI fills in defaults and refuses a stack without `cloud` from Pulumi.yaml."""
+    block = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    assert set(block) == set(DECLARED)
+    for key, decl in DECLARED.items():
+        assert block[key]["type"] == decl.type, key
+        assert block[key].get("default") == decl.default, key
+
+
+def test_every_cloud_has_a_config_model():
+    assert get_args(Cloud) == CLOUDS
+
+
+def test_the_project_name_comes_without_loading_the_schema():
+    """The cluster CLI imports PROJECT and declared_value at start; pydantic waits for a use."""
+    code = (
+        "import sys\nfrom components.settings import PROJECT, declared_value\n"
+        "assert 'pydantic' not in sys.modules, 'the schema loaded on import'\n"
+        "assert declared_value('sampleApp', 'false') is False"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_an_unknown_cloud_still_has_every_key_checked_by_its_own_rule():
+    found = problems(cloud="gke", aksVmSize="D2s_v3", loadRps="99", region="japaneast")
+    assert sorted(found) == [
+        "aksVmSize = 'D2s_v3': not an Azure VM size such as Standard_D2s_v3.",
+        "cloud = 'gke': allowed values are local, aks, eks.",
+        "loadRps = 99: allowed range is 0-50.",
+    ]

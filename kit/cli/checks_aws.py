@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from components.platforms.eks.log_groups import log_group
 from kit.cli.checks import Check, run_check
 from kit.cli.checks_tempo import TIER_SERVICES
 from kit.cli.errors import BackendUnreachableError
@@ -18,7 +19,7 @@ BATCH = 5  # BatchGetTraces takes at most 5 ids
 
 
 def application_log_group(cluster: str) -> str:
-    return f"/aws/containerinsights/{cluster}/application"
+    return log_group("application", cluster)
 
 
 def w3c_trace_id(xray_id: str) -> str:

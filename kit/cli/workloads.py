@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.cluster_agent import CLUSTER_AGENT
-from agent.fargate_collectors import FARGATE_GATEWAY, FARGATE_SCRAPER
 from agent.node_agent import NODE_AGENT
 from components.names import (
     AGENT_NAMESPACE,
@@ -37,6 +36,7 @@ from components.names import (
     NODE_NAMESPACE,
     TEMPO_RELEASE,
 )
+from components.platforms.eks.fargate_collectors import FARGATE_GATEWAY, FARGATE_SCRAPER
 from components.settings import PROJECT, declared_value
 from kit import stackfile
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import base64
 import gc
 import json
 import runpy
@@ -19,38 +18,26 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.platforms import offline_parts
 from components.settings import PROJECT, SECRET_KEYS
 from kit import stackfile
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS_DIR = ROOT / "stacks"
 
-# Invoke tokens the program calls (module constants, so tests and mocks agree on spelling).
-AZ_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
-AKS_ADMIN_CREDENTIALS = "azure-native:containerservice:listManagedClusterAdminCredentials"
-AWS_AZS = "aws:index/getAvailabilityZones:getAvailabilityZones"
-AWS_CALLER = "aws:index/getCallerIdentity:getCallerIdentity"
-AWS_PARTITION = "aws:index/getPartition:getPartition"
-AWS_REGION = "aws:index/getRegion:getRegion"
 # The type of components/generated_password.py's dynamic resource.
 GENERATED_PASSWORD = "pulumi-python:dynamic:GeneratedPassword"
 
 # What the cloud assigns stands in as values no one can mistake for real ones (they reach
-# outputs.json): the AWS documentation's example account, all-zero/one Azure IDs, an address from
-# the documentation range (RFC 5737) and "offline-placeholder" in host names.
-ACCOUNT_ID = "123456789012"
+# outputs.json): an address from the documentation range (RFC 5737) here, and each platform's
+# own in its offline_outputs module.
 OFFLINE_IP = "203.0.113.10"
-OFFLINE_HOST = "offline-placeholder"
 OFFLINE_SECRET = "offline-secret-value"  # what a `secure:` stack value reads as offline
-SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
-TENANT_ID = "11111111-1111-1111-1111-111111111111"
-FAKE_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
 
 
 @dataclass
@@ -250,104 +237,21 @@ def _mark_secrets(value: Any) -> Any:
 
 def _computed_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Outputs a real provider computes, for the types whose outputs the program reads."""
-    if typ.startswith("azure-native:"):
-        kind = typ.split(":")[-1]
-        group = inputs.get("resourceGroupName") or "offline-placeholder-rg"
-        arm_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/{kind}/{name}"
-        return {"id": arm_id, **_azure_outputs(typ, name, inputs)}
-    return _other_outputs(typ, name, inputs)
-
-
-def _azure_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    if typ == "azure-native:containerservice:ManagedCluster":
-        rg = inputs.get("resourceGroupName", "rg")
-        location = inputs.get("location", "japaneast")
-        return {
-            "name": inputs.get("resourceName", name),
-            "fqdn": f"{name}-dns.{OFFLINE_HOST}.hcp.{location}.azmk8s.io",
-            "nodeResourceGroup": f"MC_{rg}_{name}_{location}",
-            "identity": {**inputs.get("identity", {}), "principalId": f"{name}-principal"},
-            "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example/{name}/"},
-        }
-    if typ == "azure-native:applicationinsights:Component":
-        return {
-            "connectionString": "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
-            "IngestionEndpoint=https://japaneast-1.in.applicationinsights.azure.com/",
-            "instrumentationKey": "00000000-0000-0000-0000-000000000000",
-        }
-    if typ == "azure-native:resources:ResourceGroup":
-        return {"name": inputs.get("resourceGroupName", name)}
-    return {}
-
-
-def _other_outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    for offline in offline_parts():
+        found = offline.outputs(typ, name, inputs)
+        if found is not None:
+            return found
     if typ == "kubernetes:core/v1:Service" and inputs["spec"].get("type") == "LoadBalancer":
         return {"status": {"loadBalancer": {"ingress": [{"ip": OFFLINE_IP}]}}}
     if typ == GENERATED_PASSWORD:  # deterministic, so plans and tests compare run to run
         length = int(inputs["length"])
         return {"result": ("offline-" + name)[:length].ljust(length, "x")}
-    if typ == "aws:eks/cluster:Cluster":
-        return {
-            "name": inputs.get("name", name),
-            "arn": f"arn:aws:eks:ap-northeast-1:{ACCOUNT_ID}:cluster/{inputs.get('name', name)}",
-            "endpoint": f"https://{name}.{OFFLINE_HOST}.ap-northeast-1.eks.amazonaws.com",
-            "certificateAuthority": {"data": FAKE_CA.decode()},
-            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.example/id/{name}"}]}],
-        }
-    if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-        host_path = inputs["url"].removeprefix("https://")
-        return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host_path}"}
-    if typ == "aws:cloudwatch/logGroup:LogGroup":  # the provider strips the API's trailing ":*"
-        return {"arn": f"arn:aws:logs:ap-northeast-1:{ACCOUNT_ID}:log-group:{inputs['name']}"}
-    if typ == "aws:ec2/launchTemplate:LaunchTemplate":
-        return {"latestVersion": 1, "arn": f"arn:aws:ec2:ap-northeast-1:{ACCOUNT_ID}:{name}"}
-    if typ == "aws:sns/topic:Topic":
-        return {"arn": f"arn:aws:sns:ap-northeast-1:{ACCOUNT_ID}:{inputs.get('name', name)}"}
-    if typ.startswith("aws:iam/"):
-        kind = typ.split(":")[-1].lower()
-        return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:{kind}/{inputs.get('name', name)}"}
-    if typ.startswith("aws:"):
-        return {"arn": f"arn:aws:{typ.split(':')[1].split('/')[0]}::{ACCOUNT_ID}:{name}"}
     return {}
 
 
 def _invoke_result(token: str, args: Mapping[str, Any]) -> dict[str, Any]:
-    if token == AZ_CLIENT_CONFIG:
-        return {
-            "clientId": "22222222-2222-2222-2222-222222222222",
-            "objectId": "33333333-3333-3333-3333-333333333333",
-            "subscriptionId": SUBSCRIPTION_ID,
-            "tenantId": TENANT_ID,
-        }
-    if token == AKS_ADMIN_CREDENTIALS:
-        kubeconfig = yaml.safe_dump(_fake_kubeconfig(args.get("resourceName", "aks")))
-        encoded = base64.b64encode(kubeconfig.encode()).decode()
-        return {"kubeconfigs": [{"name": "clusterAdmin", "value": encoded}]}
-    if token == AWS_AZS:
-        return {
-            "names": ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"],
-            "zoneIds": ["apne1-az4", "apne1-az1", "apne1-az2"],
-            "state": "available",
-        }
-    if token == AWS_CALLER:
-        return {
-            "accountId": ACCOUNT_ID,
-            "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/kit-deployer",
-            "userId": "AIDAEXAMPLE",
-        }
-    if token == AWS_PARTITION:
-        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
-    if token == AWS_REGION:
-        return {"name": "ap-northeast-1", "region": "ap-northeast-1"}
+    for offline in offline_parts():
+        found = offline.invoke(token, args)
+        if found is not None:
+            return found
     raise NotImplementedError(f"kit.offline has no mock for invoke {token}; add one")
-
-
-def _fake_kubeconfig(cluster: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": cluster, "cluster": {"server": f"https://{cluster}.example:443"}}],
-        "users": [{"name": "admin", "user": {"token": "offline"}}],
-        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": "admin"}}],
-        "current-context": cluster,
-    }

@@ -1,5 +1,6 @@
-"""Benchmark: how many lines per second the Fargate log wrapper (agent/scripts/app-log-wrapper.sh)
-passes through real bash, tee and split, with a reader following the chunk files as file_log does.
+"""Benchmark: how many lines per second the Fargate log wrapper
+(components/platforms/eks/scripts/app-log-wrapper.sh) passes through real bash, tee and split, with
+a reader following the chunk files as file_log does.
 
 The same run serves tests/agent/test_app_log_wrapper.py, which checks correctness only (every
 line arrives once, in order, within the disk bound) at a paced rate it passes in; speed is a
@@ -20,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.fargate_sidecar import LogChunks, wrapper_script
+from components.platforms.eks.fargate_sidecar import LogChunks, wrapper_script
 
 # Writes `count` numbered lines to stdout and to stderr, at most `rate` per second and stream
 # (0: as fast as it can), then exits with `code`; SIGTERM makes it print and exit 42.

@@ -49,7 +49,7 @@ import yaml
 from kubernetes.utils import parse_quantity
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from agent import Cloud, distribution, node_agent_config, node_agent_manifests
+from agent import ModePatch, distribution, node_agent_config, node_agent_manifests
 from agent.backends import Resources
 from agent.node_agent import DEFAULT_NODE_RESOURCES
 from tests.agent.bench_cgroup import Cgroup
@@ -126,11 +126,11 @@ def bench_config(
     kubelet: str,
 ) -> tuple[str, dict[str, str], str]:
     """(relay.yaml, the pod's env, the agent's OTLP/HTTP address) for this machine."""
-    cloud = Cloud.LOCAL
-    config = node_agent_config(NAMESPACE, backends_for(cloud), cloud, resources)
+    cloud, patch = "local", ModePatch()
+    config = node_agent_config(NAMESPACE, backends_for(cloud), patch, resources)
     (daemon_set,) = [
         o
-        for o in node_agent_manifests(NAMESPACE, backends_for(cloud), cloud, resources=resources)
+        for o in node_agent_manifests(NAMESPACE, backends_for(cloud), patch, resources=resources)
         if o["kind"] == "DaemonSet"
     ]
     container = daemon_set["spec"]["template"]["spec"]["containers"][0]

@@ -151,7 +151,8 @@ def run_pipeline(
 ) -> tuple[dict, list[EmfEvent], str]:
     """Feed `request` to the pod's `pipeline` (after `change` to its config, to break it on
     purpose) and wait for `expected_events` EMF events: (awsemf settings, events, collector log).
-    The log group exists beforehand, as the stack creates it (components/workspace_eks.py)."""
+    The log group exists beforehand, as the stack creates it
+    (components/platforms/eks/workspace.py)."""
     cloudwatch.reset()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -1,23 +1,21 @@
-"""The stacks the agent tests run against: backend descriptions and the manifests they yield."""
+"""The stacks the agent tests run against: backend descriptions, the platforms' patches and the
+manifests they yield."""
 
 from __future__ import annotations
 
-from agent import (
-    AwsBackends,
-    AzureBackends,
-    Backends,
-    Cloud,
-    cluster_agent_manifests,
-    fargate_collector_manifests,
-    fargate_sidecar_manifests,
-    node_agent_manifests,
-)
+from agent import Backends, CloudPatch, cluster_agent_manifests, node_agent_manifests
+from components.platforms.aks.agent_patch import cloud_patch as aks_patch
+from components.platforms.aks.exporters import AzureBackends
+from components.platforms.eks.agent_patch import cloud_patch as eks_patch
+from components.platforms.eks.exporters import AwsBackends
+from components.platforms.eks.fargate_collectors import fargate_collector_manifests
+from components.platforms.eks.fargate_sidecar import fargate_sidecar_manifests
 
 NAMESPACE = "o11y"
 APP_NAMESPACE = "shop"
 
 # (cloud, fargate): every stack the kit deploys, EKS with and without a Fargate profile.
-STACKS = [(Cloud.LOCAL, False), (Cloud.AKS, False), (Cloud.EKS, False), (Cloud.EKS, True)]
+STACKS = [("local", False), ("aks", False), ("eks", False), ("eks", True)]
 STACK_IDS = ["local", "aks", "eks", "eks-fargate"]
 
 IN_CLUSTER = {
@@ -25,6 +23,7 @@ IN_CLUSTER = {
     "trace_otlp_grpc_endpoint": "tempo.o11y.svc:4317",
     "loki_otlp_url": "http://loki.o11y.svc:3100/otlp",
 }
+BACKENDS = Backends(**IN_CLUSTER)
 AZURE = AzureBackends(connection_string_secret="app-insights")
 AWS = AwsBackends(
     region="eu-west-1",
@@ -35,29 +34,36 @@ AWS = AwsBackends(
 )
 
 
-def backends_for(cloud: Cloud) -> Backends:
-    return Backends(
-        **IN_CLUSTER,
-        azure=AZURE if cloud is Cloud.AKS else None,
-        aws=AWS if cloud is Cloud.EKS else None,
-    )
+def backends_for(cloud: str) -> Backends:
+    """The in-cluster backends; every cloud has the same (its own come in its patch)."""
+    return BACKENDS
 
 
-def manifests_by_mode(cloud: Cloud, fargate: bool) -> dict[str, list[dict]]:
-    backends = backends_for(cloud)
+def patch_for(cloud: str, fargate: bool = False) -> CloudPatch:
+    """The platform's patch of `cloud`, as its Platform builds it from a workspace's backends."""
+    patches = {
+        "local": CloudPatch,
+        "aks": lambda: aks_patch(AZURE),
+        "eks": lambda: eks_patch(AWS, BACKENDS, NAMESPACE, APP_NAMESPACE if fargate else None),
+    }
+    return patches[cloud]()
+
+
+def manifests_by_mode(cloud: str, fargate: bool) -> dict[str, list[dict]]:
+    patch = patch_for(cloud)
     modes = {
-        "node": node_agent_manifests(NAMESPACE, backends, cloud),
-        "cluster": cluster_agent_manifests(NAMESPACE, backends, cloud),
+        "node": node_agent_manifests(NAMESPACE, BACKENDS, patch.node),
+        "cluster": cluster_agent_manifests(NAMESPACE, BACKENDS, patch.cluster),
     }
     if fargate:
-        objects = fargate_collector_manifests(NAMESPACE, backends, cloud)
+        objects = fargate_collector_manifests(NAMESPACE, BACKENDS, AWS)
         for mode in ("scraper", "gateway"):
             modes[mode] = [o for o in objects if o["metadata"]["name"].endswith(mode)]
         modes["sidecar"] = fargate_sidecar_manifests(APP_NAMESPACE, NAMESPACE)
     return modes
 
 
-def configs_by_mode(cloud: Cloud, fargate: bool) -> dict[str, str]:
+def configs_by_mode(cloud: str, fargate: bool) -> dict[str, str]:
     """mode -> rendered collector config (relay.yaml) of every mode the stack runs."""
     return {
         mode: obj["data"]["relay.yaml"]
@@ -67,5 +73,5 @@ def configs_by_mode(cloud: Cloud, fargate: bool) -> dict[str, str]:
     }
 
 
-def all_objects(cloud: Cloud, fargate: bool) -> list[dict]:
+def all_objects(cloud: str, fargate: bool) -> list[dict]:
     return [obj for objects in manifests_by_mode(cloud, fargate).values() for obj in objects]

@@ -12,13 +12,14 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from agent import CLUSTER_AGENT, NODE_AGENT, Cloud, presets
+from agent import CLUSTER_AGENT, NODE_AGENT
+from agent import preset_catalog as presets
 from agent.cluster_agent import DEFAULT_CLUSTER_RESOURCES, cluster_agent_presets
 from agent.node_agent import node_agent_presets, node_resources
 from agent.preset import Preset, combine
 from kit.plan import offline
 from tests.agent.collector_pods import collector_pods
-from tests.agent.stacks import backends_for
+from tests.agent.stacks import backends_for, patch_for
 from tests.agent.upstream_rbac import (
     UPSTREAM,
     Comparison,
@@ -45,17 +46,18 @@ FINDINGS: dict[tuple[str, Permission], str] = {
 }
 
 
-def agent_presets(workload: str, namespace: str, cloud: Cloud) -> list[Preset]:
+def agent_presets(workload: str, namespace: str, cloud: str) -> list[Preset]:
     """The presets the program combines for one agent (as agent/__init__ builds them)."""
     backends = backends_for(cloud)
+    patch = patch_for(cloud)
     if workload == NODE_AGENT:
-        return node_agent_presets(namespace, backends, cloud, node_resources(cloud))
+        return node_agent_presets(namespace, backends, patch.node, node_resources(patch.node))
     if workload == CLUSTER_AGENT:
-        return cluster_agent_presets(backends, cloud, DEFAULT_CLUSTER_RESOURCES)
+        return cluster_agent_presets(backends, patch.cluster, DEFAULT_CLUSTER_RESOURCES)
     raise KeyError(workload)
 
 
-def comparisons(evaluation: offline.Evaluation, cloud: Cloud) -> dict[str, list[Comparison]]:
+def comparisons(evaluation: offline.Evaluation, cloud: str) -> dict[str, list[Comparison]]:
     """workload -> one comparison per preset, on the config the workload's pod really gets."""
     found = {}
     for pod in collector_pods(evaluation):
@@ -73,7 +75,7 @@ def evaluation():
 
 @pytest.fixture(scope="module")
 def compared(evaluation):
-    return comparisons(evaluation, Cloud.LOCAL)
+    return comparisons(evaluation, "local")
 
 
 def test_the_presets_compared_are_the_ones_the_stack_renders(evaluation, compared):

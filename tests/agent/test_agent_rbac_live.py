@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent import CLUSTER_AGENT, NODE_AGENT, Cloud
+from agent import CLUSTER_AGENT, NODE_AGENT
 from kit.localcluster import controlplane
 from kit.plan import offline
 from tests.agent import agent_cluster as ac
@@ -95,7 +95,7 @@ def live(tmp_path_factory):
             cluster,
             {i.workload: i for i in identities},
             pods,
-            comparisons(evaluation, Cloud.LOCAL),
+            comparisons(evaluation, "local"),
             app_pod,
             ac.discovery(api),
         )

@@ -3,8 +3,8 @@ eks stack's offline evaluation, run by the real collector (`make otelcol`; awsem
 agent/distribution.py BUILT_NEARBY) into moto's CloudWatch Logs, fed what their receivers
 (k8s_cluster, awscontainerinsight; not built here) emit, plus metrics that must not reach
 CloudWatch. The EMF documents read back must make CloudWatch extract exactly the metrics the
-eks alarms (components/alerts_eks.py, as the program declares them) and the Container Insights
-console read, under the dimension values the alarms ask for, with values that fire them.
+eks alarms (components/platforms/eks/alerts.py, as the program declares them) and the Container
+Insights console read, under the dimension values the alarms ask for, with values that fire them.
 
 What CloudWatch makes of an EMF document (which namespace, metric and dimension sets it
 extracts from `_aws.CloudWatchMetrics`) is AWS's documented format ("Specification: Embedded
@@ -29,8 +29,8 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (
     ScopeMetrics,
 )
 
-from agent import NODE_READY_NAMESPACE
-from components.alerts_eks import CONTAINER_INSIGHTS, FAILED_NODES_METRIC
+from components.platforms.eks.alerts import CONTAINER_INSIGHTS, FAILED_NODES_METRIC
+from components.platforms.eks.exporters import NODE_READY_NAMESPACE
 from tests.agent.collector_pods import collector_pods
 from tests.agent.emf_pipeline import LocalCloudWatchLogs, run_pipeline
 from tests.agent.otelcol import collector

@@ -151,7 +151,7 @@ def test_components_absent_from_the_release_are_rejected():
 
 
 def test_container_logs_lift_json_fields_and_trace_context_for_log_trace_links():
-    from agent.presets import CONTAINER_LOG_OPERATORS
+    from agent.preset_catalog import CONTAINER_LOG_OPERATORS
 
     types = [op["type"] for op in CONTAINER_LOG_OPERATORS]
     assert types == ["container", "json_parser", "trace_parser"]
@@ -169,7 +169,7 @@ TRACE_ID_FIELDS = {"parse_from"}
 
 
 def test_nested_log_parser_blocks_use_only_upstream_fields():
-    from agent.presets import CONTAINER_LOG_OPERATORS
+    from agent.preset_catalog import CONTAINER_LOG_OPERATORS
 
     for op in CONTAINER_LOG_OPERATORS:
         assert set(op.get("severity", {})) <= SEVERITY_FIELDS, op["id"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.presets import (
+from agent.preset_catalog import (
     HOST_FS,
     HOST_FS_EXCLUDED_MOUNTS,
     HOST_FS_EXCLUDED_TYPES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from agent import add_fargate_sidecar
+from components.platforms.eks.fargate_sidecar import add_fargate_sidecar
 from components.versions import K8S_NEWEST, K8S_OLDEST
 from tests.agent.stacks import STACK_IDS, STACKS, manifests_by_mode
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from kubernetes.utils import parse_quantity
 
-from agent import Cloud
+from agent import ModePatch
 from agent.node_agent import node_resources
-from agent.presets import base
+from agent.preset_catalog import base
 from agent.quantities import MIB
 from tests.agent.bench_cgroup import ROOT, Cgroup
 from tests.agent.bench_node_agent import run
@@ -24,7 +24,7 @@ from tests.helpers import require_tool
 def soft_limit_mib(memory_limit: str) -> float:
     """Where the configured memory_limiter starts refusing data: limit minus spike, both
     percentages of the container's memory limit (memorylimiter's percentage mode)."""
-    limiter = base(node_resources(Cloud.LOCAL)).processors["memory_limiter"]
+    limiter = base(node_resources(ModePatch())).processors["memory_limiter"]
     share = limiter["limit_percentage"] - limiter["spike_limit_percentage"]
     return float(parse_quantity(memory_limit) * share / 100 / MIB)
 
@@ -37,7 +37,7 @@ def test_the_node_agent_keeps_up_within_its_daemonset_limits():
         f"a cgroup with the DaemonSet's limits ({why_not})",
         "run the tests as root on a machine with cgroup memory and cpu controllers",
     )
-    resources = node_resources(Cloud.LOCAL)
+    resources = node_resources(ModePatch())
     figures = run(1_000, binary, resources, confine=True, seconds=10)
 
     assert figures["oom_kills"] == 0, figures

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent import Cloud, node_agent_config, node_agent_manifests
+from agent import ModePatch, node_agent_config, node_agent_manifests
 from agent.node_agent import DEFAULT_NODE_RESOURCES
 from tests.agent.otelcol import collector, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
@@ -39,11 +39,11 @@ def free_port() -> int:
 
 def logs_only_config(sink_url: str, root: Path) -> tuple[str, dict[str, str]]:
     """The node agent's config reduced to its container-log pipeline, and the pod's env."""
-    cloud = Cloud.LOCAL
-    config = node_agent_config(NAMESPACE, backends_for(cloud), cloud, DEFAULT_NODE_RESOURCES)
+    cloud, patch = "local", ModePatch()
+    config = node_agent_config(NAMESPACE, backends_for(cloud), patch, DEFAULT_NODE_RESOURCES)
     (daemon_set,) = [
         o
-        for o in node_agent_manifests(NAMESPACE, backends_for(cloud), cloud)
+        for o in node_agent_manifests(NAMESPACE, backends_for(cloud), patch)
         if o["kind"] == "DaemonSet"
     ]
     container = daemon_set["spec"]["template"]["spec"]["containers"][0]

@@ -15,13 +15,13 @@ import yaml
 
 from agent import FARGATE_GATEWAY, FARGATE_SCRAPER
 from agent.k8s import CONTAINER_NAME
-from agent.presets import APP_NAME_LABEL
+from agent.preset_catalog import APP_NAME_LABEL
 from kit.plan import offline
 from tests.agent.collector_pods import collector_pods
 from tests.agent.otelcol import collector, resolve_env, validate
 
 # The eks collectors where Fargate exists: the node and cluster agents, the Fargate kubelet
-# scraper and the sidecars' OTLP gateway (agent/fargate_collectors.py).
+# scraper and the sidecars' OTLP gateway (components/platforms/eks/fargate_collectors.py).
 EKS_FARGATE_COLLECTORS = {"otel-node-agent", "otel-cluster-agent", FARGATE_SCRAPER, FARGATE_GATEWAY}
 # (stack, overrides, workloads that must be there): which collector runs where.
 VARIANTS = {

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from agent.fargate_sizing import PodRequest, pod_request
 from agent.quantities import gomemlimit
+from components.platforms.eks.fargate_sizing import PodRequest, pod_request
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,19 @@ import json
 import pytest
 from kubernetes.utils import parse_quantity
 
-from agent import (
-    FARGATE_GATEWAY,
-    FARGATE_SCRAPER,
-    Cloud,
-    fargate_collector_manifests,
-    node_agent_manifests,
-)
-from agent.k8s import IRSA_ANNOTATION
+from agent import FARGATE_GATEWAY, FARGATE_SCRAPER, CloudPatch, node_agent_manifests
 from agent.quantities import MIB
-from tests.agent.stacks import NAMESPACE, STACK_IDS, STACKS, all_objects, backends_for
+from components.platforms.eks.exporters import IRSA_ANNOTATION
+from components.platforms.eks.fargate_collectors import fargate_collector_manifests
+from tests.agent.stacks import (
+    AWS,
+    NAMESPACE,
+    STACK_IDS,
+    STACKS,
+    all_objects,
+    backends_for,
+    patch_for,
+)
 
 RBAC_KINDS = {"ClusterRole", "Role"}
 
@@ -67,7 +70,7 @@ def test_rules_only_read_except_the_container_insights_leader_lock(cloud, fargat
                 assert set(rule["verbs"]) <= {"get", "list", "watch"}, rule
     writes = [r for r in _rules(objects, "") if set(r["verbs"]) - {"get", "list", "watch"}]
     assert all(r in _rules(objects, "node-agent") for r in writes)
-    assert bool(writes) is (cloud is Cloud.EKS)
+    assert bool(writes) is (cloud == "eks")
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
@@ -88,11 +91,11 @@ def test_irsa_role_is_annotated_on_collector_accounts_only_on_eks(cloud, fargate
             annotated = IRSA_ANNOTATION in obj["metadata"].get("annotations", {})
             # the scraper writes only to Prometheus: no cloud credentials
             writes_to_cloud = obj["metadata"]["name"] != FARGATE_SCRAPER
-            assert annotated is (cloud is Cloud.EKS and writes_to_cloud)
+            assert annotated is (cloud == "eks" and writes_to_cloud)
 
 
 def test_the_fargate_gateway_holds_no_rbac_and_no_api_token_and_the_scraper_no_service():
-    objects = fargate_collector_manifests(NAMESPACE, backends_for(Cloud.EKS), Cloud.EKS)
+    objects = fargate_collector_manifests(NAMESPACE, backends_for("eks"), AWS)
     bound = {s["name"] for o in objects if "subjects" in o for s in o["subjects"]}
     assert bound == {FARGATE_SCRAPER}
     by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
@@ -105,7 +108,7 @@ def test_the_fargate_gateway_holds_no_rbac_and_no_api_token_and_the_scraper_no_s
 
 def test_app_insights_connection_string_comes_from_the_named_secret():
     daemon_set = _of_kind(
-        node_agent_manifests(NAMESPACE, backends_for(Cloud.AKS), "aks"), "DaemonSet"
+        node_agent_manifests(NAMESPACE, backends_for("aks"), patch_for("aks").node), "DaemonSet"
     )
     env = daemon_set["spec"]["template"]["spec"]["containers"][0]["env"]
     (entry,) = [e for e in env if e["name"] == "APPLICATIONINSIGHTS_CONNECTION_STRING"]
@@ -129,7 +132,7 @@ def test_daemonset_tolerates_every_taint_but_never_lands_on_fargate(cloud, farga
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
 def test_node_agent_on_the_host_network_only_on_eks_where_imds_is_one_hop(cloud, fargate):
     pod = _of_kind(all_objects(cloud, fargate), "DaemonSet")["spec"]["template"]["spec"]
-    if Cloud(cloud) is Cloud.EKS:
+    if cloud == "eks":
         assert pod["hostNetwork"] is True
         assert pod["dnsPolicy"] == "ClusterFirstWithHostNet"  # Service names still resolve
     else:
@@ -183,10 +186,10 @@ def test_workloads_roll_on_config_change_and_limit_go_memory(cloud, fargate):
 
 
 def test_the_checksum_is_the_sha256_of_the_rendered_config():
-    backends = backends_for(Cloud.LOCAL)
+    backends = backends_for("local")
 
     def checksum_and_config(ns: str) -> tuple[str, str]:
-        objects = node_agent_manifests(ns, backends, "local")
+        objects = node_agent_manifests(ns, backends, patch_for("local").node)
         template = _of_kind(objects, "DaemonSet")["spec"]["template"]
         rendered = _of_kind(objects, "ConfigMap")["data"]["relay.yaml"]
         return template["metadata"]["annotations"]["checksum/config"], rendered
@@ -197,11 +200,31 @@ def test_the_checksum_is_the_sha256_of_the_rendered_config():
     assert checksum_a != checksum_b
 
 
-def test_fargate_needs_eks_and_each_cloud_needs_its_backends():
-    with pytest.raises(ValueError, match="Fargate exists only on EKS"):
-        fargate_collector_manifests(NAMESPACE, backends_for(Cloud.AKS), "aks")
-    with pytest.raises(ValueError, match="needs Backends.aws"):
-        node_agent_manifests(NAMESPACE, backends_for(Cloud.LOCAL), "eks")
+def test_without_a_patch_the_node_agent_exports_only_in_cluster():
+    """Cloud exporters come only from a platform's patch: none without one."""
+    import yaml
+
+    objects = node_agent_manifests(NAMESPACE, backends_for("local"), CloudPatch().node)
+    config = yaml.safe_load(_of_kind(objects, "ConfigMap")["data"]["relay.yaml"])
+    assert set(config["exporters"]) == {
+        "otlp_grpc/traces",
+        "otlp_http/prometheus",
+        "otlp_http/loki",
+    }
+
+
+@pytest.mark.parametrize("mode", ["node", "cluster"])
+def test_a_patch_exporter_is_named_once_with_the_pipelines_it_joins(mode):
+    """The eks patch declares each exporter with the pipelines that use it, so every exporter it
+    adds is used, and every pipeline it joins or owns names it."""
+    patch = getattr(patch_for("eks"), mode)
+    for addition in patch.additions:
+        exporters = list(addition.preset.exporters)
+        assert not exporters or addition.joins or addition.pipelines, addition
+        for own in addition.pipelines.values():
+            assert set(own["exporters"]) <= set(exporters)
+    joined = patch.pipelines({"traces": [], "logs": [], "logs/events": []})
+    assert any(joined.values())
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
@@ -210,7 +233,7 @@ def test_k8s_cluster_gets_list_and_watch_on_what_it_watches_and_no_volumes(cloud
     a logs pipeline (entity events) are configured: the config must enable none of them."""
     import yaml
 
-    from agent.presets import K8S_CLUSTER_WATCHES
+    from agent.preset_catalog import K8S_CLUSTER_WATCHES
 
     objects = all_objects(cloud, fargate)
     rules = _rules(objects, "cluster-agent")

@@ -9,8 +9,8 @@ import dataclasses
 import pytest
 from helpers import require_plan_tools
 
-from agent import fargate_sidecar
 from components import monitoring
+from components.platforms.eks import fargate_sidecar
 from kit.plan.stack_plan import plan, summary
 
 

@@ -10,9 +10,9 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from agent import CLUSTER_AGENT, NODE_AGENT, Cloud, cluster_agent_manifests, node_agent_manifests
+from agent import CLUSTER_AGENT, NODE_AGENT, cluster_agent_manifests, node_agent_manifests
 from agent.backends import Backends
-from agent.presets import METRICS_PORT
+from agent.preset_catalog import METRICS_PORT
 from components import alert_rules, dashboards
 from components.monitoring_content import (
     METRICS_PORT_NAME,
@@ -90,8 +90,8 @@ def test_dashboards_are_config_maps_the_grafana_sidecar_picks_up(with_agent):
 
 
 def test_pod_monitors_select_the_agent_pods_on_their_metrics_port(with_agent):
-    agent_objects = node_agent_manifests("o11y-agent", BACKENDS, Cloud.LOCAL)
-    agent_objects += cluster_agent_manifests("o11y-agent", BACKENDS, Cloud.LOCAL)
+    agent_objects = node_agent_manifests("o11y-agent", BACKENDS)
+    agent_objects += cluster_agent_manifests("o11y-agent", BACKENDS)
     workloads = {
         o["metadata"]["name"]: o for o in agent_objects if o["kind"] in ("DaemonSet", "Deployment")
     }

@@ -29,8 +29,13 @@ from app_processes import (
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from otlp_receiver import OtlpReceiver
 
-from agent.fargate_sidecar import APP_LOG_DIR, WRAPPER_KEY, wrapper_script
 from agent.k8s import CONTAINER_NAME
+from components.platforms.eks.fargate_sidecar import (
+    APP_LOG_DIR,
+    WRAPPER_KEY,
+    fargate_pod,
+    wrapper_script,
+)
 from components.sample_app import SampleAppArgs, tier_deployment
 from tests.agent.bench_log_wrapper import ChunkFollower
 
@@ -44,6 +49,7 @@ def _fargate_pod() -> dict:
         node_otlp_endpoint="http://unused:4318",
         agent_namespace="o11y-agent",
         fargate_tiers=("back",),
+        fargate_pod=fargate_pod,
     )
     return tier_deployment(args, "back")["spec"]["template"]["spec"]
 

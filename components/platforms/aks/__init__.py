@@ -1,0 +1,1 @@
+"""aks: Azure Kubernetes Service with Log Analytics and App Insights (platform.py: its Platform)."""

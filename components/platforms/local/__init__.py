@@ -1,0 +1,1 @@
+"""local: deploy into an existing cluster (platform.py is its Platform)."""
