@@ -9,6 +9,7 @@ other pipelines are dropped, and ports are free ones on 127.0.0.1. Bounded: unde
 
 from __future__ import annotations
 
+import copy
 import json
 import signal
 import socket
@@ -40,7 +41,11 @@ def free_port() -> int:
 def logs_only_config(sink_url: str, root: Path) -> tuple[str, dict[str, str]]:
     """The node agent's config reduced to its container-log pipeline, and the pod's env."""
     cloud, patch = "local", ModePatch()
-    config = node_agent_config(NAMESPACE, backends_for(cloud), patch, DEFAULT_NODE_RESOURCES)
+    # A copy: the built config holds the presets' constants, which the ports below must not move
+    # for the other tests in this process.
+    config = copy.deepcopy(
+        node_agent_config(NAMESPACE, backends_for(cloud), patch, DEFAULT_NODE_RESOURCES)
+    )
     (daemon_set,) = [
         o
         for o in node_agent_manifests(NAMESPACE, backends_for(cloud), patch)
