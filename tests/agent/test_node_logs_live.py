@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -82,17 +83,20 @@ class Collector:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        """Start it and wait until health_check answers 200: every pipeline runs, so the
+        receivers listen (the extension's port opens before them, sooner on a busy machine)."""
         with self.log.open("a") as out:
             self.process = subprocess.Popen(self.command, env=self.env, stdout=out, stderr=out)
-        host, port = self.health.split(":")
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
             try:
-                with socket.create_connection((host, int(port)), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
+                with urllib.request.urlopen(f"http://{self.health}/", timeout=1) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:  # not listening yet, or 503 (an HTTPError) until pipelines run
+                pass
+            time.sleep(0.2)
         raise AssertionError(f"collector not healthy in {WAIT_SECONDS}s:\n{self.log.read_text()}")
 
     def stop(self) -> None:
