@@ -52,6 +52,7 @@ def _pytest(args: list[str], **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.live
 def test_ci_refuses_a_run_with_update_golden():
     run = _pytest(["tests/test_hygiene.py", "-k", "a_difference"], UPDATE_GOLDEN="1", CI="true")
     assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout + run.stderr
@@ -62,6 +63,7 @@ def test_every_test_has_a_generous_deadline(pytestconfig):
     assert 60 <= float(pytestconfig.getini("timeout")) <= 900
 
 
+@pytest.mark.live
 def test_a_hung_test_is_stopped_by_its_deadline(tmp_path):
     (tmp_path / "test_hang.py").write_text("import time\n\ndef test_hang():\n    time.sleep(60)\n")
     # The project's settings (pyproject.toml) with only the deadline shortened.
@@ -78,3 +80,63 @@ def test_a_hung_test_is_stopped_by_its_deadline(tmp_path):
     )
     assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
     assert "Timeout" in run.stdout
+
+
+TIERS = """
+import subprocess
+
+import pytest
+
+
+def test_offline():
+    pass
+
+
+@pytest.mark.live
+def test_live():
+    subprocess.run(["true"], check=True)
+
+
+@pytest.mark.e2e
+def test_e2e():
+    pass
+
+
+def test_unmarked_but_starts_a_program():
+    subprocess.run(["true"], check=True)
+"""
+
+
+def _tiers(tmp_path, *args: str) -> tuple[dict[str, str], str]:
+    """The project's settings and tiers (tests/tiers.py) on TIERS: test name -> outcome, and
+    pytest's output."""
+    (tmp_path / "test_tiers.py").write_text(TIERS)
+    settings = ["--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "-p", "tests.tiers"]
+    run = _pytest([str(tmp_path), *settings, "-rA", *args])
+    outcomes = {}
+    for line in run.stdout.splitlines():
+        outcome, _, rest = line.partition(" ")
+        if outcome in ("PASSED", "FAILED") and "::" in rest:
+            outcomes[rest.split("::")[1].split(" ")[0]] = outcome
+    return outcomes, run.stdout
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("marks", "selected"),
+    [
+        ([], {"test_offline", "test_live"}),  # make test: all but e2e
+        (["-m", "not live"], {"test_offline"}),  # the offline tier: e2e still left out
+        (["-m", "e2e"], {"test_e2e"}),  # make e2e
+    ],
+)
+def test_e2e_runs_only_when_m_names_it(tmp_path, marks, selected):
+    outcomes, output = _tiers(tmp_path, "-k", "not unmarked", *marks)
+    assert outcomes == dict.fromkeys(selected, "PASSED"), output
+
+
+@pytest.mark.live
+def test_a_test_that_starts_a_program_must_be_marked_live(tmp_path):
+    outcomes, output = _tiers(tmp_path, "-k", "unmarked")
+    assert outcomes == {"test_unmarked_but_starts_a_program": "FAILED"}, output
+    assert "started the program true but is not marked live" in output

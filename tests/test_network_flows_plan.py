@@ -10,6 +10,8 @@ from helpers import STACK_NAMES
 from components import network_policies
 from kit.plan import plan, summary
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 
 def _flow_lines(result) -> list[str]:
     return [line for line in summary(result).splitlines() if "DANGLING flow" in line]

@@ -13,6 +13,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from agent import FARGATE_SCRAPER
 from policy.kit_rules import RESOURCE_RULES, STACK_RULES
 
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_policy_pack_grpc")]
+
 POLICY_DIR = ROOT / "policy"
 POLICY_PYTHON = POLICY_DIR / "venv" / "bin" / "python"
 MANDATORY = analyzer_pb2.EnforcementLevel.Value("MANDATORY")

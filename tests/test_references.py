@@ -14,6 +14,8 @@ from test_rendered_charts import render
 from kit import flows, kube_score, manifests, references
 from kit.findings import Report
 
+pytestmark = pytest.mark.live
+
 Json = dict
 
 
@@ -78,6 +80,7 @@ RELATIONS = (
 
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
+@pytest.mark.slow
 def test_the_committed_plans_have_no_dangling_reference(evaluated, stack, kube_score_built):
     report = references.check(with_charts(evaluated(stack)))
     assert report.dangling == []

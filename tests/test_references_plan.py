@@ -13,6 +13,8 @@ from components import monitoring
 from components.platforms.eks import fargate_sidecar
 from kit.plan import plan, summary
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 
 @pytest.fixture(autouse=True)
 def plan_tools():

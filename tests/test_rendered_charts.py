@@ -15,6 +15,8 @@ from helpers import ROOT, require_plan_tools
 from components import namespaces
 from kit import helm_render, manifests, workloads
 
+pytestmark = pytest.mark.live
+
 _renders: dict[tuple, list[dict]] = {}
 NEWEST = manifests.supported_versions()[1]
 MONITORING = namespaces.MONITORING.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
 from helpers import ROOT
 
 from kit.docs import config_table
@@ -30,6 +31,7 @@ def test_readme_quick_start_and_test_command_are_what_ci_runs():
     assert "make test" in ci
 
 
+@pytest.mark.live
 def test_the_repository_tracks_no_symlink():
     """A symlinked venv once slipped into a commit (`venv/` did not ignore a symlink) and made
     every fresh clone's `make test` fail; nothing the kit ships needs a symlink."""

@@ -53,6 +53,8 @@ from tests.agent.test_node_logs_live import Collector, free_port
 from tests.agent.upstream_rbac import KUBELET_SUBRESOURCES, UNSERVED_GROUPS, Comparison
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
+pytestmark = [pytest.mark.live, pytest.mark.slow, pytest.mark.xdist_group("test_agent_rbac_live")]
+
 STACK = "local"
 APP_NAMESPACE = "rbac-shop"
 APP = "checkout"

@@ -36,6 +36,8 @@ from tests.agent.emf_pipeline import LocalCloudWatchLogs, run_pipeline
 from tests.agent.otelcol import collector
 from tests.agent.test_otelcol_validate import evaluation
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 READY = "k8s.node.condition_ready"
 NODES = {  # k8s_cluster's Ready condition: 1 true, 0 false, -1 unknown

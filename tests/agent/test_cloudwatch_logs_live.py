@@ -28,6 +28,12 @@ from tests.agent.test_node_logs_live import TRACE_ID, Collector, app_line, cri, 
 from tests.agent.test_otelcol_validate import evaluation
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("test_cloudwatch_logs_live"),
+]
+
 CLOUDWATCH = "awscloudwatchlogs/application"
 PODS = [
     Pod(

@@ -28,6 +28,8 @@ from tests.agent.otelcol import collector, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 WAIT_SECONDS = 20
 TRACE_ID = "5b8efff798038103d269b633813fc60c"
 SPAN_ID = "eee19b7ec3c1b174"

@@ -20,6 +20,8 @@ from kit import offline
 from tests.agent.collector_pods import collector_pods
 from tests.agent.otelcol import collector, resolve_env, validate
 
+pytestmark = pytest.mark.live
+
 # The eks collectors where Fargate exists: the node and cluster agents, the Fargate kubelet
 # scraper and the sidecars' OTLP gateway (components/platforms/eks/fargate_collectors.py).
 EKS_FARGATE_COLLECTORS = {"otel-node-agent", "otel-cluster-agent", FARGATE_SCRAPER, FARGATE_GATEWAY}

@@ -22,6 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 
 from agent.exporters import QUEUE_BYTES, QUEUE_DISK_FACTOR
@@ -36,6 +37,8 @@ from tests.agent.test_node_logs_live import (
     write,
 )
 from tests.sample_app.otlp_receiver import OtlpReceiver
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 QUEUE_BYTES_HERE = 4 * MIB
 LINES = 60_000  # about 10 MB of CRI lines: three times the queue

@@ -68,6 +68,7 @@ def test_bad_arguments_exit_2(argv, capsys):
 
 
 @pytest.mark.parametrize("argv", CLUSTER_COMMANDS, ids=lambda a: a[0])
+@pytest.mark.live
 def test_no_cluster_is_one_line_and_exit_2(argv, tmp_path, capsys):
     kubeconfig = closed_port_kubeconfig(tmp_path)
     assert main([*argv, "--kubeconfig", str(kubeconfig)]) == 2
@@ -77,6 +78,7 @@ def test_no_cluster_is_one_line_and_exit_2(argv, tmp_path, capsys):
     assert "connection refused" in err
 
 
+@pytest.mark.live
 def test_no_cluster_as_a_process_prints_no_traceback(tmp_path):
     kubeconfig = closed_port_kubeconfig(tmp_path)
     done = subprocess.run(
@@ -90,12 +92,14 @@ def test_no_cluster_as_a_process_prints_no_traceback(tmp_path):
     assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
+@pytest.mark.live
 def test_unknown_context_is_a_usage_error(tmp_path, capsys):
     kubeconfig = closed_port_kubeconfig(tmp_path)
     assert main(["status", "--kubeconfig", str(kubeconfig), "--context", "prod"]) == 2
     assert capsys.readouterr().err.startswith("kit: no usable kubeconfig: ")
 
 
+@pytest.mark.live
 def test_cluster_without_the_kit_says_so(tmp_path, capsys):
     with ReplayServer(routes({})) as api:
         kubeconfig = write_kubeconfig(tmp_path, api.url)
@@ -144,6 +148,7 @@ def run_cli(tmp_path, table: dict, *argv: str) -> tuple[int, ReplayServer]:
         return main([*argv, "--kubeconfig", str(kubeconfig)]), api
 
 
+@pytest.mark.live
 def test_status_healthy(tmp_path, capsys):
     code, _ = run_cli(tmp_path, healthy_cluster(), "status")
     out = capsys.readouterr().out
@@ -158,6 +163,7 @@ OPERATOR_HINT = (
 )
 
 
+@pytest.mark.live
 def test_status_names_the_statefulsets_the_operator_never_made(tmp_path, capsys):
     """The operator never ran: no Prometheus or Alertmanager pod exists, so no pod was unready;
     status used to say all was well."""
@@ -175,6 +181,7 @@ def test_status_names_the_statefulsets_the_operator_never_made(tmp_path, capsys)
     assert "All kit" not in out
 
 
+@pytest.mark.live
 def test_status_names_missing_and_unready_workloads_with_who_makes_them(tmp_path, capsys):
     made = local_workloads("kps-operator", "otel-cluster-agent", "loki", **{"kps-grafana": 0})
     code, _ = run_cli(tmp_path, healthy_cluster(workloads=made), "status")
@@ -189,6 +196,7 @@ def test_status_names_missing_and_unready_workloads_with_who_makes_them(tmp_path
     assert "Deployment o11y-monitoring/kps-grafana: 0 of 1 pods ready" in out
 
 
+@pytest.mark.live
 def test_status_without_the_node_agent_says_so_once(tmp_path, capsys):
     code, _ = run_cli(tmp_path, healthy_cluster(workloads=local_workloads("otel-node-agent")),
                       "status")  # fmt: skip
@@ -198,6 +206,7 @@ def test_status_without_the_node_agent_says_so_once(tmp_path, capsys):
     assert "has no ready otel-node-agent pod" not in out
 
 
+@pytest.mark.live
 def test_status_names_every_gap(tmp_path, capsys):
     fargate = {"eks.amazonaws.com/compute-type": "fargate"}
     nodes = [
@@ -221,6 +230,7 @@ def test_status_names_every_gap(tmp_path, capsys):
     assert "o11y-app/phoenix on kit-worker is not ready (phoenix: CrashLoopBackOff)" in out
 
 
+@pytest.mark.live
 def test_break_pod_creates_a_restricted_crash_looping_pod(tmp_path, capsys):
     created = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "phoenix"}}
     table = healthy_cluster(extra={("POST", f"/api/v1/namespaces/{NS['app']}/pods"): created})
@@ -240,6 +250,7 @@ def test_break_pod_creates_a_restricted_crash_looping_pod(tmp_path, capsys):
     assert "CrashLoopBackOff" in capsys.readouterr().out
 
 
+@pytest.mark.live
 def test_break_errors_sets_the_knob_by_strategic_merge(tmp_path):
     path = f"/apis/apps/v1/namespaces/{NS['app']}/deployments/sample-back"
     table = healthy_cluster(extra={("PATCH", path): deployment("sample-back", NS["app"])})
@@ -251,6 +262,7 @@ def test_break_errors_sets_the_knob_by_strategic_merge(tmp_path):
     assert container == {"name": "app", "env": [{"name": "FAULT_ERROR_RATIO", "value": "0.25"}]}
 
 
+@pytest.mark.live
 def test_heal_removes_knobs_and_phoenix(tmp_path, capsys):
     path = f"/apis/apps/v1/namespaces/{NS['app']}/deployments/sample-back"
     env = [{"name": "TIER", "value": "back"}, {"name": "FAULT_EXTRA_LATENCY_MS", "value": "400"}]
@@ -278,6 +290,7 @@ def test_heal_removes_knobs_and_phoenix(tmp_path, capsys):
     assert "deleted pod o11y-app/phoenix" in out and "removed FAULT_EXTRA_LATENCY_MS" in out
 
 
+@pytest.mark.live
 def test_break_node_on_kind_needs_yes(tmp_path, capsys):
     nodes = [
         node("kit-control-plane", KIND + "kit-control-plane",
@@ -312,6 +325,7 @@ class _Front(BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.live
 def test_traffic_reports_percentiles_and_errors(capsys):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Front)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -326,6 +340,7 @@ def test_traffic_reports_percentiles_and_errors(capsys):
     assert "[" in captured.err and "sent 20" in captured.err  # the progress bar
 
 
+@pytest.mark.live
 def test_traffic_to_nothing_is_an_environment_error(capsys):
     argv = [
         "traffic",
@@ -340,6 +355,7 @@ def test_traffic_to_nothing_is_an_environment_error(capsys):
     assert "kit: the front end never answered" in capsys.readouterr().err
 
 
+@pytest.mark.live
 def test_local_forward_relays_http_through_the_opener():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Front)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -360,6 +376,7 @@ def test_local_forward_relays_http_through_the_opener():
     assert len(opened) == 2  # one stream per connection, as port-forward needs
 
 
+@pytest.mark.live
 def test_forward_target_is_a_ready_pod_and_the_named_container_port(tmp_path):
     service = {
         "apiVersion": "v1",

@@ -26,6 +26,8 @@ from kit.cli import verify
 from kit.cli.checks import FAIL, INFO, PASS, UNREACHABLE, exit_code, render
 from kit.cli.verify import BackendUrls, ClusterFacts
 
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_kitcli_verify")]
+
 COMPLETE = "2f3e0cee77ae5dc9c17ade3689eb2e54"
 PARTIAL = "0b7a9c1d2e3f40516273849506172839"
 VM_NODES = ["kit-worker", "kit-worker2"]

@@ -37,12 +37,14 @@ def cases() -> list[dict]:
     ]
 
 
+@pytest.mark.live
 def test_promtool_accepts_the_rules(rule_dir):
     result = promtool.run("check", "rules", rule_dir / "kit-rules-annotated.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("fixture", [f.name for f in FIXTURES])
+@pytest.mark.live
 def test_promtool_unit_tests_pass(rule_dir, fixture):
     result = promtool.run("test", "rules", rule_dir / fixture)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -19,6 +19,8 @@ from kit import manifests
 from kit.localcluster.controlplane import BIN
 from tests.helpers import STACK_NAMES, require_tool
 
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_rules_admission_live")]
+
 VALIDATE = "/admission-prometheusrules/validate"
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from app_processes import base_env, get, start_tier
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from otlp_receiver import OtlpReceiver, wait_for
+
+pytestmark = pytest.mark.live
 
 
 def test_sigterm_exits_zero_and_flushes_spans_and_metrics(tmp_path, traceparent):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from app_processes import get
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from otlp_receiver import attributes, wait_for
+
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_app_three_tiers")]
 
 TIER_NAMES = ("front", "middle", "back")
 DURATION_METRIC = "http.server.request.duration"

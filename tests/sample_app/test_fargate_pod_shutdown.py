@@ -17,6 +17,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 from app_processes import (
     APP_DIR,
     Tier,
@@ -38,6 +39,8 @@ from components.platforms.eks.fargate_sidecar import (
 )
 from components.sample_app import SampleAppArgs, tier_deployment
 from kit.bench_log_wrapper import ChunkFollower
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 IN_FLIGHT_MS = 7000  # longer than the app's preStop: the request is still running at SIGTERM
 

@@ -45,6 +45,7 @@ def test_percentile_is_nearest_rank():
 
 
 @pytest.mark.parametrize(("path", "errors"), [("/", 0), ("/fail", 20)])
+@pytest.mark.live
 def test_fires_at_the_configured_rate_and_counts_errors(target, path, errors):
     generator = loadgen.LoadGenerator(target + path, rps=20, timeout_s=2, max_in_flight=8)
     generator.run(threading.Event(), duration_s=1.0)
@@ -52,6 +53,7 @@ def test_fires_at_the_configured_rate_and_counts_errors(target, path, errors):
     assert (summary["sent"], summary["errors"], summary["skipped"]) == (20, errors, 0)
 
 
+@pytest.mark.live
 def test_sigterm_prints_a_final_summary_and_exits_zero(target, tmp_path):
     out = tmp_path / "loadgen.out"
     env = {"LOAD_TARGET_URL": target + "/", "LOAD_RPS": "20", "LOAD_REPORT_EVERY_S": "0.3"}

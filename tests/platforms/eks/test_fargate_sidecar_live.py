@@ -30,6 +30,8 @@ from tests.agent.otlp_grpc_sink import GrpcLogSink
 from tests.agent.test_node_logs_live import Collector, free_port
 from tests.agent.test_otelcol_validate import evaluation
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 LINES_PER_SECOND_PER_STREAM = 2500
 SECONDS = 12
 OUTAGE_SECONDS = 20
