@@ -99,7 +99,7 @@ def test_live():
 
 @pytest.mark.e2e
 def test_e2e():
-    pass
+    subprocess.run(["true"], check=True)
 
 
 def test_unmarked_but_starts_a_program():

@@ -4,8 +4,8 @@
   it out, so a developer's `-m "not live"` needs no `and not e2e`.
 - `live`: the test starts another program or binds a socket (the collector, promtool,
   prometheus, helm, node, kube-score, the control plane, the sample app, a moto or fake server
-  on loopback, `make`, `git`, a nested pytest). A test not marked `live` that does either fails,
-  naming what it started, so `pytest -m "not live"` stays an offline, in-process tier.
+  on loopback, `make`, `git`, a nested pytest). A test marked neither `live` nor `e2e` that does
+  either fails, naming what it started, so `pytest -m "not live"` stays an offline tier.
 - `slow`: more than about 5 s on an idle 2-core machine. Under pytest-xdist these start first,
   so the short tests fill in at the end instead of one long test finishing alone.
 """
@@ -81,7 +81,8 @@ def _xdist_group_suffix(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
     global _started
-    _started = [] if item.get_closest_marker("live") is None else None
+    starts_things = item.get_closest_marker("live") or item.get_closest_marker("e2e")
+    _started = None if starts_things else []
     return (yield)
 
 
