@@ -10,7 +10,7 @@ from pathlib import Path
 
 import grpc
 
-from kit import offline
+from kit import helm_render, manifests, offline
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_NAMES = [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in offline.stacks()]
@@ -26,6 +26,22 @@ FARGATE_PROFILE = "aws:eks/fargateProfile:FargateProfile"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
+
+_chart_objects: dict[tuple, list[dict]] = {}
+
+
+def chart_objects(ev: offline.Evaluation) -> list[dict]:
+    """Every object of every Helm release of an evaluation, as the newest supported Kubernetes
+    would get them (rendered once per evaluation)."""
+    key = (ev.stack, id(ev))
+    if key not in _chart_objects:
+        newest = manifests.supported_versions()[1]
+        _chart_objects[key] = [
+            obj
+            for release in ev.of_type(helm_render.HELM_RELEASE)
+            for obj in helm_render.render(release, (newest,)).objects
+        ]
+    return _chart_objects[key]
 
 
 def one(evaluation: offline.Evaluation, type_: str) -> offline.Registered:

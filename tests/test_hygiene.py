@@ -1,8 +1,10 @@
 """The suite's own guards: golden files cannot be rewritten silently, CI refuses to rewrite them,
-and every test has a deadline."""
+every test has a deadline, the tiers select what they say (tests/tiers.py), and shared test code
+is imported one way, from a helper module, never from a test module."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -140,3 +142,37 @@ def test_a_test_that_starts_a_program_must_be_marked_live(tmp_path):
     outcomes, output = _tiers(tmp_path, "-k", "unmarked")
     assert outcomes == {"test_unmarked_but_starts_a_program": "FAILED"}, output
     assert "started the program true but is not marked live" in output
+
+
+TESTS = ROOT / "tests"
+
+
+def _imported(path) -> list[tuple[int, str]]:
+    """(line, dotted name) of every import in a file, `from a import b` as both a and a.b."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            found += [(node.lineno, module)]
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def test_test_code_is_imported_as_tests_dot_module_and_never_from_a_test_module():
+    """pytest puts each test folder on sys.path, so `helpers` and `tests.helpers` both load
+    tests/helpers.py, as two modules with two copies of its state; a test module imported by
+    another is loaded twice too. Shared code lives in helper modules (tests/helpers.py,
+    tests/agent/otelcol.py, ...), imported by their full name from the repository root."""
+    local = {p.stem for p in TESTS.rglob("*.py")}
+    wrong: dict[str, str] = {}  # file:line -> the first wrong name on it, and why
+    for path in sorted(TESTS.rglob("*.py")):
+        for line, name in _imported(path):
+            parts = name.split(".")
+            where = f"{path.relative_to(ROOT)}:{line}"
+            if name.startswith(".") or parts[0] in local:
+                wrong.setdefault(where, f"{name} (import it as tests.<folder>.<module>)")
+            elif parts[0] == "tests" and any(p.startswith("test_") for p in parts):
+                wrong.setdefault(where, f"{name} (a test module: share through a helper module)")
+    assert wrong == {}, "\n".join(f"{where}: {why}" for where, why in wrong.items())

@@ -10,9 +10,9 @@ import socket
 import subprocess
 
 import pytest
-from helpers import ROOT, require_tool
 
 from kit.cli import pulumi_cli
+from tests.helpers import ROOT, require_tool
 
 FAKE_PULUMI = """#!/bin/sh
 echo "$PULUMI_BACKEND_URL $*" >> "$PULUMI_CALLS"

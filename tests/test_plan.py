@@ -9,9 +9,9 @@ import sys
 
 import pytest
 import yaml
-from helpers import ROOT, STACK_NAMES, require_plan_tools
 
 from kit import manifests
+from tests.helpers import ROOT, STACK_NAMES, require_plan_tools
 
 
 def run_plan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROOT, require_plan_tools, require_tool
 
 from components import namespaces, versions
 from kit import pod_security
+from tests.helpers import ROOT, require_plan_tools, require_tool
 
 VERSION = f"v{versions.K8S_OLDEST}"  # what the kit's namespaces pin as enforce-version
 

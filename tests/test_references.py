@@ -8,11 +8,10 @@ import copy
 from collections.abc import Callable
 
 import pytest
-from helpers import STACK_NAMES, require_plan_tools, require_tool
-from test_rendered_charts import render
 
 from kit import flows, kube_score, manifests, references
 from kit.findings import Report
+from tests.helpers import STACK_NAMES, chart_objects, require_plan_tools, require_tool
 
 pytestmark = pytest.mark.live
 
@@ -27,7 +26,7 @@ def with_charts(evaluation) -> list[Json]:
     """The kit's objects and the charts' rendered ones, as the plan checks them (the
     NetworkPolicies of o11y-monitoring select the charts' pods)."""
     require_plan_tools()
-    return plan_objects(evaluation) + render(evaluation)
+    return plan_objects(evaluation) + chart_objects(evaluation)
 
 
 @pytest.fixture

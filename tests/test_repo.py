@@ -6,9 +6,9 @@ import re
 import subprocess
 
 import pytest
-from helpers import ROOT
 
 from kit.docs import config_table
+from tests.helpers import ROOT
 
 
 def test_every_python_dependency_is_pinned_exactly():

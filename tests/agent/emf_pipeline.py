@@ -23,8 +23,8 @@ import yaml
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
 
 from agent.validate import component_type
+from tests.agent.collector_run import Collector, free_port
 from tests.agent.otelcol import CollectorPod, buildable_args, collector, mount_volumes
-from tests.agent.test_node_logs_live import Collector, free_port
 
 WAIT_SECONDS = 25
 FAKE_AWS_ENV = {

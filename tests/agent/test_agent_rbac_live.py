@@ -40,6 +40,7 @@ from kit import offline
 from kit.localcluster import controlplane
 from tests.agent import agent_cluster as ac
 from tests.agent.collector_pods import collector_pods
+from tests.agent.collector_run import Collector, free_port
 from tests.agent.otelcol import (
     API_SERVER_ENV,
     CollectorPod,
@@ -48,8 +49,7 @@ from tests.agent.otelcol import (
     mount_volumes,
     stand_in,
 )
-from tests.agent.test_agent_rbac import comparisons
-from tests.agent.test_node_logs_live import Collector, free_port
+from tests.agent.preset_rbac import comparisons
 from tests.agent.upstream_rbac import KUBELET_SUBRESOURCES, UNSERVED_GROUPS, Comparison
 from tests.sample_app.otlp_receiver import OtlpReceiver
 

@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 from tests.agent.collector_pods import collector_pods
+from tests.agent.collector_run import TRACE_ID, Collector, app_line, cri, free_port, write
 from tests.agent.emf_pipeline import FAKE_AWS_ENV, LocalCloudWatchLogs
 from tests.agent.fake_apiserver import RS_HASH, FakeApiServer, Pod
 from tests.agent.otelcol import NODE_NAME, buildable_args, collector, mount_volumes
-from tests.agent.test_node_logs_live import TRACE_ID, Collector, app_line, cri, free_port, write
-from tests.agent.test_otelcol_validate import evaluation
+from tests.agent.stacks import evaluation
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
 pytestmark = [

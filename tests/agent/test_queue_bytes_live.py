@@ -27,8 +27,7 @@ import yaml
 
 from agent.exporters import QUEUE_BYTES, QUEUE_DISK_FACTOR
 from agent.quantities import MIB
-from tests.agent.otelcol import collector
-from tests.agent.test_node_logs_live import (
+from tests.agent.collector_run import (
     Collector,
     app_line,
     cri,
@@ -36,6 +35,7 @@ from tests.agent.test_node_logs_live import (
     logs_only_config,
     write,
 )
+from tests.agent.otelcol import collector
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]

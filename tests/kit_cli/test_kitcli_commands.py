@@ -11,7 +11,12 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from kitcli_cluster import (
+
+from kit import workloads
+from kit.__main__ import build_parser, main
+from kit.cli.kube import connect
+from kit.cli.portforward import LocalForward, service_pod_port
+from tests.kit_cli.kitcli_cluster import (
     NS,
     deployment,
     listing,
@@ -22,7 +27,7 @@ from kitcli_cluster import (
     workload,
     workload_routes,
 )
-from kitcli_fakes import (
+from tests.kit_cli.kitcli_fakes import (
     ROOT,
     ReplayServer,
     closed_port,
@@ -30,11 +35,6 @@ from kitcli_fakes import (
     routes,
     write_kubeconfig,
 )
-
-from kit import workloads
-from kit.__main__ import build_parser, main
-from kit.cli.kube import connect
-from kit.cli.portforward import LocalForward, service_pod_port
 
 KIND = "kind://docker/kit/"
 CLUSTER_COMMANDS = [

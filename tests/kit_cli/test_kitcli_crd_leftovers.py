@@ -8,11 +8,17 @@ import subprocess
 import sys
 
 import pytest
-from kitcli_cluster import listing
-from kitcli_fakes import ROOT, ReplayServer, closed_port_kubeconfig, routes, write_kubeconfig
 from kubernetes.config import kube_config
 
 from kit import crd_leftovers
+from tests.kit_cli.kitcli_cluster import listing
+from tests.kit_cli.kitcli_fakes import (
+    ROOT,
+    ReplayServer,
+    closed_port_kubeconfig,
+    routes,
+    write_kubeconfig,
+)
 
 GROUP = "monitoring.coreos.com"
 # kube-prometheus-stack 88.5.3's crds/ (its `crds` subchart): plural -> (kind, stored version)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from kitcli_fakes import ReplayServer, write_kubeconfig
 
 from kit.__main__ import main
 from kit.cli import kube
+from tests.kit_cli.kitcli_fakes import ReplayServer, write_kubeconfig
 
 
 def one_line(capsys) -> str:

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
 
 from kit.cli import pulumi_cli
+from tests.helpers import ROOT
 
 PLATFORM = "linux-x64"
 ARCHIVE = f"pulumi-v{pulumi_cli.VERSION}-{PLATFORM}.tar.gz"

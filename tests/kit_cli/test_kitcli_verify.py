@@ -6,8 +6,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from kitcli_cluster import listing, namespace, node, workload, workload_routes
-from kitcli_fakes import (
+
+from components import alert_rules
+from components.namespaces import APP
+from kit import workloads
+from kit.__main__ import main
+from kit.cli import verify
+from kit.cli.checks import FAIL, INFO, PASS, UNREACHABLE, exit_code, render
+from kit.cli.verify import BackendUrls, ClusterFacts
+from tests.kit_cli.kitcli_cluster import listing, namespace, node, workload, workload_routes
+from tests.kit_cli.kitcli_fakes import (
     ReplayServer,
     closed_port,
     fixture,
@@ -17,14 +25,6 @@ from kitcli_fakes import (
     routes,
     write_kubeconfig,
 )
-
-from components import alert_rules
-from components.namespaces import APP
-from kit import workloads
-from kit.__main__ import main
-from kit.cli import verify
-from kit.cli.checks import FAIL, INFO, PASS, UNREACHABLE, exit_code, render
-from kit.cli.verify import BackendUrls, ClusterFacts
 
 pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_kitcli_verify")]
 

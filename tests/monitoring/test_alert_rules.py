@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import promtool_runner as promtool
 import pytest
 import yaml
 
 from components import alert_rules
+from tests.monitoring import promtool_runner as promtool
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = sorted(HERE.glob("*.test.yaml"))

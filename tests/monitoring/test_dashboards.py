@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import promtool_runner as promtool
 import pytest
 import yaml
 
 from components import alert_rules, dashboards
+from tests.monitoring import promtool_runner as promtool
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = yaml.safe_load((HERE / "dashboards.fixture.yaml").read_text())

@@ -12,12 +12,12 @@ import sys
 import pulumi
 import pytest
 from google.protobuf import struct_pb2
-from helpers import ROOT, SecretOutputsMonitor, plugin_channel
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.generated_password import GeneratedPassword, PasswordProvider
 from kit import offline
+from tests.helpers import ROOT, SecretOutputsMonitor, plugin_channel
 
 ALPHANUMERIC_24 = re.compile(r"[A-Za-z0-9]{24}")
 URN = f"urn:pulumi:test::o11y-kit::{offline.GENERATED_PASSWORD}::grafana-password"

@@ -9,7 +9,8 @@ import subprocess
 from importlib.metadata import version
 
 import pytest
-from app_processes import APP_DIR, app_python
+
+from tests.sample_app.app_processes import APP_DIR, app_python
 
 VERSIONS = runpy.run_path(str(APP_DIR.parent / "components" / "versions.py"))
 PINNED = re.compile(r"^([A-Za-z0-9._-]+)==([^\s\\]+)")

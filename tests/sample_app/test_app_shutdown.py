@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from app_processes import base_env, get, start_tier
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
-from otlp_receiver import OtlpReceiver, wait_for
+
+from tests.sample_app.app_processes import base_env, get, start_tier
+from tests.sample_app.otlp_receiver import OtlpReceiver, wait_for
 
 pytestmark = pytest.mark.live
 

@@ -13,9 +13,9 @@ import subprocess
 import sys
 
 import pytest
-from app_processes import APP_DIR, app_python
 
 from kit import manifests
+from tests.sample_app.app_processes import APP_DIR, app_python
 
 SOURCE_MOUNT = "/app"  # where the pods mount the source ConfigMap (checked below)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from app_processes import get
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
-from otlp_receiver import attributes, wait_for
+
+from tests.sample_app.app_processes import get
+from tests.sample_app.otlp_receiver import attributes, wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_app_three_tiers")]
 

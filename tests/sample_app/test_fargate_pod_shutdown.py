@@ -18,17 +18,7 @@ import threading
 import time
 
 import pytest
-from app_processes import (
-    APP_DIR,
-    Tier,
-    _wait_ready,
-    app_python,
-    base_env,
-    get,
-    wait_listening,
-)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
-from otlp_receiver import OtlpReceiver
 
 from agent.k8s import CONTAINER_NAME
 from components.platforms.eks.fargate_sidecar import (
@@ -39,6 +29,16 @@ from components.platforms.eks.fargate_sidecar import (
 )
 from components.sample_app import SampleAppArgs, tier_deployment
 from kit.bench_log_wrapper import ChunkFollower
+from tests.sample_app.app_processes import (
+    APP_DIR,
+    Tier,
+    _wait_ready,
+    app_python,
+    base_env,
+    get,
+    wait_listening,
+)
+from tests.sample_app.otlp_receiver import OtlpReceiver
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 

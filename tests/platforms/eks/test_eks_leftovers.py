@@ -9,10 +9,10 @@ import json
 
 import boto3
 import pytest
-from helpers import LOG_GROUP
 from moto import mock_aws
 
 from kit import eks_leftovers as leftovers_cli
+from tests.helpers import LOG_GROUP
 
 REGION = "ap-northeast-1"
 GROUP = "/aws/eks/o11y-kit-eks/cluster"

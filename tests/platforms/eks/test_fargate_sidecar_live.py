@@ -25,10 +25,10 @@ import yaml
 
 from components.platforms.eks.fargate_sidecar import APP_LOG_DIR, wrapper_script
 from tests.agent.collector_pods import collector_pods
+from tests.agent.collector_run import Collector, free_port
 from tests.agent.otelcol import collector, mount_volumes
 from tests.agent.otlp_grpc_sink import GrpcLogSink
-from tests.agent.test_node_logs_live import Collector, free_port
-from tests.agent.test_otelcol_validate import evaluation
+from tests.agent.stacks import evaluation
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
