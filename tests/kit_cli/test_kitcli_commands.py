@@ -3,14 +3,14 @@ traffic / open's relay against a replayed Kubernetes API and local HTTP servers.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import subprocess
 import sys
-import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from werkzeug import Request, Response
 
 from kit import workloads
 from kit.__main__ import build_parser, main
@@ -306,34 +306,21 @@ def test_break_node_on_kind_needs_yes(tmp_path, capsys):
     assert all(r.method == "GET" for r in api.requests)
 
 
-class _Front(BaseHTTPRequestHandler):
-    """Every fourth request fails, like a back end with FAULT_ERROR_RATIO=0.25."""
+def every_fourth_fails(httpserver) -> str:
+    """A front end whose every fourth request fails, like a back end with FAULT_ERROR_RATIO=0.25."""
+    answered = itertools.count(1)
 
-    count = 0
-    lock = threading.Lock()
+    def answer(request: Request) -> Response:
+        return Response("{}", status=502 if next(answered) % 4 == 0 else 200)
 
-    def do_GET(self):  # noqa: N802
-        with self.lock:
-            type(self).count += 1
-            failing = self.count % 4 == 0
-        self.send_response(502 if failing else 200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args):
-        pass
+    httpserver.expect_request("/").respond_with_handler(answer)
+    return httpserver.url_for("/")
 
 
 @pytest.mark.live
-def test_traffic_reports_percentiles_and_errors(capsys):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Front)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
-        assert main(["traffic", "--url", url, "--rps", "40", "--duration", "0.5s"]) == 0
-    finally:
-        server.shutdown()
+def test_traffic_reports_percentiles_and_errors(httpserver, capsys):
+    url = every_fourth_fails(httpserver)
+    assert main(["traffic", "--url", url, "--rps", "40", "--duration", "0.5s"]) == 0
     captured = capsys.readouterr()
     assert "20 requests, 5 errors (200: 15, 502: 5; no answer: 0)" in captured.out
     assert "p50" in captured.out and "p95" in captured.out and "p99" in captured.out
@@ -356,14 +343,13 @@ def test_traffic_to_nothing_is_an_environment_error(capsys):
 
 
 @pytest.mark.live
-def test_local_forward_relays_http_through_the_opener():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Front)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def test_local_forward_relays_http_through_the_opener(httpserver):
+    every_fourth_fails(httpserver)
     opened = []
 
     def open_remote():
         opened.append(1)
-        return socket.create_connection(server.server_address)
+        return socket.create_connection((httpserver.host, httpserver.port))
 
     forward = LocalForward(open_remote)
     try:
@@ -372,7 +358,6 @@ def test_local_forward_relays_http_through_the_opener():
                 assert answer.read() == b"{}"
     finally:
         forward.close()
-        server.shutdown()
     assert len(opened) == 2  # one stream per connection, as port-forward needs
 
 

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -17,25 +16,12 @@ from tests.sample_app.otlp_receiver import wait_for
 loadgen = import_app_module("loadgen")
 
 
-class Answer(BaseHTTPRequestHandler):
-    """200 on /, 500 on /fail."""
-
-    def do_GET(self) -> None:
-        self.send_response(500 if self.path == "/fail" else 200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
-def target():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def target(httpserver) -> str:
+    """200 on /, 500 on /fail."""
+    httpserver.expect_request("/fail").respond_with_data("", status=500)
+    httpserver.expect_request("/").respond_with_data("")
+    return httpserver.url_for("").rstrip("/")
 
 
 def test_percentile_is_nearest_rank():
