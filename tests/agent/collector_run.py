@@ -18,6 +18,7 @@ from agent import ModePatch, node_agent_config, node_agent_manifests
 from agent.node_agent import DEFAULT_NODE_RESOURCES
 from tests.agent.otelcol import mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
+from tests.helpers import wait_for
 
 WAIT_SECONDS = 20
 TRACE_ID = "5b8efff798038103d269b633813fc60c"
@@ -78,17 +79,15 @@ class Collector:
         receivers listen (the extension's port opens before them, sooner on a busy machine)."""
         with self.log.open("a") as out:
             self.process = subprocess.Popen(self.command, env=self.env, stdout=out, stderr=out)
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                with urllib.request.urlopen(f"http://{self.health}/", timeout=1) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:  # not listening yet, or 503 (an HTTPError) until pipelines run
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"collector not healthy in {WAIT_SECONDS}s:\n{self.log.read_text()}")
+        wait_for(self._healthy, WAIT_SECONDS, lambda: f"health_check:\n{self.log.read_text()}")
+
+    def _healthy(self) -> bool:
+        assert self.process.poll() is None, self.log.read_text()
+        try:
+            with urllib.request.urlopen(f"http://{self.health}/", timeout=1) as answer:
+                return answer.status == 200
+        except OSError:  # not listening yet, or 503 (an HTTPError) until pipelines run
+            return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -18,6 +18,7 @@ import pytest
 from tests.agent.collector_run import TRACE_ID, Collector, app_line, cri, logs_only_config, write
 from tests.agent.otelcol import collector
 from tests.agent.stacks import NAMESPACE
+from tests.helpers import quiet_for, wait_for
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -25,11 +26,9 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 WAIT_SECONDS = 20
 
 
-def wait_for(sink: OtlpReceiver, count: int) -> list:
+def arrived(sink: OtlpReceiver, count: int) -> list:
     """The records once `count` arrived, or after WAIT_SECONDS (then the asserts say what)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline and len(sink.logs()) < count:
-        time.sleep(0.2)
+    wait_for(lambda: len(sink.logs()) >= count, WAIT_SECONDS, fail=False)
     return sink.logs()
 
 
@@ -57,27 +56,27 @@ def test_container_logs_arrive_once_in_order_with_their_pod_through_rotation_and
     write(own / "otel-collector/0.log", [cri("stderr", "agent's own line") for _ in range(20)])
     write(front, [cri("stdout", app_line("front", i)) for i in range(200)])
     write(back, [cri("stdout", app_line("back", i)) for i in range(100)])
-    wait_for(sink, 300)
+    arrived(sink, 300)
     # the kubelet's rotation while lines are still unread: the file is renamed (the include
     # pattern no longer matches it) and a new 0.log starts; the agent finishes the old one
     write(front, [cri("stderr", "first half|", partial=True), cri("stderr", "second half")])
     write(front, [cri("stdout", app_line("front", i)) for i in range(200, 250)])
     front.rename(front.with_name("0.log.20261129-100000"))
     write(front, [cri("stdout", app_line("front", i)) for i in range(250, 300)])
-    wait_for(sink, 401)
+    arrived(sink, 401)
     # restart mid-file: lines written while the agent is down are read once it is back
     agent.stop()
     write(back, [cri("stdout", app_line("back", i)) for i in range(100, 200)])
     agent.start()
     write(back, [cri("stdout", app_line("back", i)) for i in range(200, 300)])
-    records = wait_for(sink, 601)
+    records = arrived(sink, 601)
     # a deleted pod's folder goes away; the agent carries on
     for path in sorted(back.parent.parent.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
     back.parent.parent.rmdir()
     write(front, [cri("stdout", app_line("front", i)) for i in range(300, 310)])
-    records = wait_for(sink, 611)
-    time.sleep(1)  # anything extra (a duplicate) would arrive now
+    records = arrived(sink, 611)
+    quiet_for(1, lambda: len(sink.logs()))  # anything extra (a duplicate) would arrive now
     records = sink.logs()
 
     assert not [r for r in records if "own line" in str(r.body)], "the agent read its own logs"
@@ -115,7 +114,7 @@ def test_a_file_the_kubelet_rotated_while_the_agent_was_down_is_read_to_its_end(
     time.sleep(1)  # past the first poll: start_at end applies only to files seen then
     log = pods / "shop_sample-front-7d9f8-aaaaa_11111111-1111-1111-1111-111111111111/app/0.log"
     write(log, [cri("stdout", app_line("front", i)) for i in range(100)])
-    wait_for(sink, 100)
+    arrived(sink, 100)
     agent.stop()
     write(log, [cri("stdout", app_line("front", i)) for i in range(100, 200)])
     log.rename(log.with_name("0.log.20261129-110000"))
@@ -123,8 +122,8 @@ def test_a_file_the_kubelet_rotated_while_the_agent_was_down_is_read_to_its_end(
     for old in ("0.log.20261129-090000.gz", "0.log.20261129-100000.tmp"):
         write(log.with_name(old), [cri("stdout", app_line("front", -1)) for _ in range(20)])
     agent.start()
-    wait_for(sink, 250)
-    time.sleep(1)  # anything extra (a duplicate, an old rotation) would arrive now
+    arrived(sink, 250)
+    quiet_for(1, lambda: len(sink.logs()))  # an extra (a duplicate, an old rotation) arrives now
 
     seqs = [int(r.attributes["seq"]) for r in sink.logs()]
     missing = sorted(set(range(250)) - set(seqs))

@@ -11,7 +11,6 @@ import shutil
 import socket
 import struct
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -21,6 +20,8 @@ from pathlib import Path
 import werkzeug
 import yaml
 from pytest_httpserver import HTTPServer
+
+from tests.helpers import wait_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,30 +179,26 @@ LISTENING = re.compile(r'msg="Listening on" address=\S+:(\d+)\s')
 
 
 def _listening_port(process: subprocess.Popen, log: Path) -> int:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = LISTENING.search(log.read_text())
-        if found:
-            return int(found.group(1))
+    def port() -> int | None:
         if process.poll() is not None:
             raise RuntimeError(f"prometheus exited: {log.read_text()[-2000:]}")
-        time.sleep(0.1)
-    raise RuntimeError(f"prometheus logged no listening address in 30 s: {log.read_text()[-2000:]}")
+        found = LISTENING.search(log.read_text())
+        return int(found.group(1)) if found else None
+
+    return wait_for(port, 30, lambda: f"prometheus's listening address: {log.read_text()[-2000:]}")
 
 
 def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"prometheus exited: {log.read_text()[-2000:]}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}/-/ready", timeout=1) as answer,
-        ):
-            if answer.status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError("prometheus did not become ready in 30 s")
+        try:
+            with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as answer:
+                return answer.status == 200
+        except OSError:
+            return False
+
+    wait_for(ready, 30, "prometheus's /-/ready")
 
 
 def _varint(value: int) -> bytes:

@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
+from tests.helpers import wait_for
 from tests.sample_app.app_processes import APP_DIR, import_app_module
-from tests.sample_app.otlp_receiver import wait_for
 
 loadgen = import_app_module("loadgen")
 
