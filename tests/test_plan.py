@@ -187,6 +187,7 @@ def test_plan_never_writes_secret_values(tmp_path, plan_tools):
     assert "offline-monitoring" not in written  # the mocked password
 
 
+@pytest.mark.slow
 @pytest.mark.live
 def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(
     tmp_path, monkeypatch, capsys, plan_tools

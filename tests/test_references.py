@@ -316,6 +316,7 @@ def _unbroken_dangling(objects: list[Json]) -> list[str]:
 
 
 @pytest.mark.parametrize("relation", BREAKS)
+@pytest.mark.slow
 def test_a_broken_relation_is_reported(eks_with_charts, relation):
     break_it, expected = BREAKS[relation]
     assert _unbroken_dangling(eks_with_charts) == [] or not kube_score.BINARY.exists()
