@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import yaml
-from helpers import ROOT
 
 from components import alert_rules, sample_app, versions
 from kit import bench, manifests, offline, plan
+from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text()
 DOCS = ROOT / "docs"

@@ -5,7 +5,6 @@ proven by the plan's flows check (kit/flows.py) in tests/test_network_flows_plan
 from __future__ import annotations
 
 import pytest
-from helpers import STACK_NAMES
 
 import agent
 from components import namespaces as ns
@@ -14,6 +13,7 @@ from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS
 from components.sample_app import SampleAppArgs, sample_app_objects
 from components.settings import AlertingConfig
 from kit import manifests
+from tests.helpers import STACK_NAMES
 
 NAME = "app.kubernetes.io/name"
 KIT_NAMESPACES = [n.name for n in ns.ALL]

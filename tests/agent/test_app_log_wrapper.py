@@ -24,6 +24,8 @@ from components.platforms.eks.fargate_sidecar import LogChunks
 from kit.bench_log_wrapper import ChunkFollower, drain, follow_to_the_end, run, start
 from tests.helpers import require_tool
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 TOOLS = ("bash", "tee", "split", "mkfifo", "mktemp", "date", "sleep", "rm")
 # ~164-byte lines: 15,000 per stream fill about 5 chunks of 512 KiB each, so the pruner runs.
 CHUNKS = LogChunks(chunk_bytes=512 * 1024, keep_chunks=2, prune_seconds=1)

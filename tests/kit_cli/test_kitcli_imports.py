@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # In a fresh interpreter: `python -m kit status --help`, then every module of the cluster commands
@@ -48,6 +50,7 @@ PROBE = textwrap.dedent(
 )
 
 
+@pytest.mark.live
 def test_cluster_commands_do_not_import_pulumi():
     done = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120

@@ -12,6 +12,8 @@ import pytest
 from components.monitoring_content import pod_monitor, prometheus_rule
 from kit import crd_schemas, manifests
 
+pytestmark = pytest.mark.live
+
 RULE = prometheus_rule(
     "o11y-monitoring",
     [{"name": "g", "rules": [{"alert": "A", "expr": "up == 0", "for": "5m"}]}],
