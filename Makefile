@@ -21,7 +21,7 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
 .PHONY: help venv app-venv crd-validate policy-venv otelcol helm charts psa kube-score test lint fmt plan \
-	bench bench-agent up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
+	test-quick bench bench-agent up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
@@ -29,7 +29,8 @@ help:
 	@echo "                                (YES=1: no confirmation prompt, for scripts and CI)"
 	@echo "make plan STACK=...             offline: render and validate what up would create"
 	@echo "make charts                     fill the chart cache (KIT_CHART_CACHE) with helm pull"
-	@echo "make test                       run the test suite"
+	@echo "make test                       run the test suite, one pytest-xdist worker per core"
+	@echo "make test-quick                 the offline tier: no program started, no socket"
 	@echo "make otelcol                    build the kit's collector (needs Go) into .build/otelcol"
 	@echo "make otelcol OTELCOL_FULL=1     the complete distribution (public Go proxy) into .build/otelcol-full"
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
@@ -157,9 +158,18 @@ kube-score:
 # without Go, the collector and Pod Security tests skip with one line (CI has Go: they run).
 # tests/agent/test_agent_rbac_live.py also needs the local control plane (`make e2e-tools`,
 # which .ci/run builds first); without it, it skips with one line.
+# The suite runs on TEST_WORKERS pytest-xdist workers, one per core by default (`auto`);
+# --dist loadgroup keeps each xdist_group module (one costly setup) on one worker. The tiers
+# (live, slow, e2e) are described in tests/tiers.py.
 TEST_CHART_CACHE ?= $(abspath $(CURDIR)/../shared/charts)
+TEST_WORKERS ?= auto
 test: venv app-venv crd-validate policy-venv otelcol helm psa kube-score
-	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest
+	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# The offline tier: no test that starts a program or binds a socket (-m "not live"), so
+# nothing to build but the venv.
+test-quick: venv
+	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest -m "not live"
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kit.plan import offline  # noqa: E402
 
+# The e2e / live / slow tiers (tests/tiers.py).
+pytest_plugins = ["tests.tiers"]
+
 # The pinned chart packages next to the repository (as in CI), unless a cache is chosen.
 SHARED_CHARTS = Path(__file__).resolve().parents[2] / "shared" / "charts"
 if SHARED_CHARTS.is_dir():

@@ -4,13 +4,14 @@ several test folders have one)."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
 
-from kit.plan import offline
+from kit.plan import helm_render, manifests, offline
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_NAMES = [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in offline.stacks()]
@@ -26,6 +27,22 @@ FARGATE_PROFILE = "aws:eks/fargateProfile:FargateProfile"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
+
+_chart_objects: dict[tuple, list[dict]] = {}
+
+
+def chart_objects(ev: offline.Evaluation) -> list[dict]:
+    """Every object of every Helm release of an evaluation, as the newest supported Kubernetes
+    would get them (rendered once per evaluation)."""
+    key = (ev.stack, id(ev))
+    if key not in _chart_objects:
+        newest = manifests.supported_versions()[1]
+        _chart_objects[key] = [
+            obj
+            for release in ev.of_type(helm_render.HELM_RELEASE)
+            for obj in helm_render.render(release, (newest,)).objects
+        ]
+    return _chart_objects[key]
 
 
 def one(evaluation: offline.Evaluation, type_: str) -> offline.Registered:
@@ -119,3 +136,34 @@ def assert_matches_golden(golden: Path, rendered: str) -> None:
         pytest.fail(f"rewrote {golden.name}: review the diff, then run without UPDATE_GOLDEN")
     assert golden.exists(), f"{golden} missing: run with UPDATE_GOLDEN=1 to create it"
     assert rendered == golden.read_text(), f"{golden.name} differs from the golden file"
+
+
+def wait_for(
+    condition: Callable[[], object],
+    timeout_s: float = 10.0,
+    what: str | Callable[[], str] = "condition",
+    every: float = 0.05,
+    fail: bool = True,
+):
+    """Poll until condition() is truthy and return its value: the live tests' one wait, so they
+    go on as soon as what they wait for has happened. After `timeout_s` it fails naming `what`
+    (a callable: called then, to show a log), or with fail=False returns the last value, for a
+    caller whose own asserts say more."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            break
+        time.sleep(every)
+    if not value and fail:
+        said = what() if callable(what) else what
+        raise AssertionError(f"timed out after {timeout_s} s waiting for {said}")
+    return value
+
+
+def quiet_for(seconds: float, value: Callable[[], object]) -> None:
+    """Watch value() for `seconds`, returning early once it changes: the time an unwanted extra
+    (a duplicate, a line that must stay unread) would take to arrive. The caller's asserts then
+    say what arrived."""
+    first = value()
+    wait_for(lambda: value() != first, seconds, every=0.05, fail=False)

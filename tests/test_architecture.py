@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from importlinter.cli import lint_imports
 
 from kit import import_graph
@@ -40,6 +41,7 @@ def contracts_run_on(tmp_path: Path, files: dict[str, str]) -> subprocess.Comple
     )
 
 
+@pytest.mark.live
 def test_an_upward_import_breaks_the_layers(tmp_path):
     run = contracts_run_on(
         tmp_path,
@@ -49,6 +51,7 @@ def test_an_upward_import_breaks_the_layers(tmp_path):
     assert "agent.k8s -> components.labels" in run.stdout
 
 
+@pytest.mark.live
 def test_pulumi_in_the_cluster_cli_breaks_its_contract(tmp_path):
     run = contracts_run_on(
         tmp_path,
@@ -61,12 +64,14 @@ def test_pulumi_in_the_cluster_cli_breaks_its_contract(tmp_path):
     assert "kit.cli is not allowed to import pulumi" in run.stdout
 
 
+@pytest.mark.live
 def test_the_cluster_cli_importing_the_plan_breaks_their_independence(tmp_path):
     run = contracts_run_on(tmp_path, {"kit/cli/status.py": "import kit.plan.manifests\n"})
     assert run.returncode == 1, run.stdout + run.stderr
     assert "kit.cli is not allowed to import kit.plan" in run.stdout
 
 
+@pytest.mark.live
 def test_one_cloud_importing_another_breaks_their_independence(tmp_path):
     run = contracts_run_on(
         tmp_path, {"components/platforms/eks/alerts.py": "import components.platforms.aks\n"}
@@ -75,6 +80,7 @@ def test_one_cloud_importing_another_breaks_their_independence(tmp_path):
     assert "Each cloud's platform stands alone BROKEN" in run.stdout
 
 
+@pytest.mark.live
 def test_a_shared_component_importing_a_cloud_breaks_its_contract(tmp_path):
     run = contracts_run_on(
         tmp_path, {"components/sample_app.py": "import components.platforms.eks\n"}
@@ -83,6 +89,7 @@ def test_a_shared_component_importing_a_cloud_breaks_its_contract(tmp_path):
     assert "nothing imports a cloud's package BROKEN" in run.stdout
 
 
+@pytest.mark.live
 def test_a_clean_tree_passes(tmp_path):
     run = contracts_run_on(tmp_path, {"kit/cli/status.py": "import agent\n"})
     assert run.returncode == 0, run.stdout + run.stderr

@@ -14,10 +14,10 @@ from typing import Any
 
 import pulumi
 import pytest
-from helpers import STACK_NAMES
 
 import components
 from kit.plan import offline
+from tests.helpers import STACK_NAMES
 
 
 def kit_component_classes() -> set[type]:

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+
+from tests.helpers import ROOT
 
 README = ROOT / "README.md"
 PAGES = [README, ROOT / "sample-app" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -1,8 +1,10 @@
 """The suite's own guards: golden files cannot be rewritten silently, CI refuses to rewrite them,
-and every test has a deadline."""
+every test has a deadline, the tiers select what they say (tests/tiers.py), and shared test code
+is imported one way, from a helper module, never from a test module."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -52,6 +54,7 @@ def _pytest(args: list[str], **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.live
 def test_ci_refuses_a_run_with_update_golden():
     run = _pytest(["tests/test_hygiene.py", "-k", "a_difference"], UPDATE_GOLDEN="1", CI="true")
     assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout + run.stderr
@@ -62,6 +65,7 @@ def test_every_test_has_a_generous_deadline(pytestconfig):
     assert 60 <= float(pytestconfig.getini("timeout")) <= 900
 
 
+@pytest.mark.live
 def test_a_hung_test_is_stopped_by_its_deadline(tmp_path):
     (tmp_path / "test_hang.py").write_text("import time\n\ndef test_hang():\n    time.sleep(60)\n")
     # The project's settings (pyproject.toml) with only the deadline shortened.
@@ -78,3 +82,97 @@ def test_a_hung_test_is_stopped_by_its_deadline(tmp_path):
     )
     assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
     assert "Timeout" in run.stdout
+
+
+TIERS = """
+import subprocess
+
+import pytest
+
+
+def test_offline():
+    pass
+
+
+@pytest.mark.live
+def test_live():
+    subprocess.run(["true"], check=True)
+
+
+@pytest.mark.e2e
+def test_e2e():
+    subprocess.run(["true"], check=True)
+
+
+def test_unmarked_but_starts_a_program():
+    subprocess.run(["true"], check=True)
+"""
+
+
+def _tiers(tmp_path, *args: str) -> tuple[dict[str, str], str]:
+    """The project's settings and tiers (tests/tiers.py) on TIERS: test name -> outcome, and
+    pytest's output."""
+    (tmp_path / "test_tiers.py").write_text(TIERS)
+    settings = ["--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "-p", "tests.tiers"]
+    run = _pytest([str(tmp_path), *settings, "-rA", *args])
+    outcomes = {}
+    for line in run.stdout.splitlines():
+        outcome, _, rest = line.partition(" ")
+        if outcome in ("PASSED", "FAILED") and "::" in rest:
+            outcomes[rest.split("::")[1].split(" ")[0]] = outcome
+    return outcomes, run.stdout
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("marks", "selected"),
+    [
+        ([], {"test_offline", "test_live"}),  # make test: all but e2e
+        (["-m", "not live"], {"test_offline"}),  # the offline tier: e2e still left out
+        (["-m", "e2e"], {"test_e2e"}),  # make e2e
+    ],
+)
+def test_e2e_runs_only_when_m_names_it(tmp_path, marks, selected):
+    outcomes, output = _tiers(tmp_path, "-k", "not unmarked", *marks)
+    assert outcomes == dict.fromkeys(selected, "PASSED"), output
+
+
+@pytest.mark.live
+def test_a_test_that_starts_a_program_must_be_marked_live(tmp_path):
+    outcomes, output = _tiers(tmp_path, "-k", "unmarked")
+    assert outcomes == {"test_unmarked_but_starts_a_program": "FAILED"}, output
+    assert "started the program true but is not marked live" in output
+
+
+TESTS = ROOT / "tests"
+
+
+def _imported(path) -> list[tuple[int, str]]:
+    """(line, dotted name) of every import in a file, `from a import b` as both a and a.b."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            found += [(node.lineno, module)]
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def test_test_code_is_imported_as_tests_dot_module_and_never_from_a_test_module():
+    """pytest puts each test folder on sys.path, so `helpers` and `tests.helpers` both load
+    tests/helpers.py, as two modules with two copies of its state; a test module imported by
+    another is loaded twice too. Shared code lives in helper modules (tests/helpers.py,
+    tests/agent/otelcol.py, ...), imported by their full name from the repository root."""
+    local = {p.stem for p in TESTS.rglob("*.py")}
+    wrong: dict[str, str] = {}  # file:line -> the first wrong name on it, and why
+    for path in sorted(TESTS.rglob("*.py")):
+        for line, name in _imported(path):
+            parts = name.split(".")
+            where = f"{path.relative_to(ROOT)}:{line}"
+            if name.startswith(".") or parts[0] in local:
+                wrong.setdefault(where, f"{name} (import it as tests.<folder>.<module>)")
+            elif parts[0] == "tests" and any(p.startswith("test_") for p in parts):
+                wrong.setdefault(where, f"{name} (a test module: share through a helper module)")
+    assert wrong == {}, "\n".join(f"{where}: {why}" for where, why in wrong.items())

@@ -10,9 +10,9 @@ import socket
 import subprocess
 
 import pytest
-from helpers import ROOT, require_tool
 
 from kit.cli import pulumi_cli
+from tests.helpers import ROOT, require_tool
 
 FAKE_PULUMI = """#!/bin/sh
 echo "$PULUMI_BACKEND_URL $*" >> "$PULUMI_CALLS"
@@ -63,6 +63,7 @@ def _closed_port() -> str:
 
 
 @pytest.mark.parametrize("target", ["up", "destroy"])
+@pytest.mark.live
 def test_up_and_destroy_select_or_create_the_stack_on_the_local_backend(target, tmp_path):
     assert shutil.which("make"), "make is needed (apt-get install -y make)"
     done = make(target, tmp_path, with_pulumi=True)
@@ -76,6 +77,7 @@ def test_up_and_destroy_select_or_create_the_stack_on_the_local_backend(target, 
     ]
 
 
+@pytest.mark.live
 def test_up_without_a_cli_it_can_download_says_why_in_one_line_and_points_to_plan(tmp_path):
     done = make("up", tmp_path, with_pulumi=False)
     assert done.returncode != 0
@@ -90,6 +92,7 @@ def test_up_without_a_cli_it_can_download_says_why_in_one_line_and_points_to_pla
 
 
 @pytest.mark.parametrize("target", ["up", "destroy"])
+@pytest.mark.live
 def test_without_pulumi_on_path_the_pinned_cli_in_tools_runs_the_stack(target, tmp_path):
     """Also what the eks leftovers check reads the state with (`stack export`)."""
     fake_pulumi(tmp_path / "tools" / f"pulumi-v{pulumi_cli.VERSION}" / "pulumi")
@@ -101,6 +104,7 @@ def test_without_pulumi_on_path_the_pinned_cli_in_tools_runs_the_stack(target, t
     assert any(c.startswith(f"{target} --stack eks") for c in calls)
 
 
+@pytest.mark.live
 def test_pulumi_given_to_make_is_the_cli_that_runs_as_make_e2e_gives_it(tmp_path):
     built = tmp_path / "e2e" / "pulumi"
     fake_pulumi(built)
@@ -114,6 +118,7 @@ def test_pulumi_given_to_make_is_the_cli_that_runs_as_make_e2e_gives_it(tmp_path
     assert f"pulumi-cli: PULUMI={tmp_path / 'nowhere'} is not an executable file" in missing.stderr
 
 
+@pytest.mark.live
 def test_up_and_destroy_refuse_a_stack_without_a_file_before_pulumi_runs(tmp_path):
     """A typo used to create a new, empty stack, which deployed into the current kube context."""
     for target in ("up", "destroy"):
@@ -124,6 +129,7 @@ def test_up_and_destroy_refuse_a_stack_without_a_file_before_pulumi_runs(tmp_pat
         assert not (tmp_path / "calls").exists()  # the Pulumi CLI never ran
 
 
+@pytest.mark.live
 def test_a_python_other_than_the_locked_minor_is_refused_before_building_the_venv(tmp_path):
     fake = tmp_path / "python3.12"
     fake.write_text('#!/bin/sh\n[ "$1" = -V ] && echo "Python 3.12.1" && exit 0\nexit 1\n')
@@ -145,6 +151,7 @@ def test_a_python_other_than_the_locked_minor_is_refused_before_building_the_ven
     assert not venv.exists()
 
 
+@pytest.mark.live
 def test_without_npm_make_says_what_to_install_instead_of_failing_on_npm(tmp_path):
     make_bin = shutil.which("make")
     empty_path = tmp_path / "bin"
@@ -175,6 +182,7 @@ def test_the_node_version_the_makefile_requires_is_the_one_package_json_and_docs
 
 
 @pytest.mark.parametrize("target", ["up", "destroy"])
+@pytest.mark.live
 def test_eks_up_and_destroy_look_for_the_recreated_control_plane_log_group(target, tmp_path):
     done = make(target, tmp_path, with_pulumi=True, stack="eks")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -191,6 +199,7 @@ def test_eks_up_and_destroy_look_for_the_recreated_control_plane_log_group(targe
     assert "stack export --stack eks" in (tmp_path / "calls").read_text()
 
 
+@pytest.mark.live
 def test_the_real_node_passes_the_version_check_and_npm_ci_follows(tmp_path):
     """The check runs the real node (a boolean to process.exit() is an error on Node 20+); npm
     is a stand-in that records its call, so the shared node_modules is not touched."""

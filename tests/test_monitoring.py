@@ -8,11 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import STACK_NAMES
 
 from components import versions
 from components.settings import ChartCacheError, chart_cache_folder
 from kit.plan.offline import Secret
+from tests.helpers import STACK_NAMES
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SECRET = "kubernetes:core/v1:Secret"

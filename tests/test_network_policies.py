@@ -6,7 +6,6 @@ tests/kit_plan/test_network_flows_plan.py."""
 from __future__ import annotations
 
 import pytest
-from helpers import STACK_NAMES
 
 import agent
 from components import namespaces as ns
@@ -15,6 +14,7 @@ from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS
 from components.sample_app import SampleAppArgs, sample_app_objects
 from components.settings import AlertingConfig
 from kit.plan import manifests
+from tests.helpers import STACK_NAMES
 
 NAME = "app.kubernetes.io/name"
 KIT_NAMESPACES = [n.name for n in ns.ALL]

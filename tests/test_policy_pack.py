@@ -4,8 +4,13 @@ deliberately broken resources (each must be rejected)."""
 from __future__ import annotations
 
 import pytest
-from helpers import STACK_NAMES
-from policy_pack import (
+
+import agent
+from components import namespaces
+from policy.kit_rules import RESOURCE_RULES, STACK_RULES
+from policy.kit_rules.kubernetes import FARGATE_SCRAPER_ACCOUNT
+from tests.helpers import STACK_NAMES
+from tests.policy_pack import (
     BROKEN_CASES,
     CLUSTER_ROLE,
     CLUSTER_ROLE_BINDING,
@@ -13,11 +18,6 @@ from policy_pack import (
     rule,
     stack_resources,
 )
-
-import agent
-from components import namespaces
-from policy.kit_rules import RESOURCE_RULES, STACK_RULES
-from policy.kit_rules.kubernetes import FARGATE_SCRAPER_ACCOUNT
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import K8S_PROVIDER, NAMESPACE, STACK_NAMES
 
 from components import namespaces
 from kit.plan.offline import Secret
+from tests.helpers import K8S_PROVIDER, NAMESPACE, STACK_NAMES
 
 
 def test_every_stack_file_is_exercised():

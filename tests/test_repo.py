@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 
-from helpers import ROOT
+import pytest
 
 from kit.config_docs import config_table
+from tests.helpers import ROOT
 
 
 def test_every_python_dependency_is_pinned_exactly():
@@ -30,6 +31,7 @@ def test_readme_quick_start_and_test_command_are_what_ci_runs():
     assert "make test" in ci
 
 
+@pytest.mark.live
 def test_the_repository_tracks_no_symlink():
     """A symlinked venv once slipped into a commit (`venv/` did not ignore a symlink) and made
     every fresh clone's `make test` fail; nothing the kit ships needs a symlink."""

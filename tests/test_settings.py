@@ -9,11 +9,11 @@ from typing import get_args
 
 import pytest
 import yaml
-from helpers import ROOT
 
 from components import versions
 from components.settings import CLOUDS, Cloud, ConfigError, load_declarations, parse_config
 from kit.plan import offline
+from tests.helpers import ROOT
 
 DECLARED = load_declarations()
 
@@ -256,6 +256,7 @@ def test_every_cloud_has_a_config_model():
     assert get_args(Cloud) == CLOUDS
 
 
+@pytest.mark.live
 def test_the_project_name_comes_without_loading_the_schema():
     """The cluster CLI imports PROJECT and declared_value at start; pydantic waits for a use."""
     code = (

@@ -54,10 +54,10 @@ from agent.backends import Resources
 from agent.node_agent import DEFAULT_NODE_RESOURCES
 from tests.agent.bench_cgroup import Cgroup
 from tests.agent.bench_load import app_metrics, app_spans, post
+from tests.agent.collector_run import Collector, app_line, cri, free_port, write
 from tests.agent.fake_apiserver import RS_HASH, FakeApiServer, Pod
 from tests.agent.otelcol import NODE_NAME, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
-from tests.agent.test_node_logs_live import Collector, app_line, cri, free_port, write
 from tests.kit_cli.kitcli_fakes import ReplayServer, routes
 from tests.sample_app.otlp_receiver import OtlpReceiver
 

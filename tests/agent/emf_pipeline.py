@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ import yaml
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
 
 from agent.validate import component_type
+from tests.agent.collector_run import Collector, free_port
 from tests.agent.otelcol import CollectorPod, buildable_args, collector, mount_volumes
-from tests.agent.test_node_logs_live import Collector, free_port
+from tests.helpers import quiet_for, wait_for
 
 WAIT_SECONDS = 25
 FAKE_AWS_ENV = {
@@ -163,12 +163,12 @@ def run_pipeline(
         cloudwatch.client(region).create_log_group(logGroupName=group)
         with running(pod, config, root) as agent:
             send(config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"], request)
-            deadline = time.monotonic() + WAIT_SECONDS
-            while len(events := cloudwatch.events(region, group)) < expected_events:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
-            time.sleep(1)  # anything beyond what was expected would arrive now
+
+            def count() -> int:
+                return len(cloudwatch.events(region, group))
+
+            wait_for(lambda: count() >= expected_events, WAIT_SECONDS, every=0.2, fail=False)
+            quiet_for(1, count)  # anything beyond what was expected would arrive now
             events = cloudwatch.events(region, group)
             log = agent.log.read_text()
     return settings, events, log

@@ -3,13 +3,21 @@ manifests they yield."""
 
 from __future__ import annotations
 
-from agent import Backends, CloudPatch, cluster_agent_manifests, node_agent_manifests
+from agent import (
+    FARGATE_GATEWAY,
+    FARGATE_SCRAPER,
+    Backends,
+    CloudPatch,
+    cluster_agent_manifests,
+    node_agent_manifests,
+)
 from components.platforms.aks.agent_patch import cloud_patch as aks_patch
 from components.platforms.aks.exporters import AzureBackends
 from components.platforms.eks.agent_patch import cloud_patch as eks_patch
 from components.platforms.eks.exporters import AwsBackends
 from components.platforms.eks.fargate_collectors import fargate_collector_manifests
 from components.platforms.eks.fargate_sidecar import fargate_sidecar_manifests
+from kit.plan import offline
 
 NAMESPACE = "o11y"
 APP_NAMESPACE = "shop"
@@ -75,3 +83,33 @@ def configs_by_mode(cloud: str, fargate: bool) -> dict[str, str]:
 
 def all_objects(cloud: str, fargate: bool) -> list[dict]:
     return [obj for objects in manifests_by_mode(cloud, fargate).values() for obj in objects]
+
+
+# The eks collectors where Fargate exists: the node and cluster agents, the Fargate kubelet
+# scraper and the sidecars' OTLP gateway (components/platforms/eks/fargate_collectors.py).
+EKS_FARGATE_COLLECTORS = {"otel-node-agent", "otel-cluster-agent", FARGATE_SCRAPER, FARGATE_GATEWAY}
+# (stack, overrides, workloads that must be there): which collector runs where.
+VARIANTS = {
+    "local": ("local", {}, {"otel-node-agent", "otel-cluster-agent"}),
+    "local-webhook-alerts": (
+        "local",
+        {"alertReceiver": "webhook", "alertWebhookUrl": "https://hooks.example.org/kit"},
+        {"otel-node-agent", "otel-cluster-agent"},
+    ),
+    "aks-app-insights": ("aks", {}, {"otel-node-agent", "otel-cluster-agent"}),
+    "eks-fargate-back": ("eks", {}, {*EKS_FARGATE_COLLECTORS, "sample-back"}),
+    "eks-fargate-middle-back": (
+        "eks",
+        {"fargateTiers": ["middle", "back"]},
+        {*EKS_FARGATE_COLLECTORS, "sample-back", "sample-middle"},
+    ),
+}
+_evaluations: dict[str, offline.Evaluation] = {}
+
+
+def evaluation(variant: str) -> offline.Evaluation:
+    """The program evaluated offline with a variant's config, once per process."""
+    if variant not in _evaluations:
+        stack, overrides, _ = VARIANTS[variant]
+        _evaluations[variant] = offline.evaluate(stack, overrides)
+    return _evaluations[variant]

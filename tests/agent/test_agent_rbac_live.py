@@ -25,9 +25,9 @@ exporters pointed at a loopback OTLP sink, volumes in a temporary folder (host_m
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +40,7 @@ from kit.localcluster import controlplane
 from kit.plan import offline
 from tests.agent import agent_cluster as ac
 from tests.agent.collector_pods import collector_pods
+from tests.agent.collector_run import Collector, free_port
 from tests.agent.otelcol import (
     API_SERVER_ENV,
     CollectorPod,
@@ -48,10 +49,12 @@ from tests.agent.otelcol import (
     mount_volumes,
     stand_in,
 )
-from tests.agent.test_agent_rbac import comparisons
-from tests.agent.test_node_logs_live import Collector, free_port
+from tests.agent.preset_rbac import comparisons
 from tests.agent.upstream_rbac import KUBELET_SUBRESOURCES, UNSERVED_GROUPS, Comparison
+from tests.helpers import wait_for
 from tests.sample_app.otlp_receiver import OtlpReceiver
+
+pytestmark = [pytest.mark.live, pytest.mark.slow, pytest.mark.xdist_group("test_agent_rbac_live")]
 
 STACK = "local"
 APP_NAMESPACE = "rbac-shop"
@@ -353,18 +356,19 @@ def send_log(otlp_http: str, pod_ip: str, seq: int) -> None:
 def enriched(running: Running, pod_ip: str) -> dict:
     """Send a record a second until one comes back with k8s_attributes' pod metadata (the pod
     informer syncs after start); its resource, or the last one seen."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    seq = 0
+    sent = itertools.count()
     last: dict = {}
-    while time.monotonic() < deadline:
-        send_log(running.otlp_http, pod_ip, seq)
-        seq += 1
+
+    def sent_and_enriched() -> dict | None:
+        nonlocal last
+        send_log(running.otlp_http, pod_ip, next(sent))
         for record in running.sink.logs():
             last = record.resource
             if "k8s.pod.name" in last:
                 return last
-        time.sleep(1)
-    return last
+        return None
+
+    return wait_for(sent_and_enriched, WAIT_SECONDS, every=1, fail=False) or last
 
 
 def forbidden(log: str) -> list[str]:
@@ -411,10 +415,7 @@ def test_without_pods_in_its_cluster_role_the_node_agent_logs_forbidden(live, ag
     so, naming the account and the resource."""
     ac.replace_rules(live.cluster.api, node_role, _without(node_role["rules"], "", "pods"))
     node = agents.start(NODE_AGENT)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline and not forbidden(node.log()):
-        time.sleep(0.2)
-    lines = forbidden(node.log())
+    lines = wait_for(lambda: forbidden(node.log()), WAIT_SECONDS, fail=False)
     assert lines, node.log()
     user = live.identities[NODE_AGENT].user
     assert any(user in line and "pods" in line for line in lines), lines

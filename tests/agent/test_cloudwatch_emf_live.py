@@ -34,7 +34,9 @@ from components.platforms.eks.exporters import NODE_READY_NAMESPACE
 from tests.agent.collector_pods import collector_pods
 from tests.agent.emf_pipeline import LocalCloudWatchLogs, run_pipeline
 from tests.agent.otelcol import collector
-from tests.agent.test_otelcol_validate import evaluation
+from tests.agent.stacks import evaluation
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 READY = "k8s.node.condition_ready"

@@ -21,12 +21,19 @@ import pytest
 import yaml
 
 from tests.agent.collector_pods import collector_pods
+from tests.agent.collector_run import TRACE_ID, Collector, app_line, cri, free_port, write
 from tests.agent.emf_pipeline import FAKE_AWS_ENV, LocalCloudWatchLogs
 from tests.agent.fake_apiserver import RS_HASH, FakeApiServer, Pod
 from tests.agent.otelcol import NODE_NAME, buildable_args, collector, mount_volumes
-from tests.agent.test_node_logs_live import TRACE_ID, Collector, app_line, cri, free_port, write
-from tests.agent.test_otelcol_validate import evaluation
+from tests.agent.stacks import evaluation
+from tests.helpers import quiet_for, wait_for
 from tests.sample_app.otlp_receiver import OtlpReceiver
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("test_cloudwatch_logs_live"),
+]
 
 CLOUDWATCH = "awscloudwatchlogs/application"
 PODS = [
@@ -95,14 +102,13 @@ def delivered():
             for p in PODS:
                 log = root / f"pod/var/log/pods/{p.namespace}_{p.name}_{p.uid}/app/0.log"
                 write(log, [cri("stdout", app_line(p.deployment, i)) for i in range(LINES)])
-            events = []
-            deadline = time.monotonic() + WAIT_SECONDS
-            while time.monotonic() < deadline:
+
+            def counts() -> tuple[int, int]:
                 events = cloudwatch.client(region).filter_log_events(logGroupName=group)["events"]
-                if len(events) >= LINES * len(PODS) and len(loki.logs()) >= LINES * len(PODS):
-                    break
-                time.sleep(0.5)
-            time.sleep(1)  # anything extra (a duplicate) would arrive now
+                return len(events), len(loki.logs())
+
+            wait_for(lambda: min(counts()) >= LINES * len(PODS), WAIT_SECONDS, fail=False)
+            quiet_for(1, counts)  # anything extra (a duplicate) would arrive now
             pages = cloudwatch.client(region).get_paginator("filter_log_events")
             events = [e for page in pages.paginate(logGroupName=group) for e in page["events"]]
             yield settings, events, loki.logs(), (root / "collector.log").read_text()

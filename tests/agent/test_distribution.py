@@ -125,6 +125,7 @@ def components_listing() -> dict:
     return yaml.safe_load(result.stdout)
 
 
+@pytest.mark.live
 def test_the_built_binary_has_exactly_the_manifest_minus_not_buildable():
     listing = components_listing()
     assert listing["buildinfo"]["version"] == distribution.COLLECTOR_VERSION
@@ -141,6 +142,7 @@ def test_the_built_binary_has_exactly_the_manifest_minus_not_buildable():
     assert modules == built_here(manifest)
 
 
+@pytest.mark.live
 def test_the_binary_links_the_replaced_dependencies_of_what_is_built_nearby():
     """`go version -m`: the module versions linked into the binary, replacements shown as =>."""
     require_tool("go", "Go (to read the binary's build info)", "install Go 1.26+")
@@ -167,6 +169,7 @@ def _make(*args: str, timeout: int = TIMEOUT_SECONDS) -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.live
 def test_make_otelcol_without_go_says_so_in_one_line():
     done = _make("otelcol", "GO=go-not-installed-here")
     assert done.returncode == 0, done.stderr
@@ -174,6 +177,7 @@ def test_make_otelcol_without_go_says_so_in_one_line():
     assert line.startswith("Go not found") and "make otelcol" in line
 
 
+@pytest.mark.live
 def test_make_otelcol_has_nothing_to_do_when_the_manifest_did_not_change():
     """Once built (a checkout that touched the manifest rebuilds it here, from Go's caches),
     make has nothing to do."""
@@ -184,6 +188,7 @@ def test_make_otelcol_has_nothing_to_do_when_the_manifest_did_not_change():
     assert done.returncode == 0, "make would rebuild the collector although nothing changed"
 
 
+@pytest.mark.live
 def test_make_otelcol_full_builds_the_committed_manifest_and_the_default_the_subset():
     """Dry runs (the complete build needs the public Go proxy): which manifest each one feeds
     the builder, and where the binary lands."""

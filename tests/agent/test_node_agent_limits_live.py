@@ -9,6 +9,7 @@ elsewhere it skips in one line.
 
 from __future__ import annotations
 
+import pytest
 from kubernetes.utils import parse_quantity
 
 from agent import ModePatch
@@ -19,6 +20,8 @@ from tests.agent.bench_cgroup import ROOT, Cgroup
 from tests.agent.bench_node_agent import run
 from tests.agent.otelcol import collector
 from tests.helpers import require_tool
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
 def soft_limit_mib(memory_limit: str) -> float:

@@ -9,114 +9,26 @@ other pipelines are dropped, and ports are free ones on 127.0.0.1. Bounded: unde
 
 from __future__ import annotations
 
-import json
-import signal
-import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from agent import ModePatch, node_agent_config, node_agent_manifests
-from agent.node_agent import DEFAULT_NODE_RESOURCES
-from tests.agent.otelcol import collector, mount_volumes, resolve_env
-from tests.agent.stacks import NAMESPACE, backends_for
+from tests.agent.collector_run import TRACE_ID, Collector, app_line, cri, logs_only_config, write
+from tests.agent.otelcol import collector
+from tests.agent.stacks import NAMESPACE
+from tests.helpers import quiet_for, wait_for
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 WAIT_SECONDS = 20
-TRACE_ID = "5b8efff798038103d269b633813fc60c"
-SPAN_ID = "eee19b7ec3c1b174"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def logs_only_config(sink_url: str, root: Path) -> tuple[str, dict[str, str]]:
-    """The node agent's config reduced to its container-log pipeline, and the pod's env."""
-    cloud, patch = "local", ModePatch()
-    config = node_agent_config(NAMESPACE, backends_for(cloud), patch, DEFAULT_NODE_RESOURCES)
-    (daemon_set,) = [
-        o
-        for o in node_agent_manifests(NAMESPACE, backends_for(cloud), patch)
-        if o["kind"] == "DaemonSet"
-    ]
-    container = daemon_set["spec"]["template"]["spec"]["containers"][0]
-    loki = config["exporters"]["otlp_http/loki"]
-    config["receivers"] = {"file_log": config["receivers"]["file_log"]}
-    config["processors"] = {k: config["processors"][k] for k in ("memory_limiter", "batch")}
-    config["exporters"] = {"otlp_http/loki": {**loki, "endpoint": sink_url}}
-    config["extensions"]["health_check"]["endpoint"] = f"127.0.0.1:{free_port()}"
-    config["service"]["pipelines"] = {
-        "logs": {
-            "receivers": ["file_log"],
-            "processors": ["memory_limiter", "batch"],
-            "exporters": ["otlp_http/loki"],
-        }
-    }
-    reader = config["service"]["telemetry"]["metrics"]["readers"][0]
-    reader["pull"]["exporter"]["prometheus"]["port"] = free_port()
-    env = resolve_env(container, NAMESPACE, "otel-node-agent-x2x4q", {}, {})
-    env["MY_POD_IP"] = "127.0.0.1"
-    return mount_volumes(yaml.safe_dump(config, sort_keys=False), container, root), env
-
-
-class Collector:
-    """The binary on a config file, started and stopped like a pod's container."""
-
-    def __init__(self, binary: Path, config: Path, env: dict[str, str], log: Path) -> None:
-        self.command = [str(binary), f"--config={config}"]
-        self.env = {"PATH": "/usr/bin:/bin", **env}
-        self.log = log
-        self.health = yaml.safe_load(config.read_text())["extensions"]["health_check"]["endpoint"]
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with self.log.open("a") as out:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=out, stderr=out)
-        host, port = self.health.split(":")
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                with socket.create_connection((host, int(port)), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise AssertionError(f"collector not healthy in {WAIT_SECONDS}s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=WAIT_SECONDS)
-
-
-def cri(stream: str, text: str, partial: bool = False) -> str:
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())
-    return f"{stamp} {stream} {'P' if partial else 'F'} {text}\n"
-
-
-def app_line(pod: str, seq: int) -> str:
-    fields = {"level": "info", "msg": f"{pod} {seq}", "seq": seq}
-    return json.dumps({**fields, "trace_id": TRACE_ID, "span_id": SPAN_ID})
-
-
-def write(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
-        f.writelines(lines)
-
-
-def wait_for(sink: OtlpReceiver, count: int) -> list:
+def arrived(sink: OtlpReceiver, count: int) -> list:
     """The records once `count` arrived, or after WAIT_SECONDS (then the asserts say what)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline and len(sink.logs()) < count:
-        time.sleep(0.2)
+    wait_for(lambda: len(sink.logs()) >= count, WAIT_SECONDS, fail=False)
     return sink.logs()
 
 
@@ -144,27 +56,27 @@ def test_container_logs_arrive_once_in_order_with_their_pod_through_rotation_and
     write(own / "otel-collector/0.log", [cri("stderr", "agent's own line") for _ in range(20)])
     write(front, [cri("stdout", app_line("front", i)) for i in range(200)])
     write(back, [cri("stdout", app_line("back", i)) for i in range(100)])
-    wait_for(sink, 300)
+    arrived(sink, 300)
     # the kubelet's rotation while lines are still unread: the file is renamed (the include
     # pattern no longer matches it) and a new 0.log starts; the agent finishes the old one
     write(front, [cri("stderr", "first half|", partial=True), cri("stderr", "second half")])
     write(front, [cri("stdout", app_line("front", i)) for i in range(200, 250)])
     front.rename(front.with_name("0.log.20261129-100000"))
     write(front, [cri("stdout", app_line("front", i)) for i in range(250, 300)])
-    wait_for(sink, 401)
+    arrived(sink, 401)
     # restart mid-file: lines written while the agent is down are read once it is back
     agent.stop()
     write(back, [cri("stdout", app_line("back", i)) for i in range(100, 200)])
     agent.start()
     write(back, [cri("stdout", app_line("back", i)) for i in range(200, 300)])
-    records = wait_for(sink, 601)
+    records = arrived(sink, 601)
     # a deleted pod's folder goes away; the agent carries on
     for path in sorted(back.parent.parent.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
     back.parent.parent.rmdir()
     write(front, [cri("stdout", app_line("front", i)) for i in range(300, 310)])
-    records = wait_for(sink, 611)
-    time.sleep(1)  # anything extra (a duplicate) would arrive now
+    records = arrived(sink, 611)
+    quiet_for(1, lambda: len(sink.logs()))  # anything extra (a duplicate) would arrive now
     records = sink.logs()
 
     assert not [r for r in records if "own line" in str(r.body)], "the agent read its own logs"
@@ -202,7 +114,7 @@ def test_a_file_the_kubelet_rotated_while_the_agent_was_down_is_read_to_its_end(
     time.sleep(1)  # past the first poll: start_at end applies only to files seen then
     log = pods / "shop_sample-front-7d9f8-aaaaa_11111111-1111-1111-1111-111111111111/app/0.log"
     write(log, [cri("stdout", app_line("front", i)) for i in range(100)])
-    wait_for(sink, 100)
+    arrived(sink, 100)
     agent.stop()
     write(log, [cri("stdout", app_line("front", i)) for i in range(100, 200)])
     log.rename(log.with_name("0.log.20261129-110000"))
@@ -210,8 +122,8 @@ def test_a_file_the_kubelet_rotated_while_the_agent_was_down_is_read_to_its_end(
     for old in ("0.log.20261129-090000.gz", "0.log.20261129-100000.tmp"):
         write(log.with_name(old), [cri("stdout", app_line("front", -1)) for _ in range(20)])
     agent.start()
-    wait_for(sink, 250)
-    time.sleep(1)  # anything extra (a duplicate, an old rotation) would arrive now
+    arrived(sink, 250)
+    quiet_for(1, lambda: len(sink.logs()))  # an extra (a duplicate, an old rotation) arrives now
 
     seqs = [int(r.attributes["seq"]) for r in sink.logs()]
     missing = sorted(set(range(250)) - set(seqs))

@@ -13,40 +13,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from agent import FARGATE_GATEWAY, FARGATE_SCRAPER
 from agent.k8s import CONTAINER_NAME
 from agent.preset_catalog import APP_NAME_LABEL
-from kit.plan import offline
 from tests.agent.collector_pods import collector_pods
 from tests.agent.otelcol import collector, resolve_env, validate
+from tests.agent.stacks import VARIANTS, evaluation
 
-# The eks collectors where Fargate exists: the node and cluster agents, the Fargate kubelet
-# scraper and the sidecars' OTLP gateway (components/platforms/eks/fargate_collectors.py).
-EKS_FARGATE_COLLECTORS = {"otel-node-agent", "otel-cluster-agent", FARGATE_SCRAPER, FARGATE_GATEWAY}
-# (stack, overrides, workloads that must be there): which collector runs where.
-VARIANTS = {
-    "local": ("local", {}, {"otel-node-agent", "otel-cluster-agent"}),
-    "local-webhook-alerts": (
-        "local",
-        {"alertReceiver": "webhook", "alertWebhookUrl": "https://hooks.example.org/kit"},
-        {"otel-node-agent", "otel-cluster-agent"},
-    ),
-    "aks-app-insights": ("aks", {}, {"otel-node-agent", "otel-cluster-agent"}),
-    "eks-fargate-back": ("eks", {}, {*EKS_FARGATE_COLLECTORS, "sample-back"}),
-    "eks-fargate-middle-back": (
-        "eks",
-        {"fargateTiers": ["middle", "back"]},
-        {*EKS_FARGATE_COLLECTORS, "sample-back", "sample-middle"},
-    ),
-}
-_evaluations: dict[str, offline.Evaluation] = {}
-
-
-def evaluation(variant: str) -> offline.Evaluation:
-    if variant not in _evaluations:
-        stack, overrides, _ = VARIANTS[variant]
-        _evaluations[variant] = offline.evaluate(stack, overrides)
-    return _evaluations[variant]
+pytestmark = pytest.mark.live
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))

@@ -17,7 +17,7 @@ from kubernetes.utils import parse_quantity
 from agent.exporters import QUEUE_BYTES, QUEUE_DISK_FACTOR
 from agent.quantities import MIB
 from tests.agent.collector_pods import collector_pods
-from tests.agent.test_otelcol_validate import VARIANTS, evaluation
+from tests.agent.stacks import VARIANTS, evaluation
 
 CHECKPOINTS_MIB = 16  # file_log offsets and the like, a few KiB in the live tests
 

@@ -22,12 +22,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 
 from agent.exporters import QUEUE_BYTES, QUEUE_DISK_FACTOR
 from agent.quantities import MIB
-from tests.agent.otelcol import collector
-from tests.agent.test_node_logs_live import (
+from tests.agent.collector_run import (
     Collector,
     app_line,
     cri,
@@ -35,7 +35,11 @@ from tests.agent.test_node_logs_live import (
     logs_only_config,
     write,
 )
+from tests.agent.otelcol import collector
+from tests.helpers import quiet_for, wait_for
 from tests.sample_app.otlp_receiver import OtlpReceiver
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 QUEUE_BYTES_HERE = 4 * MIB
 LINES = 60_000  # about 10 MB of CRI lines: three times the queue
@@ -108,9 +112,7 @@ def test_a_full_queue_stays_within_its_disk_bound_and_counts_what_it_drops():
                     ]
                     write(root / "pod" / LOG, lines)
                     time.sleep(0.2)
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and queue_fill(metrics_url) < 0.95:
-                    time.sleep(0.5)
+                wait_for(lambda: queue_fill(metrics_url) >= 0.95, 30, every=0.5, fail=False)
                 fill = queue_fill(metrics_url)
                 time.sleep(2)  # would it grow further?
             dropped = loki_metric(metrics_url, DROPPED)
@@ -120,10 +122,9 @@ def test_a_full_queue_stays_within_its_disk_bound_and_counts_what_it_drops():
                 time.sleep(5)  # compaction at start, then the queue resumes (still down)
             dropped += loki_metric(metrics_url, DROPPED)
             with OtlpReceiver(port) as backend:
-                deadline = time.monotonic() + 120  # the next retry is at most 60 s away
-                while time.monotonic() < deadline and len(backend.logs()) < LINES - dropped:
-                    time.sleep(0.5)
-                time.sleep(1)  # anything extra (a duplicate) would arrive now
+                # the next retry is at most 60 s away
+                wait_for(lambda: len(backend.logs()) >= LINES - dropped, 120, fail=False)
+                quiet_for(1, lambda: len(backend.logs()))  # a duplicate would arrive now
                 seqs = sorted(int(r.attributes["seq"]) for r in backend.logs())
         finally:
             agent.stop()

@@ -11,16 +11,17 @@ import shutil
 import socket
 import struct
 import subprocess
-import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import werkzeug
 import yaml
+from pytest_httpserver import HTTPServer
+
+from tests.helpers import wait_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,41 +46,28 @@ class ReplayServer:
 
     def __init__(self, respond: Responder):
         self.requests: list[Request] = []
-        owner = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
-                parsed = urllib.parse.urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                request = Request(
-                    self.command,
-                    parsed.path,
-                    dict(urllib.parse.parse_qsl(parsed.query)),
-                    {k.lower(): v for k, v in self.headers.items()},
-                    json.loads(raw) if raw else None,
-                )
-                owner.requests.append(request)
-                status, body = respond(request)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        def answer(http: werkzeug.Request) -> werkzeug.Response:
+            raw = http.get_data()
+            request = Request(
+                http.method,
+                http.path,
+                dict(http.args.items()),
+                {k.lower(): v for k, v in http.headers.items()},
+                json.loads(raw) if raw else None,
+            )
+            self.requests.append(request)
+            status, body = respond(request)
+            return werkzeug.Response(json.dumps(body), status, mimetype="application/json")
 
-            do_GET = do_POST = do_PATCH = do_DELETE = _answer  # noqa: N815 - http.server names
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = HTTPServer("127.0.0.1", threaded=True)
+        self._server.expect_request(re.compile(".*")).respond_with_handler(answer)
+        self._server.start()
+        self.url = f"http://127.0.0.1:{self._server.port}"
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.clear()
+        self._server.stop()
 
     def __enter__(self) -> ReplayServer:
         return self
@@ -191,30 +179,26 @@ LISTENING = re.compile(r'msg="Listening on" address=\S+:(\d+)\s')
 
 
 def _listening_port(process: subprocess.Popen, log: Path) -> int:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = LISTENING.search(log.read_text())
-        if found:
-            return int(found.group(1))
+    def port() -> int | None:
         if process.poll() is not None:
             raise RuntimeError(f"prometheus exited: {log.read_text()[-2000:]}")
-        time.sleep(0.1)
-    raise RuntimeError(f"prometheus logged no listening address in 30 s: {log.read_text()[-2000:]}")
+        found = LISTENING.search(log.read_text())
+        return int(found.group(1)) if found else None
+
+    return wait_for(port, 30, lambda: f"prometheus's listening address: {log.read_text()[-2000:]}")
 
 
 def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"prometheus exited: {log.read_text()[-2000:]}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}/-/ready", timeout=1) as answer,
-        ):
-            if answer.status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError("prometheus did not become ready in 30 s")
+        try:
+            with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as answer:
+                return answer.status == 200
+        except OSError:
+            return False
+
+    wait_for(ready, 30, "prometheus's /-/ready")
 
 
 def _varint(value: int) -> bytes:

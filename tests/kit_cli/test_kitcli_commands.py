@@ -3,15 +3,20 @@ traffic / open's relay against a replayed Kubernetes API and local HTTP servers.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import subprocess
 import sys
-import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from kitcli_cluster import (
+from werkzeug import Request, Response
+
+from kit.__main__ import build_parser, main
+from kit.cli import workloads
+from kit.cli.kube import connect
+from kit.cli.portforward import LocalForward, service_pod_port
+from tests.kit_cli.kitcli_cluster import (
     NS,
     deployment,
     listing,
@@ -22,7 +27,7 @@ from kitcli_cluster import (
     workload,
     workload_routes,
 )
-from kitcli_fakes import (
+from tests.kit_cli.kitcli_fakes import (
     ROOT,
     ReplayServer,
     closed_port,
@@ -30,11 +35,6 @@ from kitcli_fakes import (
     routes,
     write_kubeconfig,
 )
-
-from kit.__main__ import build_parser, main
-from kit.cli import workloads
-from kit.cli.kube import connect
-from kit.cli.portforward import LocalForward, service_pod_port
 
 KIND = "kind://docker/kit/"
 CLUSTER_COMMANDS = [
@@ -68,6 +68,7 @@ def test_bad_arguments_exit_2(argv, capsys):
 
 
 @pytest.mark.parametrize("argv", CLUSTER_COMMANDS, ids=lambda a: a[0])
+@pytest.mark.live
 def test_no_cluster_is_one_line_and_exit_2(argv, tmp_path, capsys):
     kubeconfig = closed_port_kubeconfig(tmp_path)
     assert main([*argv, "--kubeconfig", str(kubeconfig)]) == 2
@@ -77,6 +78,7 @@ def test_no_cluster_is_one_line_and_exit_2(argv, tmp_path, capsys):
     assert "connection refused" in err
 
 
+@pytest.mark.live
 def test_no_cluster_as_a_process_prints_no_traceback(tmp_path):
     kubeconfig = closed_port_kubeconfig(tmp_path)
     done = subprocess.run(
@@ -90,12 +92,14 @@ def test_no_cluster_as_a_process_prints_no_traceback(tmp_path):
     assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
+@pytest.mark.live
 def test_unknown_context_is_a_usage_error(tmp_path, capsys):
     kubeconfig = closed_port_kubeconfig(tmp_path)
     assert main(["status", "--kubeconfig", str(kubeconfig), "--context", "prod"]) == 2
     assert capsys.readouterr().err.startswith("kit: no usable kubeconfig: ")
 
 
+@pytest.mark.live
 def test_cluster_without_the_kit_says_so(tmp_path, capsys):
     with ReplayServer(routes({})) as api:
         kubeconfig = write_kubeconfig(tmp_path, api.url)
@@ -144,6 +148,7 @@ def run_cli(tmp_path, table: dict, *argv: str) -> tuple[int, ReplayServer]:
         return main([*argv, "--kubeconfig", str(kubeconfig)]), api
 
 
+@pytest.mark.live
 def test_status_healthy(tmp_path, capsys):
     code, _ = run_cli(tmp_path, healthy_cluster(), "status")
     out = capsys.readouterr().out
@@ -158,6 +163,7 @@ OPERATOR_HINT = (
 )
 
 
+@pytest.mark.live
 def test_status_names_the_statefulsets_the_operator_never_made(tmp_path, capsys):
     """The operator never ran: no Prometheus or Alertmanager pod exists, so no pod was unready;
     status used to say all was well."""
@@ -175,6 +181,7 @@ def test_status_names_the_statefulsets_the_operator_never_made(tmp_path, capsys)
     assert "All kit" not in out
 
 
+@pytest.mark.live
 def test_status_names_missing_and_unready_workloads_with_who_makes_them(tmp_path, capsys):
     made = local_workloads("kps-operator", "otel-cluster-agent", "loki", **{"kps-grafana": 0})
     code, _ = run_cli(tmp_path, healthy_cluster(workloads=made), "status")
@@ -189,6 +196,7 @@ def test_status_names_missing_and_unready_workloads_with_who_makes_them(tmp_path
     assert "Deployment o11y-monitoring/kps-grafana: 0 of 1 pods ready" in out
 
 
+@pytest.mark.live
 def test_status_without_the_node_agent_says_so_once(tmp_path, capsys):
     code, _ = run_cli(tmp_path, healthy_cluster(workloads=local_workloads("otel-node-agent")),
                       "status")  # fmt: skip
@@ -198,6 +206,7 @@ def test_status_without_the_node_agent_says_so_once(tmp_path, capsys):
     assert "has no ready otel-node-agent pod" not in out
 
 
+@pytest.mark.live
 def test_status_names_every_gap(tmp_path, capsys):
     fargate = {"eks.amazonaws.com/compute-type": "fargate"}
     nodes = [
@@ -221,6 +230,7 @@ def test_status_names_every_gap(tmp_path, capsys):
     assert "o11y-app/phoenix on kit-worker is not ready (phoenix: CrashLoopBackOff)" in out
 
 
+@pytest.mark.live
 def test_break_pod_creates_a_restricted_crash_looping_pod(tmp_path, capsys):
     created = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "phoenix"}}
     table = healthy_cluster(extra={("POST", f"/api/v1/namespaces/{NS['app']}/pods"): created})
@@ -240,6 +250,7 @@ def test_break_pod_creates_a_restricted_crash_looping_pod(tmp_path, capsys):
     assert "CrashLoopBackOff" in capsys.readouterr().out
 
 
+@pytest.mark.live
 def test_break_errors_sets_the_knob_by_strategic_merge(tmp_path):
     path = f"/apis/apps/v1/namespaces/{NS['app']}/deployments/sample-back"
     table = healthy_cluster(extra={("PATCH", path): deployment("sample-back", NS["app"])})
@@ -251,6 +262,7 @@ def test_break_errors_sets_the_knob_by_strategic_merge(tmp_path):
     assert container == {"name": "app", "env": [{"name": "FAULT_ERROR_RATIO", "value": "0.25"}]}
 
 
+@pytest.mark.live
 def test_heal_removes_knobs_and_phoenix(tmp_path, capsys):
     path = f"/apis/apps/v1/namespaces/{NS['app']}/deployments/sample-back"
     env = [{"name": "TIER", "value": "back"}, {"name": "FAULT_EXTRA_LATENCY_MS", "value": "400"}]
@@ -278,6 +290,7 @@ def test_heal_removes_knobs_and_phoenix(tmp_path, capsys):
     assert "deleted pod o11y-app/phoenix" in out and "removed FAULT_EXTRA_LATENCY_MS" in out
 
 
+@pytest.mark.live
 def test_break_node_on_kind_needs_yes(tmp_path, capsys):
     nodes = [
         node("kit-control-plane", KIND + "kit-control-plane",
@@ -293,39 +306,28 @@ def test_break_node_on_kind_needs_yes(tmp_path, capsys):
     assert all(r.method == "GET" for r in api.requests)
 
 
-class _Front(BaseHTTPRequestHandler):
-    """Every fourth request fails, like a back end with FAULT_ERROR_RATIO=0.25."""
+def every_fourth_fails(httpserver) -> str:
+    """A front end whose every fourth request fails, like a back end with FAULT_ERROR_RATIO=0.25."""
+    answered = itertools.count(1)
 
-    count = 0
-    lock = threading.Lock()
+    def answer(request: Request) -> Response:
+        return Response("{}", status=502 if next(answered) % 4 == 0 else 200)
 
-    def do_GET(self):  # noqa: N802
-        with self.lock:
-            type(self).count += 1
-            failing = self.count % 4 == 0
-        self.send_response(502 if failing else 200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args):
-        pass
+    httpserver.expect_request("/").respond_with_handler(answer)
+    return httpserver.url_for("/")
 
 
-def test_traffic_reports_percentiles_and_errors(capsys):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Front)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
-        assert main(["traffic", "--url", url, "--rps", "40", "--duration", "0.5s"]) == 0
-    finally:
-        server.shutdown()
+@pytest.mark.live
+def test_traffic_reports_percentiles_and_errors(httpserver, capsys):
+    url = every_fourth_fails(httpserver)
+    assert main(["traffic", "--url", url, "--rps", "40", "--duration", "0.5s"]) == 0
     captured = capsys.readouterr()
     assert "20 requests, 5 errors (200: 15, 502: 5; no answer: 0)" in captured.out
     assert "p50" in captured.out and "p95" in captured.out and "p99" in captured.out
     assert "[" in captured.err and "sent 20" in captured.err  # the progress bar
 
 
+@pytest.mark.live
 def test_traffic_to_nothing_is_an_environment_error(capsys):
     argv = [
         "traffic",
@@ -340,14 +342,14 @@ def test_traffic_to_nothing_is_an_environment_error(capsys):
     assert "kit: the front end never answered" in capsys.readouterr().err
 
 
-def test_local_forward_relays_http_through_the_opener():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Front)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+@pytest.mark.live
+def test_local_forward_relays_http_through_the_opener(httpserver):
+    every_fourth_fails(httpserver)
     opened = []
 
     def open_remote():
         opened.append(1)
-        return socket.create_connection(server.server_address)
+        return socket.create_connection((httpserver.host, httpserver.port))
 
     forward = LocalForward(open_remote)
     try:
@@ -356,10 +358,10 @@ def test_local_forward_relays_http_through_the_opener():
                 assert answer.read() == b"{}"
     finally:
         forward.close()
-        server.shutdown()
     assert len(opened) == 2  # one stream per connection, as port-forward needs
 
 
+@pytest.mark.live
 def test_forward_target_is_a_ready_pod_and_the_named_container_port(tmp_path):
     service = {
         "apiVersion": "v1",

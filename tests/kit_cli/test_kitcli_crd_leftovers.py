@@ -8,11 +8,17 @@ import subprocess
 import sys
 
 import pytest
-from kitcli_cluster import listing
-from kitcli_fakes import ROOT, ReplayServer, closed_port_kubeconfig, routes, write_kubeconfig
 from kubernetes.config import kube_config
 
 from kit.cli import crd_leftovers
+from tests.kit_cli.kitcli_cluster import listing
+from tests.kit_cli.kitcli_fakes import (
+    ROOT,
+    ReplayServer,
+    closed_port_kubeconfig,
+    routes,
+    write_kubeconfig,
+)
 
 GROUP = "monitoring.coreos.com"
 # kube-prometheus-stack 88.5.3's crds/ (its `crds` subchart): plural -> (kind, stored version)
@@ -79,6 +85,7 @@ def run(tmp_path, table: dict, capsys, *argv: str) -> tuple[str, str, ReplayServ
     return out, err, api
 
 
+@pytest.mark.live
 def test_unused_crds_are_named_with_the_command_that_removes_them(tmp_path, capsys):
     out, err, _ = run(tmp_path, cluster(), capsys)
     (line,) = out.splitlines()
@@ -94,6 +101,7 @@ def test_unused_crds_are_named_with_the_command_that_removes_them(tmp_path, caps
     assert "cert-manager" not in line
 
 
+@pytest.mark.live
 def test_crds_another_installation_uses_are_to_be_kept(tmp_path, capsys):
     resources = {
         "servicemonitors": [custom("ServiceMonitor", "team-a", "api"),
@@ -116,12 +124,14 @@ def test_crds_another_installation_uses_are_to_be_kept(tmp_path, capsys):
     assert f"/apis/{GROUP}/v1/servicemonitors" in asked
 
 
+@pytest.mark.live
 def test_resources_left_only_in_the_kits_namespaces_are_still_being_deleted(tmp_path, capsys):
     resources = {"podmonitors": [custom("PodMonitor", "o11y-agent", "otel-node-agent")]}
     out, _, _ = run(tmp_path, cluster(resources), capsys)
     assert "all in the kit's namespaces, still being deleted: run it again soon" in out
 
 
+@pytest.mark.live
 def test_a_kind_it_may_not_list_makes_the_answer_unknown(tmp_path, capsys):
     table = cluster()
     del table[f"/apis/{GROUP}/v1/probes"]  # 404, as for a kind the API no longer serves
@@ -130,11 +140,13 @@ def test_a_kind_it_may_not_list_makes_the_answer_unknown(tmp_path, capsys):
     assert "delete crd" not in out
 
 
+@pytest.mark.live
 def test_no_crds_of_the_group(tmp_path, capsys):
     out, _, _ = run(tmp_path, cluster(crds={}), capsys)
     assert out == "crd-leftovers: no monitoring.coreos.com CRDs in context test\n"
 
 
+@pytest.mark.live
 def test_local_stack_uses_its_cluster_though_the_kit_is_gone(tmp_path, capsys, monkeypatch):
     """`make destroy STACK=local` then this: the kit's namespace is gone, which every other
     command refuses; here only the API server must answer (stacks/Pulumi.local.yaml sets no
@@ -150,6 +162,7 @@ def test_local_stack_uses_its_cluster_though_the_kit_is_gone(tmp_path, capsys, m
     assert "/api/v1/namespaces/o11y-monitoring" not in {r.path for r in api.requests}
 
 
+@pytest.mark.live
 def test_an_unreachable_cluster_is_one_line_on_stderr_and_exit_0(tmp_path, capsys):
     kubeconfig = closed_port_kubeconfig(tmp_path)
     assert crd_leftovers.main(["--kubeconfig", str(kubeconfig)]) == 0
@@ -160,6 +173,7 @@ def test_an_unreachable_cluster_is_one_line_on_stderr_and_exit_0(tmp_path, capsy
 
 
 @pytest.mark.parametrize("stack", ["aks", "eks"])
+@pytest.mark.live
 def test_a_stack_that_deleted_its_cluster_has_nothing_to_check(stack):
     """What `make destroy` runs, as a process: no kubeconfig, no Pulumi CLI, one line, exit 0."""
     done = subprocess.run(

@@ -60,6 +60,7 @@ def found() -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+@pytest.mark.live
 def test_cluster_commands_do_not_import_pulumi(found):
     chains = "\n".join(
         f"{root}, imported from:\n  " + "\n  ".join(chain)
@@ -68,5 +69,6 @@ def test_cluster_commands_do_not_import_pulumi(found):
     assert not found["loaded"], f"the cluster commands import Pulumi:\n{chains}"
 
 
+@pytest.mark.live
 def test_help_answers_without_the_kubernetes_client(found):
     assert not found["help_loaded"], "status --help loads the kubernetes client"

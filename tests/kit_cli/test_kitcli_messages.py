@@ -7,10 +7,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from kitcli_fakes import ReplayServer, write_kubeconfig
 
 from kit.__main__ import main
 from kit.cli import kube
+from tests.kit_cli.kitcli_fakes import ReplayServer, write_kubeconfig
 
 
 def one_line(capsys) -> str:
@@ -36,6 +36,7 @@ def test_a_cloud_stack_without_the_pulumi_cli_does_not_fall_back_to_the_current_
     assert "--context/--kubeconfig" in err
 
 
+@pytest.mark.live
 def test_forbidden_is_not_reported_as_bad_credentials(tmp_path, capsys):
     status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403}
     with ReplayServer(lambda request: (403, status)) as api:
@@ -46,6 +47,7 @@ def test_forbidden_is_not_reported_as_bad_credentials(tmp_path, capsys):
     assert "HTTP 403" in err and "refused the credentials" not in err
 
 
+@pytest.mark.live
 def test_an_api_that_never_answers_is_said_once_in_words(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(kube, "PROBE_TIMEOUT_S", 1)
     with socket.socket() as silent:  # accepts connections (backlog) and never answers
@@ -87,6 +89,7 @@ def test_node_provider_ids_are_matched_whole_and_in_ascii():
         assert command(bad) is None, bad
 
 
+@pytest.mark.live
 def test_a_local_stack_is_reached_through_its_own_kubeconfig_and_context(
     tmp_path, monkeypatch, capsys
 ):

@@ -9,14 +9,13 @@ import io
 import re
 import socket
 import tarfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from werkzeug import Request, Response
 
 from kit.cli import pulumi_cli
+from tests.helpers import ROOT
 
 PLATFORM = "linux-x64"
 ARCHIVE = f"pulumi-v{pulumi_cli.VERSION}-{PLATFORM}.tar.gz"
@@ -41,35 +40,24 @@ GOOD = release_archive(
 
 
 class Releases:
-    """A loopback HTTP server holding archives by name; records every path asked for."""
+    """Archives by name on the httpserver fixture (as Pulumi's releases); records every path asked
+    for."""
 
-    def __init__(self) -> None:
+    def __init__(self, httpserver) -> None:
         self.files: dict[str, bytes] = {}
         self.asked: list[str] = []
-        releases = self
+        httpserver.expect_request(re.compile("^/releases/")).respond_with_handler(self._serve)
+        self.url = httpserver.url_for("/releases")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                releases.asked.append(self.path)
-                body = releases.files.get(self.path.removeprefix("/releases/"))
-                self.send_response(200 if body is not None else 404)
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/releases"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _serve(self, request: Request) -> Response:
+        self.asked.append(request.full_path.removesuffix("?"))
+        body = self.files.get(request.path.removeprefix("/releases/"))
+        return Response(body or b"", status=200 if body is not None else "404 Not Found")
 
 
 @pytest.fixture
-def releases():
-    served = Releases()
-    yield served
-    served.server.shutdown()
-    served.server.server_close()
+def releases(httpserver) -> Releases:
+    return Releases(httpserver)
 
 
 @pytest.fixture
@@ -102,6 +90,7 @@ def files_under(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*")) if folder.exists() else []
 
 
+@pytest.mark.live
 def test_a_missing_cli_is_downloaded_verified_and_unpacked_saying_each_step(
     machine, releases, capsys
 ):
@@ -125,6 +114,7 @@ def test_a_missing_cli_is_downloaded_verified_and_unpacked_saying_each_step(
     assert (installed / "pulumi").stat().st_mode & 0o100
 
 
+@pytest.mark.live
 def test_an_existing_install_is_used_without_a_download(machine, releases, capsys):
     releases.files[ARCHIVE] = GOOD
     machine(GOOD)
@@ -135,6 +125,7 @@ def test_an_existing_install_is_used_without_a_download(machine, releases, capsy
     assert len(releases.asked) == 1
 
 
+@pytest.mark.live
 def test_a_checksum_mismatch_installs_nothing_and_says_so_in_one_line(machine, releases, capsys):
     releases.files[ARCHIVE] = GOOD
     machine(b"another archive")
@@ -146,6 +137,7 @@ def test_a_checksum_mismatch_installs_nothing_and_says_so_in_one_line(machine, r
     assert files_under(machine.tools) == []
 
 
+@pytest.mark.live
 def test_a_pinned_archive_that_does_not_unpack_is_one_line_and_installs_nothing(
     machine, releases, capsys
 ):
@@ -159,6 +151,7 @@ def test_a_pinned_archive_that_does_not_unpack_is_one_line_and_installs_nothing(
     assert files_under(machine.tools) == []
 
 
+@pytest.mark.live
 def test_a_missing_archive_is_one_line_naming_the_url(machine, releases, capsys):
     machine(GOOD)
     code, _, err = run(capsys)
@@ -167,6 +160,7 @@ def test_a_missing_archive_is_one_line_naming_the_url(machine, releases, capsys)
     assert files_under(machine.tools) == []
 
 
+@pytest.mark.live
 def test_an_unreachable_server_is_one_line(machine, monkeypatch, capsys):
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
@@ -183,6 +177,7 @@ def test_an_unreachable_server_is_one_line(machine, monkeypatch, capsys):
     assert files_under(machine.tools) == []
 
 
+@pytest.mark.live
 def test_an_unsupported_platform_is_one_line_and_downloads_nothing(
     machine, releases, monkeypatch, capsys
 ):
@@ -204,6 +199,7 @@ def _script(path: Path) -> Path:
     return path
 
 
+@pytest.mark.live
 def test_pulumi_overrides_path_and_the_pinned_cli(machine, releases, monkeypatch, tmp_path, capsys):
     built = _script(tmp_path / "e2e" / "pulumi")
     _script(machine.bin / "pulumi")
@@ -216,6 +212,7 @@ def test_pulumi_overrides_path_and_the_pinned_cli(machine, releases, monkeypatch
     assert releases.asked == []
 
 
+@pytest.mark.live
 def test_a_cli_on_path_comes_before_the_pinned_one(machine, releases, capsys):
     on_path = _script(machine.bin / "pulumi")
     assert run(capsys)[:2] == (0, str(on_path))

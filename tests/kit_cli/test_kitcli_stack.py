@@ -10,6 +10,8 @@ import pytest
 from kit.cli import pulumi_cli, stack
 from kit.cli.errors import KitError
 
+pytestmark = pytest.mark.live
+
 # What `pulumi stack output` prints when it cannot prompt for the passphrase (captured output,
 # no PULUMI_CONFIG_PASSPHRASE): pkg/secrets/passphrase in the Pulumi CLI.
 NO_PASSPHRASE = (

@@ -6,8 +6,15 @@ from __future__ import annotations
 import time
 
 import pytest
-from kitcli_cluster import listing, namespace, node, workload, workload_routes
-from kitcli_fakes import (
+
+from components import alert_rules
+from components.namespaces import APP
+from kit.__main__ import main
+from kit.cli import verify, workloads
+from kit.cli.checks import FAIL, INFO, PASS, UNREACHABLE, exit_code, render
+from kit.cli.verify import BackendUrls, ClusterFacts
+from tests.kit_cli.kitcli_cluster import listing, namespace, node, workload, workload_routes
+from tests.kit_cli.kitcli_fakes import (
     ReplayServer,
     closed_port,
     fixture,
@@ -18,12 +25,7 @@ from kitcli_fakes import (
     write_kubeconfig,
 )
 
-from components import alert_rules
-from components.namespaces import APP
-from kit.__main__ import main
-from kit.cli import verify, workloads
-from kit.cli.checks import FAIL, INFO, PASS, UNREACHABLE, exit_code, render
-from kit.cli.verify import BackendUrls, ClusterFacts
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_kitcli_verify")]
 
 COMPLETE = "2f3e0cee77ae5dc9c17ade3689eb2e54"
 PARTIAL = "0b7a9c1d2e3f40516273849506172839"

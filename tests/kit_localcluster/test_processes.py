@@ -5,7 +5,11 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 
+import pytest
+
 from kit.localcluster import processes
+
+pytestmark = pytest.mark.live
 
 
 def test_a_started_process_is_stopped_with_its_session(tmp_path):

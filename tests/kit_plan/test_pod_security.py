@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROOT, require_plan_tools, require_tool
 
 from components import namespaces, versions
 from kit.plan.checks import pod_security
+from tests.helpers import ROOT, require_plan_tools, require_tool
 
 VERSION = f"v{versions.K8S_OLDEST}"  # what the kit's namespaces pin as enforce-version
 
@@ -37,6 +37,7 @@ def upstream_fixtures() -> Path:
 
 
 @pytest.mark.parametrize("level", ["baseline", "restricted"])
+@pytest.mark.live
 def test_the_evaluator_gives_upstreams_verdict_on_each_of_its_fixtures(level, evaluator):
     cases = []
     for expected in ("pass", "fail"):
@@ -86,6 +87,7 @@ def _daemonset(namespace: str) -> dict:
     }
 
 
+@pytest.mark.live
 def test_a_host_access_pod_in_a_baseline_namespace_is_rejected_by_name_level_and_check(evaluator):
     findings, checked = pod_security.check([_namespace("apps", "baseline"), _daemonset("apps")])
     assert checked == 1
@@ -98,6 +100,7 @@ def test_a_host_access_pod_in_a_baseline_namespace_is_rejected_by_name_level_and
     assert {"runAsNonRoot", "seccompProfile_restricted", "capabilities_restricted"} <= warned
 
 
+@pytest.mark.live
 def test_the_same_pod_in_a_privileged_namespace_is_admitted(evaluator):
     objects = [_namespace("node", "privileged"), _daemonset("node")]
     findings, _ = pod_security.check(objects)
@@ -109,6 +112,8 @@ def test_a_pod_in_a_namespace_the_plan_does_not_create_is_a_finding():
     assert (finding.pod, finding.check) == ("DaemonSet elsewhere/node-agent", "namespace")
 
 
+@pytest.mark.slow
+@pytest.mark.live
 def test_the_plan_fails_when_a_namespace_enforces_more_than_its_pods_meet(
     tmp_path, monkeypatch, capsys
 ):
@@ -131,6 +136,8 @@ def test_the_plan_fails_when_a_namespace_enforces_more_than_its_pods_meet(
     assert "check hostNamespaces: hostNetwork=true, hostPID=true" in out
 
 
+@pytest.mark.slow
+@pytest.mark.live
 def test_without_the_evaluator_the_plan_says_how_to_build_it_in_one_line(
     tmp_path, monkeypatch, capsys
 ):

@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from helpers import require_plan_tools
 
 from components import monitoring
 from components.platforms.eks import fargate_sidecar
 from kit.plan.stack_plan import plan, summary
+from tests.helpers import require_plan_tools
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)

@@ -10,34 +10,22 @@ import json
 
 import pytest
 import yaml
-from helpers import ROOT, require_plan_tools
 
 from components import namespaces
 from kit.cli import workloads
 from kit.plan import helm_render, manifests
+from tests.helpers import ROOT, chart_objects, require_plan_tools
 
-_renders: dict[tuple, list[dict]] = {}
+pytestmark = pytest.mark.live
+
 NEWEST = manifests.supported_versions()[1]
 MONITORING = namespaces.MONITORING.name
-
-
-def render(ev) -> list[dict]:
-    """Every object of every release of an evaluation, as the newest supported Kubernetes
-    would get them (rendered once per evaluation)."""
-    key = (ev.stack, id(ev))
-    if key not in _renders:
-        _renders[key] = [
-            obj
-            for release in ev.of_type(helm_render.HELM_RELEASE)
-            for obj in helm_render.render(release, (NEWEST,)).objects
-        ]
-    return _renders[key]
 
 
 @pytest.fixture
 def rendered(evaluated):
     require_plan_tools()
-    return lambda stack="local": render(evaluated(stack))
+    return lambda stack="local": chart_objects(evaluated(stack))
 
 
 def one(objects: list[dict], kind: str, name: str) -> dict:
@@ -125,7 +113,7 @@ def test_lokis_rendered_config_keeps_the_kits_retention(rendered):
 def test_alertmanager_mounts_the_receiver_secret_its_config_reads(evaluate):
     require_plan_tools()
     ev = evaluate("local", alertReceiver="webhook", alertWebhookUrl="https://hooks.example/x")
-    objects = render(ev)
+    objects = chart_objects(ev)
     spec = one(objects, "Alertmanager", "kps-alertmanager")["spec"]
     assert spec["secrets"] == ["alertmanager-receiver"]
     secret = one(objects, "Secret", "alertmanager-kps-alertmanager")
@@ -300,7 +288,7 @@ def test_status_expects_exactly_the_workloads_the_plan_the_charts_and_the_operat
     else:
         ev, shape = evaluated(stack), workloads.shape_of(stack)
     kit = [manifests.manifest(r) for r in ev.resources if manifests.is_object(r)]
-    charts = render(ev)
+    charts = chart_objects(ev)
     made = {
         (o["kind"], o["metadata"]["namespace"], o["metadata"]["name"])
         for o in kit + charts

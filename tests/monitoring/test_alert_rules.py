@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import promtool_runner as promtool
 import pytest
 import yaml
 
 from components import alert_rules
+from tests.monitoring import promtool_runner as promtool
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = sorted(HERE.glob("*.test.yaml"))
@@ -37,12 +37,14 @@ def cases() -> list[dict]:
     ]
 
 
+@pytest.mark.live
 def test_promtool_accepts_the_rules(rule_dir):
     result = promtool.run("check", "rules", rule_dir / "kit-rules-annotated.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("fixture", [f.name for f in FIXTURES])
+@pytest.mark.live
 def test_promtool_unit_tests_pass(rule_dir, fixture):
     result = promtool.run("test", "rules", rule_dir / fixture)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import promtool_runner as promtool
+import pytest
 import yaml
 
 from components import alert_rules, dashboards
+from tests.monitoring import promtool_runner as promtool
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = yaml.safe_load((HERE / "dashboards.fixture.yaml").read_text())
@@ -30,6 +31,7 @@ def test_every_panel_and_query_uses_the_prometheus_datasource_by_uid():
                 assert target["datasource"]["uid"] == dashboards.PROMETHEUS_UID
 
 
+@pytest.mark.live
 def test_every_query_is_valid_promql(tmp_path):
     """promtool parses each query as the expression of a recording rule."""
     rules = [{"record": f"panel:query_{i}", "expr": q.expr} for i, q in enumerate(QUERIES)]
@@ -43,6 +45,7 @@ def test_every_query_has_an_expected_result():
     assert all(FIXTURE["expected"].values()), "each query must be shown returning data"
 
 
+@pytest.mark.live
 def test_every_query_returns_what_its_panel_shows(tmp_path):
     groups = promtool.without_annotations(alert_rules.rule_groups("o11y-app", "o11y-agent"))
     promtool.write_rules(tmp_path / "kit-rules.yaml", groups)

@@ -12,12 +12,12 @@ import sys
 import pulumi
 import pytest
 from google.protobuf import struct_pb2
-from helpers import ROOT, SecretOutputsMonitor, plugin_channel
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.generated_password import GeneratedPassword, PasswordProvider
 from kit.plan import offline
+from tests.helpers import ROOT, SecretOutputsMonitor, plugin_channel
 
 ALPHANUMERIC_24 = re.compile(r"[A-Za-z0-9]{24}")
 URN = f"urn:pulumi:test::o11y-kit::{offline.GENERATED_PASSWORD}::grafana-password"
@@ -57,6 +57,7 @@ def test_the_provider_pickles_by_reference_to_the_same_bytes_every_time():
     assert len(serialized) < 200  # module and class name, no captured code or globals
 
 
+@pytest.mark.live
 def test_the_pickled_provider_creates_in_a_fresh_interpreter_at_the_project_root():
     """What `python -m pulumi.dynamic` does with `__provider` (its get_provider), run in a
     process that never imported the kit."""
@@ -112,6 +113,7 @@ def _struct(props: dict) -> struct_pb2.Struct:
     return message
 
 
+@pytest.mark.live
 def test_the_real_provider_process_creates_once_and_then_reports_no_change(dynamic_provider):
     news = _struct({"length": 24, PROVIDER_KEY: serialize_provider(PasswordProvider())})
     checked = dynamic_provider.Check(

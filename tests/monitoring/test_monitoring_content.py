@@ -120,6 +120,7 @@ def test_without_an_agent_there_are_no_agent_rules_or_monitors():
     assert names and not [n for n in names if n.startswith("Otel")]
 
 
+@pytest.mark.live
 def test_every_object_passes_strict_schema_validation(with_agent):
     objects = [
         manifests.manifest(r)

@@ -9,7 +9,6 @@ import copy
 import json
 import socket
 import subprocess
-import time
 import urllib.request
 import uuid
 
@@ -17,7 +16,9 @@ import pytest
 
 from kit.localcluster.controlplane import BIN
 from kit.plan import manifests
-from tests.helpers import STACK_NAMES, require_tool
+from tests.helpers import STACK_NAMES, require_tool, wait_for
+
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_rules_admission_live")]
 
 VALIDATE = "/admission-prometheusrules/validate"
 
@@ -37,13 +38,15 @@ def webhook(tmp_path_factory):
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
         try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=1)
-            break
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                return True
         except OSError:
-            time.sleep(0.1)
+            return False
+
+    wait_for(healthy, 20, "the webhook's /healthz")
     yield url
     proc.terminate()
     proc.wait(10)

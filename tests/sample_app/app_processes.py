@@ -8,12 +8,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.helpers import wait_for
 
 APP_DIR = Path(__file__).resolve().parents[2] / "sample-app"
 SETUP_COMMAND = "sample-app/setup-venv.sh"
@@ -107,30 +108,36 @@ def wait_listening(
 ) -> int:
     """The port from uvicorn's start line in the tier's output (`lines`, default its log
     file): uvicorn reports the port it bound when asked for port 0."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+
+    def port() -> int | None:
         for line in (lines or tier.log_lines)():
             found = LISTENING.search(line)
             if found:
                 return int(found.group(1))
-        if tier.process.poll() is not None:
-            raise AssertionError(f"{tier.name} exited {tier.process.returncode}:\n" + _tail(tier))
-        time.sleep(0.05)
-    raise AssertionError(f"{tier.name} logged no listening port in {timeout_s} s:\n" + _tail(tier))
+        assert tier.process.poll() is None, (
+            f"{tier.name} exited {tier.process.returncode}:\n{_tail(tier)}"
+        )
+        return None
+
+    return wait_for(port, timeout_s, lambda: f"{tier.name}'s listening port:\n{_tail(tier)}")
 
 
 def _wait_ready(tier: Tier, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if tier.process.poll() is not None:
-            raise AssertionError(f"{tier.name} exited {tier.process.returncode}:\n" + _tail(tier))
+    def ready() -> bool:
+        assert tier.process.poll() is None, (
+            f"{tier.name} exited {tier.process.returncode}:\n{_tail(tier)}"
+        )
         try:
             with urllib.request.urlopen(f"{tier.url}readyz", timeout=1) as response:
-                if response.status == 200:
-                    return
+                return response.status == 200
         except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
-    raise AssertionError(f"{tier.name} not ready after {timeout_s} s:\n" + _tail(tier))
+            return False
+
+    wait_for(ready, timeout_s, lambda: f"{tier.name}'s /readyz:\n{_tail(tier)}")
+
+
+def _exited(tier: Tier) -> str:
+    return f"{tier.name} exited {tier.process.returncode}:\n{_tail(tier)}"
 
 
 def _tail(tier: Tier) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from app_processes import base_env, start_tier
-from otlp_receiver import OtlpReceiver
+
+from tests.sample_app.app_processes import base_env, start_tier
+from tests.sample_app.otlp_receiver import OtlpReceiver
 
 
 @pytest.fixture(scope="module")

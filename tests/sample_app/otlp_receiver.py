@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
@@ -21,6 +19,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 SIGNALS = {
     "/v1/traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
@@ -77,26 +77,46 @@ class ReceivedPoint:
 
 
 class OtlpReceiver:
+    """Records what is exported to it over OTLP/HTTP (protobuf, gzip or not) and answers 200."""
+
     def __init__(self, port: int = 0) -> None:
         self._lock = threading.Lock()
         self._traces: list[ExportTraceServiceRequest] = []
         self._metrics: list[ExportMetricsServiceRequest] = []
         self._logs: list[ExportLogsServiceRequest] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = HTTPServer("127.0.0.1", port, threaded=True)
+        received = {
+            "/v1/traces": self._traces,
+            "/v1/metrics": self._metrics,
+            "/v1/logs": self._logs,
+        }
+        for path, into in received.items():
+            self.server.expect_request(path, method="POST").respond_with_handler(
+                functools.partial(self._receive, SIGNALS[path], into)
+            )
+        self.server.no_handler_status_code = 404
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.server.port}"
 
     def __enter__(self) -> OtlpReceiver:
-        self._thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.clear()
+        self.server.stop()
+
+    def _receive(self, kinds: tuple, into: list, request: Request) -> Response:
+        body = request.get_data()
+        if request.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        request_type, response_type = kinds
+        with self._lock:
+            into.append(request_type.FromString(body))
+        reply = response_type().SerializeToString()
+        return Response(reply, 200, content_type="application/x-protobuf")
 
     def spans(self) -> list[ReceivedSpan]:
         with self._lock:
@@ -150,48 +170,3 @@ class OtlpReceiver:
                                 ReceivedPoint(resource["service.name"], resource, metric, point)
                             )
         return found
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                kinds = SIGNALS.get(self.path)
-                if kinds is None:
-                    self.send_error(404)
-                    return
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if self.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
-                request_type, response_type = kinds
-                request = request_type.FromString(body)
-                with receiver._lock:
-                    received = {
-                        "/v1/traces": receiver._traces,
-                        "/v1/metrics": receiver._metrics,
-                        "/v1/logs": receiver._logs,
-                    }
-                    received[self.path].append(request)
-                reply = response_type().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        return Handler
-
-
-def wait_for(condition: Callable[[], object], timeout_s: float = 10.0, what: str = "condition"):
-    """Poll until condition() is truthy and return its value; fail with `what` otherwise."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.05)

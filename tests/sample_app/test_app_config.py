@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from app_processes import import_app_module
+
+from tests.sample_app.app_processes import import_app_module
 
 settings = import_app_module("settings")
 faults = import_app_module("faults")

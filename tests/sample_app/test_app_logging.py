@@ -7,9 +7,10 @@ import json
 import logging
 
 import pytest
-from app_processes import import_app_module
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+from tests.sample_app.app_processes import import_app_module
 
 logging_json = import_app_module("logging_json")
 

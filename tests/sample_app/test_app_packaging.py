@@ -8,7 +8,9 @@ import runpy
 import subprocess
 from importlib.metadata import version
 
-from app_processes import APP_DIR, app_python
+import pytest
+
+from tests.sample_app.app_processes import APP_DIR, app_python
 
 VERSIONS = runpy.run_path(str(APP_DIR.parent / "components" / "versions.py"))
 PINNED = re.compile(r"^([A-Za-z0-9._-]+)==([^\s\\]+)")
@@ -61,6 +63,7 @@ def test_dockerfile_copies_every_module_the_app_imports():
     assert local_imports("app.py") | {"loadgen.py"} <= copied
 
 
+@pytest.mark.live
 def test_the_test_interpreter_has_the_images_python_minor():
     image_minor = VERSIONS["SAMPLE_APP_PYTHON_VERSION"].rsplit(".", 1)[0]
     probe = [str(app_python()), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
-from app_processes import base_env, get, start_tier
+import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
-from otlp_receiver import OtlpReceiver, wait_for
+
+from tests.helpers import quiet_for, wait_for
+from tests.sample_app.app_processes import base_env, get, start_tier
+from tests.sample_app.otlp_receiver import OtlpReceiver
+
+pytestmark = pytest.mark.live
 
 
 def test_sigterm_exits_zero_and_flushes_spans_and_metrics(tmp_path, traceparent):
@@ -21,7 +24,7 @@ def test_sigterm_exits_zero_and_flushes_spans_and_metrics(tmp_path, traceparent)
         )
         back = start_tier("back", "", env, tmp_path)
         assert get(back.url, headers)[0] == 500, "FAULT_ERROR_RATIO=1 must fail every request"
-        time.sleep(0.5)
+        quiet_for(0.5, lambda: (len(receiver.spans()), receiver.point_count()))
         assert receiver.spans() == [] and receiver.points("http.server.request.duration") == []
 
         assert back.stop() == 0

@@ -12,9 +12,10 @@ import re
 import subprocess
 import sys
 
-from app_processes import APP_DIR, app_python
+import pytest
 
 from kit.plan import manifests
+from tests.sample_app.app_processes import APP_DIR, app_python
 
 SOURCE_MOUNT = "/app"  # where the pods mount the source ConfigMap (checked below)
 
@@ -104,6 +105,7 @@ def test_a_module_left_out_of_the_config_map_is_found(evaluated):
     assert missing_from_source(objects) == ["faults.py"]
 
 
+@pytest.mark.live
 def test_every_third_party_import_is_a_locked_requirement(evaluated):
     """Mapped to distributions by the app's own interpreter (importlib.metadata)."""
     objects = plan_objects(evaluated("local"))

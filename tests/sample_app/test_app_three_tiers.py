@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from app_processes import get
+import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
-from otlp_receiver import attributes, wait_for
+
+from tests.helpers import wait_for
+from tests.sample_app.app_processes import get
+from tests.sample_app.otlp_receiver import attributes
+
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_app_three_tiers")]
 
 TIER_NAMES = ("front", "middle", "back")
 DURATION_METRIC = "http.server.request.duration"

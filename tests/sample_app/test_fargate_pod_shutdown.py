@@ -17,17 +17,8 @@ import subprocess
 import threading
 import time
 
-from app_processes import (
-    APP_DIR,
-    Tier,
-    _wait_ready,
-    app_python,
-    base_env,
-    get,
-    wait_listening,
-)
+import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
-from otlp_receiver import OtlpReceiver
 
 from agent.k8s import CONTAINER_NAME
 from components.platforms.eks.fargate_sidecar import (
@@ -38,6 +29,18 @@ from components.platforms.eks.fargate_sidecar import (
 )
 from components.sample_app import SampleAppArgs, tier_deployment
 from tests.agent.bench_log_wrapper import ChunkFollower
+from tests.sample_app.app_processes import (
+    APP_DIR,
+    Tier,
+    _wait_ready,
+    app_python,
+    base_env,
+    get,
+    wait_listening,
+)
+from tests.sample_app.otlp_receiver import OtlpReceiver
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 IN_FLIGHT_MS = 7000  # longer than the app's preStop: the request is still running at SIGTERM
 

@@ -7,34 +7,21 @@ import signal
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from app_processes import APP_DIR, import_app_module
-from otlp_receiver import wait_for
+
+from tests.helpers import wait_for
+from tests.sample_app.app_processes import APP_DIR, import_app_module
 
 loadgen = import_app_module("loadgen")
 
 
-class Answer(BaseHTTPRequestHandler):
-    """200 on /, 500 on /fail."""
-
-    def do_GET(self) -> None:
-        self.send_response(500 if self.path == "/fail" else 200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
-def target():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def target(httpserver) -> str:
+    """200 on /, 500 on /fail."""
+    httpserver.expect_request("/fail").respond_with_data("", status=500)
+    httpserver.expect_request("/").respond_with_data("")
+    return httpserver.url_for("").rstrip("/")
 
 
 def test_percentile_is_nearest_rank():
@@ -45,6 +32,7 @@ def test_percentile_is_nearest_rank():
 
 
 @pytest.mark.parametrize(("path", "errors"), [("/", 0), ("/fail", 20)])
+@pytest.mark.live
 def test_fires_at_the_configured_rate_and_counts_errors(target, path, errors):
     generator = loadgen.LoadGenerator(target + path, rps=20, timeout_s=2, max_in_flight=8)
     generator.run(threading.Event(), duration_s=1.0)
@@ -52,6 +40,7 @@ def test_fires_at_the_configured_rate_and_counts_errors(target, path, errors):
     assert (summary["sent"], summary["errors"], summary["skipped"]) == (20, errors, 0)
 
 
+@pytest.mark.live
 def test_sigterm_prints_a_final_summary_and_exits_zero(target, tmp_path):
     out = tmp_path / "loadgen.out"
     env = {"LOAD_TARGET_URL": target + "/", "LOAD_RPS": "20", "LOAD_REPORT_EVERY_S": "0.3"}

@@ -13,8 +13,9 @@ import copy
 from collections.abc import Callable
 
 import pytest
-from azure_metric_alert import Series, firing, minutes
-from helpers import one
+
+from tests.helpers import one
+from tests.platforms.aks.azure_metric_alert import Series, firing, minutes
 
 METRIC_ALERT = "azure-native:monitor:MetricAlert"
 NAMESPACE = "Microsoft.ContainerService/managedClusters"

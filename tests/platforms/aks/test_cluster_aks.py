@@ -3,11 +3,10 @@ comes from."""
 
 from __future__ import annotations
 
-from helpers import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
-
 from components import versions
 from components.platforms.aks.offline_outputs import ADMIN_CREDENTIALS as AKS_ADMIN_CREDENTIALS
 from kit.plan.offline import Secret
+from tests.helpers import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
 
 
 def test_aks_is_a_free_tier_vmss_cluster_with_identity_oidc_and_network_policy(evaluated):

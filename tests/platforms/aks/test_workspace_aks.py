@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 import yaml
-from helpers import AKS, SecretOutputsMonitor, one
 
 from components.platforms.aks.cluster import CONTROL_PLANE_LOGS
 from kit.plan import offline
 from kit.plan.offline import Secret
+from tests.helpers import AKS, SecretOutputsMonitor, one
 
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 APP_INSIGHTS = "azure-native:applicationinsights:Component"

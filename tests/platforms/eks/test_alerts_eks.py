@@ -8,9 +8,9 @@ import re
 
 import pytest
 import yaml
-from helpers import one
-from test_cluster_eks import resolve
-from test_workspace_eks import outside_view
+
+from tests.helpers import one
+from tests.platforms.eks.eks_evaluation import outside_view, resolve
 
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"

@@ -6,16 +6,23 @@ from __future__ import annotations
 import json
 import re
 
-import pulumi
 import yaml
-from helpers import EKS, FARGATE_PROFILE, K8S_PROVIDER, LOG_GROUP, NAT, NODE_GROUP, SUBNET, one
-from pulumi.runtime.sync_await import _sync_await
 
 from components import versions
 from components.platforms.eks.cluster import FARGATE_SELECTORS, EksCluster, EksClusterArgs
 from components.versions import EKS_ADDON_VERSIONS
-from kit.plan import offline
 from kit.plan.offline import Secret
+from tests.helpers import (
+    EKS,
+    FARGATE_PROFILE,
+    K8S_PROVIDER,
+    LOG_GROUP,
+    NAT,
+    NODE_GROUP,
+    SUBNET,
+    one,
+)
+from tests.platforms.eks.eks_evaluation import OIDC, run_program
 
 K8S = versions.K8S_DEFAULT
 
@@ -88,7 +95,6 @@ def test_kube_provider_waits_for_nodes_and_fargate_and_uses_aws_eks_get_token(ev
 # --- add-ons, OIDC, Fargate chaining, teardown order --------------------------------------------
 
 ADDON = "aws:eks/addon:Addon"
-OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 NETWORK_TYPES = (
     "aws:ec2/vpc:Vpc",
     "aws:ec2/internetGateway:InternetGateway",
@@ -98,18 +104,6 @@ NETWORK_TYPES = (
     "aws:ec2/routeTable:RouteTable",
     "aws:ec2/routeTableAssociation:RouteTableAssociation",
 )
-
-
-def run_program(program, stack="eks", overrides=None):
-    """Run `program` instead of __main__.py under the offline mock engine (for args the config
-    cannot express); returns (Evaluation, its result)."""
-    ev = offline.evaluate(stack, overrides, program=program)
-    return ev, ev.result
-
-
-def resolve(value):
-    """The plain value of an Output (after run_program has finished)."""
-    return _sync_await(pulumi.Output.from_input(value).future())
 
 
 def _addons(ev):

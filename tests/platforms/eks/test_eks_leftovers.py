@@ -9,10 +9,10 @@ import json
 
 import boto3
 import pytest
-from helpers import LOG_GROUP
 from moto import mock_aws
 
 from kit import eks_leftovers as leftovers_cli
+from tests.helpers import LOG_GROUP
 
 REGION = "ap-northeast-1"
 GROUP = "/aws/eks/o11y-kit-eks/cluster"
@@ -99,6 +99,7 @@ def run_main(capsys) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("how", ["created", "create interrupted"])
+@pytest.mark.live
 def test_a_half_created_stack_keeps_its_log_group(
     how, session, pulumi_exports, program_log_groups, capsys
 ):
@@ -113,6 +114,7 @@ def test_a_half_created_stack_keeps_its_log_group(
     assert groups(session) == [GROUP]
 
 
+@pytest.mark.live
 def test_a_group_not_in_the_state_whose_cluster_is_gone_is_deleted_and_nothing_else(
     session, pulumi_exports, program_log_groups, capsys
 ):
@@ -129,11 +131,13 @@ def test_a_group_not_in_the_state_whose_cluster_is_gone_is_deleted_and_nothing_e
     assert groups(session) == ["/aws/eks/o11y-kit-eks/cluster-old", "/aws/eks/someone-else/cluster"]
 
 
+@pytest.mark.live
 def test_an_empty_state_and_no_group_is_a_note(session, pulumi_exports, capsys):
     pulumi_exports(deployment([]))
     assert run_main(capsys) == ([f"eks-leftovers: no leftover log group {GROUP}"], [])
 
 
+@pytest.mark.live
 def test_the_log_group_of_an_existing_cluster_is_left_alone(session, pulumi_exports, capsys):
     pulumi_exports(deployment([]))
     session.client("logs").create_log_group(logGroupName=GROUP)
@@ -157,6 +161,7 @@ STATE_UNAVAILABLE = {
 
 
 @pytest.mark.parametrize("case", STATE_UNAVAILABLE)
+@pytest.mark.live
 def test_without_a_readable_state_nothing_is_deleted_and_one_line_says_so(
     case, session, tmp_path, monkeypatch, capsys
 ):
@@ -190,6 +195,7 @@ def test_off_eks_nothing_is_asked(session, tmp_path, monkeypatch, capsys):
     assert groups(session) == [GROUP]
 
 
+@pytest.mark.live
 def test_no_credentials_is_a_note_not_a_failure(pulumi_exports, monkeypatch, capsys):
     pulumi_exports(deployment([]))
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):

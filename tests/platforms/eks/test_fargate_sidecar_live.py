@@ -25,10 +25,13 @@ import yaml
 
 from components.platforms.eks.fargate_sidecar import APP_LOG_DIR, wrapper_script
 from tests.agent.collector_pods import collector_pods
+from tests.agent.collector_run import Collector, free_port
 from tests.agent.otelcol import collector, mount_volumes
 from tests.agent.otlp_grpc_sink import GrpcLogSink
-from tests.agent.test_node_logs_live import Collector, free_port
-from tests.agent.test_otelcol_validate import evaluation
+from tests.agent.stacks import evaluation
+from tests.helpers import quiet_for, wait_for
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 LINES_PER_SECOND_PER_STREAM = 2500
 SECONDS = 12
@@ -124,9 +127,9 @@ def test_every_line_arrives_once_through_an_outage_and_a_restart(sidecar):
     sink.start()
     assert app.wait(timeout=DEADLINE_SECONDS) == 0
     expected = 2 * LINES_PER_SECOND_PER_STREAM * SECONDS
-    while time.monotonic() < started + DEADLINE_SECONDS and len(sink.records()) < expected:
-        time.sleep(0.5)
-    time.sleep(1)  # a duplicate would arrive now
+    left = started + DEADLINE_SECONDS - time.monotonic()
+    wait_for(lambda: len(sink.records()) >= expected, left, every=0.2, fail=False)
+    quiet_for(1, lambda: len(sink.records()))  # a duplicate would arrive now
 
     by_stream: dict[str, list[int]] = {"stdout": [], "stderr": []}
     for request in sink.requests:

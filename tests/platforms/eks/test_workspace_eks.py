@@ -3,38 +3,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
-from helpers import EKS, LOG_GROUP, one
-from test_cluster_eks import OIDC, resolve, run_program
-
 import agent
-from components.platforms.eks import alerts as alerts_eks
-from components.platforms.eks import cluster as eks
-from components.platforms.eks import workspace as workspace_eks
 from components.platforms.eks.agent_patch import cloud_patch
 from components.platforms.eks.exporters import AwsBackends
-from components.settings import load_config
+from tests.helpers import EKS, LOG_GROUP, one
+from tests.platforms.eks.eks_evaluation import OIDC, outside_view, resolve
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 AGENT_NS = "o11y-agent"
 NODE_NS = "o11y-node"
 APP_NS = "o11y-app"
-
-
-def _outside_view():
-    config = load_config()
-    cluster = eks.build(config)
-    workspace = workspace_eks.build(config, cluster)
-    return cluster, workspace, alerts_eks.build(config, cluster)
-
-
-@functools.cache
-def outside_view(**overrides):
-    """The eks cluster, workspace and alerts as the lead wires them: (Evaluation, components)."""
-    return run_program(_outside_view, "eks", overrides)
 
 
 def _collector_role(ev):
