@@ -20,11 +20,10 @@ OTLP_GRPC_PORT = 4317
 OTLP_HTTP_PORT = 4318
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-# kubelet serving certificates are self-signed on kubeadm, kind, minikube, k3d and AKS (and on
-# EKS unless serverTLSBootstrap is on), and name the host, not the IP we dial; no CA in the pod
-# can verify them. The connection stays TLS-encrypted and goes to this node's own IP; the bearer
-# token is a bound, short-lived SA token whose only kubelet permission is nodes/stats get. Same
-# choice as the kube-stack chart and the receiver's README example (agent_facts.md §2, §3).
+# kubelet serving certificates are self-signed on most clusters and name the host, not the IP
+# dialled, so no CA in the pod can verify them; the connection stays TLS to this node's own IP
+# with a short-lived token allowed only nodes/stats get. As the kube-stack chart and the
+# receiver's README do (agent_facts.md §2, §3).
 KUBELET_INSECURE_SKIP_VERIFY = True
 # The recommended label the logs' service.name comes from (OpenTelemetry semantic conventions'
 # first choice for Kubernetes); the sample app sets it on every pod.
@@ -299,11 +298,9 @@ def k8s_attributes(node_local: bool) -> Preset:
 NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"]
 
 
-# What k8s_cluster watches (informers: list + watch, no get), read in the receiver's watcher.go
-# at v0.156.0 and v0.161.0, the served tags around the pin, which watch the same kinds:
-# EndpointSlices only with k8s.service.endpoint.count enabled, PersistentVolumes and PVCs only
-# with their metrics enabled or with metadata_exporters / a logs pipeline (entity events); all
-# off by default and in the kit, so not granted. ClusterResourceQuotas: distribution openshift.
+# What k8s_cluster watches (list + watch, no get; the receiver's watcher.go, v0.156.0-v0.161.0).
+# EndpointSlices, PersistentVolumes/PVCs and ClusterResourceQuotas need options the kit leaves
+# off (endpoint count, PV metrics, entity events, distribution openshift), so are not granted.
 K8S_CLUSTER_WATCHES = (
     ("", ["namespaces", "nodes", "pods", "replicationcontrollers", "resourcequotas", "services"]),
     ("apps", ["daemonsets", "deployments", "replicasets", "statefulsets"]),
