@@ -66,6 +66,6 @@ def trace_backend(backends: Backends) -> Preset:
 
 
 def gateway(endpoint: str) -> Preset:
-    """The Fargate sidecar's only exporter: the cluster agent, which holds the credentials."""
+    """The Fargate sidecar's only exporter: the gateway, which holds the credentials."""
     config = {"endpoint": endpoint, "tls": {"insecure": True}}
     return Preset(exporters={"otlp_grpc/gateway": reliable(config)})

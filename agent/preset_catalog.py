@@ -144,14 +144,10 @@ ROTATED_CONTAINER_LOG_FILES = "/var/log/pods/*/*/*.log.????????-??????"
 def container_logs(namespace: str, own_pod_prefix: str, own_container: str) -> Preset:
     """Container logs of every pod on the node, minus the agent's own (no feedback loop).
 
-    start_at: end applies only to files with no checkpoint, i.e. the very first start on a
-    node; afterwards file_storage offsets make a restart resume exactly where it stopped.
-    The kubelet's newest rotated file (`0.log.<YYYYMMDD-hhmmss>`, still uncompressed; older
-    ones are .gz) is read too: a file rotated while the agent was down (a rollout, an eviction)
-    still holds lines it had not read, and its fingerprint (first 1 KiB) matches the
-    checkpoint, so reading resumes at the offset instead of starting over. The container
-    parser's path pattern accepts that suffix (pkg/stanza container/parser.go at v0.159.0);
-    Splunk's chart reads rotated files the same way (splunk-otel-collector-chart PR #1690).
+    start_at: end applies only without a checkpoint (a node's first start). The newest rotated
+    file is read too, so lines rotated away while the agent was down still arrive; its
+    fingerprint matches the checkpoint, so it resumes (pkg/stanza container/parser.go accepts the
+    suffix; splunk-otel-collector-chart PR #1690 does the same).
     """
     own_logs = f"/var/log/pods/{namespace}_{own_pod_prefix}-*_*/{own_container}/*.log*"
     return Preset(
