@@ -2,12 +2,9 @@
 the `spec.groups` of a PrometheusRule), so promtool can check and unit-test exactly what is
 deployed.
 
-Metric names are those Prometheus stores: kube-state-metrics as scraped; the agent's OTLP
-metrics translated with UnderscoreEscapingWithSuffixes (`k8s.node.condition_ready` ->
-`k8s_node_condition_ready`, resource attribute `k8s.node.name` promoted to `k8s_node_name`,
-`service.name` -> `job`); the collector's own metrics as its :8888 endpoint exposes them
-(collector >= 0.159: no `_total`, no unit suffix; the PodMonitors pin the text format so
-Prometheus stores them unchanged).
+Metric names are those Prometheus stores: OTLP metrics translated with
+UnderscoreEscapingWithSuffixes (`k8s.node.condition_ready` -> `k8s_node_condition_ready`,
+`service.name` -> `job`), the collector's own as its :8888 endpoint exposes them (no `_total`).
 """
 
 from __future__ import annotations

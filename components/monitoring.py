@@ -147,7 +147,7 @@ class Monitoring(pulumi.ComponentResource):
             namespace,
             kube_prometheus_stack_values(self.endpoints, args.alert_receiver, args.node_namespace),
             # Not on Loki and Tempo: Grafana's datasources are URLs it tries when queried, so
-            # waiting for both releases only put about a minute on every up's critical path.
+            # waiting for those releases would only lengthen every `up`.
             child.merge(pulumi.ResourceOptions(depends_on=[secret, *receiver_secret])),
         )
         self.content = MonitoringContent(
@@ -300,11 +300,8 @@ def kube_prometheus_stack_values(
                     ],
                 },
                 "enableRemoteWriteReceiver": True,
-                # Each exporter sends with several consumers and replays its queue after an
-                # outage, so one series' samples can arrive out of order; without a window the
-                # TSDB rejects them (Prometheus guide "Using Prometheus as your OpenTelemetry
-                # backend", "Enable out-of-order ingestion"). The chart passes it to the
-                # Prometheus resource's spec.tsdb (templates/prometheus/prometheus.yaml).
+                # Replayed queues and parallel consumers deliver samples out of order (Prometheus
+                # guide "Using Prometheus as your OpenTelemetry backend", out-of-order ingestion).
                 "tsdb": {"outOfOrderTimeWindow": OUT_OF_ORDER_WINDOW},
                 # Pick up the kit's rules and monitors whatever their labels.
                 "ruleSelectorNilUsesHelmValues": False,

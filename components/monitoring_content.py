@@ -36,9 +36,8 @@ class MonitoringContentArgs:
     # absence) and PodMonitors are left out.
     agent_namespace: str | None
     node_namespace: str | None = None  # the node agent's, where not the cluster agent's
-    # eks with Fargate: the sidecars' OTLP gateway and the sidecars in the app's Fargate pods
-    # are scraped too (not the kubelet scraper, which nothing may connect to:
-    # components/platforms/eks/fargate_collectors.py).
+    # eks with Fargate: the gateway and the sidecars are scraped too (not the kubelet scraper,
+    # which nothing may connect to).
     fargate: bool = False
 
 

@@ -59,8 +59,8 @@ PIP_INSTALL = [
     "--target", "/deps", "-r", "/app/requirements.txt",
 ]  # fmt: skip
 APP_COMMAND = ["python", "/app/app.py"]
-# Requests == limits: Fargate bills (and requires) guaranteed QoS; on VM nodes it makes the
-# demo's numbers predictable. A tier idles at about 65 MB RSS.
+# Requests == limits: Fargate requires guaranteed QoS; on VM nodes it keeps the demo's numbers
+# predictable. Idle footprint: sample-app/README.md.
 APP_RESOURCES = {"cpu": "100m", "memory": "192Mi"}
 INIT_RESOURCES = {"cpu": "100m", "memory": "256Mi"}
 

@@ -70,11 +70,9 @@ class EksCluster(KitCluster):
     it), pinned core add-ons, an IAM OIDC provider for IRSA, EC2 nodes in private subnets and,
     when asked, Fargate profiles.
 
-    Teardown order: the node group and the Fargate profiles depend on the whole network (NAT and
-    routes included), and the kube provider on them and on the add-ons, so every in-cluster
-    object, LoadBalancer Services included, is created after and deleted before the nodes, the
-    add-ons, the cluster and the VPC. (A LoadBalancer Service keeps its finalizer until the load
-    balancer is gone, so its deletion waits for AWS to remove it.)"""
+    The kube provider depends on the nodes, the Fargate profiles and the add-ons, which depend on
+    the whole network, so every in-cluster object (LoadBalancer Services included) is deleted
+    before the nodes and the VPC."""
 
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]  # https://oidc.eks.<region>.amazonaws.com/id/<id>
@@ -213,12 +211,9 @@ class EksCluster(KitCluster):
             )
         self.has_fargate = bool(self.fargate_profiles)
         self.fargate_pod = fargate_sidecar.fargate_pod if self.has_fargate else None
-        # The node agent runs on the host network here (agent/node_agent.py): node IPs of the
-        # private subnets. A LoadBalancer Service is a Classic ELB (no AWS Load Balancer
-        # Controller is installed: EKS user guide, "Route TCP and UDP traffic with Network Load
-        # Balancers"), a proxy that opens its own connections from its nodes in the public
-        # subnets, so pods see those addresses, not the client's (Kubernetes docs, "Using
-        # Source IP", cross-platform support); its source ranges are enforced on the ELB.
+        # The node agent is on the host network (node IPs). A LoadBalancer Service is a Classic
+        # ELB (no AWS Load Balancer Controller), a proxy whose public-subnet addresses the pods
+        # see (Kubernetes docs, "Using Source IP"); its source ranges are enforced on the ELB.
         self.host_network_cidrs = PRIVATE_CIDRS
         self.load_balancer_cidrs = PUBLIC_CIDRS
         kubeconfig = pulumi.Output.secret(

@@ -1,15 +1,11 @@
 """EKS Fargate: a collector sidecar per pod, since Fargate runs no DaemonSet and no hostPath.
 
-The sidecar receives the app's OTLP on localhost only, reads the app's stdout/stderr from chunk
-files on a shared emptyDir (written by scripts/app-log-wrapper.sh, which wraps the app's
-command), adds the pod's Kubernetes attributes from the downward API (k8s_attributes cannot
-see its own pod as a sidecar), and forwards everything to the cluster agent. So the app pod needs
-no Kubernetes API access and no cloud credentials: its service account stays untouched.
-
-The lines are raw app output, not CRI-formatted, so no `container` operator: each stream has its
-own file_log receiver and a static log.iostream attribute. start_at: beginning, because the
-files belong to this pod alone and the first lines are written before the collector is up;
-file_storage checkpoints on an emptyDir make a sidecar restart resume, not repeat.
+The sidecar takes the app's OTLP on localhost, reads its stdout/stderr from chunk files the log
+wrapper (scripts/app-log-wrapper.sh) writes on a shared emptyDir, adds the pod's attributes from
+the downward API (k8s_attributes cannot see its own pod) and forwards everything to the gateway,
+so the app pod needs no API access and no cloud credentials. The files are raw output (no CRI
+parser) read from the beginning, as they belong to this pod alone; checkpoints make a restart
+resume.
 """
 
 from __future__ import annotations
@@ -43,9 +39,8 @@ WRAPPER_VOLUME = "otel-log-wrapper"
 CONFIG_VOLUME = "otel-sidecar-config"
 STATE_SIZE_LIMIT = "1Gi"
 STREAMS = ("stdout", "stderr")
-# Fargate bills max(init, sum of containers) + 256 MB rounded up to its size table; with the
-# sample app's 100m/128Mi this keeps the pod at 0.25 vCPU / 1 GB
-# (see `python -m components.platforms.eks.bench_fargate_size`).
+# Small enough to keep the sample app's pods in Fargate's smallest CPU size (fargate_sizing.py;
+# `python -m components.platforms.eks.bench_fargate_size`, sample-app/README.md).
 DEFAULT_SIDECAR_RESOURCES = Resources(cpu="100m", memory="256Mi")
 # Kubernetes' default when a pod spec sets no terminationGracePeriodSeconds.
 DEFAULT_GRACE_SECONDS = 30
@@ -109,12 +104,9 @@ def _pod_attributes() -> Preset:
     actions.append(
         {"key": "k8s.container.name", "value": "${env:APP_CONTAINER_NAME}", "action": "insert"}
     )
-    # service.name for the log files, which carry none (on EC2 nodes k8s_attributes takes it
-    # from the same label); insert, so the app's own OTLP service.name wins. A pod without the
-    # label gets "" from the downward API, which a config value that is exactly ${env:X} decodes
-    # as null: without default_value the resource processor refuses the action and the sidecar
-    # crash-loops. The fallback is the app container's name (the semantic conventions' last
-    # choice for service.name on Kubernetes); default_value: coreinternal/attraction v0.159.0.
+    # service.name for the log files (insert: the app's own OTLP one wins). A missing label is
+    # "" from the downward API, which `${env:X}` decodes as null and the processor refuses, so
+    # default_value (coreinternal/attraction) falls back to the container's name.
     actions.append(
         {
             "key": "service.name",
