@@ -119,9 +119,8 @@ def node_agent_manifests(
 ) -> list[Json]:
     """ServiceAccount, RBAC, ConfigMap, DaemonSet and the node-local OTLP Service.
 
-    Tolerates every taint (a node without its agent is a node without logs and metrics) but
-    never targets Fargate nodes, which cannot run DaemonSets; the affinity costs nothing where
-    there is no Fargate, so it is always set.
+    Tolerates every taint (a node without its agent has no logs or metrics) but never targets
+    Fargate nodes, which cannot run DaemonSets.
     """
     patch = patch or ModePatch()
     resources = resources or node_resources(patch)

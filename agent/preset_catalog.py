@@ -101,11 +101,9 @@ def kubelet_stats() -> Preset:
     )
 
 
-# Apps that log one JSON object per line (the sample app does) get their fields as attributes,
-# their level as severity and their trace_id/span_id as the record's trace context, which Loki
-# keeps as structured metadata `trace_id` (Grafana's log -> trace link) and Tempo's "logs for
-# this span" searches by. Used on the node agent after the container parser (CRI/docker lines
-# -> body + k8s.* attributes) and on the Fargate sidecar's raw files as they are.
+# JSON log lines (the sample app's) give attributes, severity and the record's trace context,
+# which Loki keeps as `trace_id` for Grafana's log <-> trace links. Node agent: after the
+# container parser; Fargate sidecar: on the raw files.
 APP_JSON_LOG_OPERATORS: list[Json] = [
     {
         "type": "json_parser",
