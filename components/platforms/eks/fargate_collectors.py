@@ -129,10 +129,8 @@ def fargate_collector_manifests(
 def fargate_kubelet_metrics() -> Preset:
     """cAdvisor metrics of every Fargate node, scraped through the API-server proxy.
 
-    A Fargate pod cannot reach its node's kubelet directly (aws/containers-roadmap#1798), so,
-    as ADOT's otel-fargate-container-insights template does, one cluster-level collector asks
-    the API server (`/api/v1/nodes/<node>/proxy/metrics/cadvisor`, RBAC nodes/proxy get).
-    `$$` is the collector's escape for a literal `$` in its config.
+    No pod reaches a Fargate node's kubelet directly (aws/containers-roadmap#1798), so, as
+    ADOT's Fargate template does, this asks the API server. `$$` escapes a literal `$`.
     """
     scrape = {
         "job_name": "fargate-kubelet-cadvisor",

@@ -255,13 +255,9 @@ def _wrap_app(app: Json, chunks: LogChunks) -> None:
 def _sidecar_container(
     app_container: str, resources: Resources, image: str, app_budget: int
 ) -> Json:
-    """A regular container whose preStop outlasts the app's shutdown. Not a native sidecar
-    (an init container with restartPolicy: Always, which Kubernetes stops after the app): the
-    EKS user guide ("Fargate pod configuration") sizes a Fargate pod as the larger of the
-    biggest init container and the sum of the long-running ones, and documents no exception
-    for restartable init containers, so the collector's resources could go unprovisioned.
-    The collector image has no shell, so the hook is a sleep: every pod stop takes
-    `app_budget` seconds even when the app exits sooner."""
+    """A regular container whose preStop (a sleep: the image has no shell) outlasts the app's
+    shutdown. Not a native sidecar: the EKS user guide ("Fargate pod configuration") sizes a pod
+    with no exception for restartable init containers, so its resources could go unprovisioned."""
     preset = _pod_side(resources) + Preset(env=(value_env("APP_CONTAINER_NAME", app_container),))
     container = collector_container(image, resources, preset)
     container["volumeMounts"][0]["name"] = CONFIG_VOLUME
