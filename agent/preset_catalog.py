@@ -191,10 +191,8 @@ HOST_FS = "/hostfs"
 
 
 def host_metrics() -> Preset:
-    """The node's own CPU, load, memory, disks, filesystems and NICs (host_metrics, formerly
-    hostmetrics, which 0.159.0 keeps as a deprecated alias), read from
-    the host's /proc and /sys through a read-only mount of / at /hostfs. k8s.node.name is set
-    from the downward API: the receiver sets no resource attribute of its own."""
+    """The node's own CPU, memory, disks and NICs, read through / mounted read-only at /hostfs;
+    k8s.node.name from the downward API, as the receiver sets no resource attribute."""
     return Preset(
         receivers={
             "host_metrics": {
@@ -268,10 +266,8 @@ def k8s_attributes(node_local: bool) -> Preset:
                 "k8s.cronjob.name",
                 "k8s.container.name",
             ],
-            # service.name for logs and kubelet metrics, which carry none of their own: the
-            # pod's app.kubernetes.io/name (recommended label; the OpenTelemetry semantic
-            # conventions' first choice for Kubernetes). Resources that already have one, like
-            # the sample app's OTLP data, keep theirs.
+            # service.name for logs and kubelet metrics, which carry none (the semantic
+            # conventions' first choice); resources with their own keep it.
             "labels": [{"tag_name": "service.name", "key": APP_NAME_LABEL, "from": "pod"}],
         },
     }
