@@ -227,10 +227,8 @@ def agent_rules(
                 "OtelAgentExportBacklog instead, since retries never give up).",
                 f"{any_logs_hint} {{{{ $labels.pod }}}} | grep -i {{{{ $labels.exporter }}}}",
             ),
-            # The exporters retry forever (agent/exporters.py), and the collector counts a
-            # send as failed only once its retries give up (exporterhelper's chain is queue ->
-            # obsreport -> retry, base_exporter.go), so an outage never moves
-            # exporter_send_failed: it shows as a queue that stops draining.
+            # Retrying forever, an outage never moves exporter_send_failed (counted after the
+            # retries: exporterhelper base_exporter.go); it shows as a queue not draining.
             _alert(
                 "OtelAgentExportBacklog",
                 f'otelcol_exporter_queue_size{{job=~"{jobs}"}} '

@@ -81,10 +81,8 @@ def _integration(receiver: AlertReceiver) -> dict[str, Any]:
 
 
 def _routes(receiver: AlertReceiver) -> list[dict[str, Any]]:
-    """Watchdog (always firing: proves the pipeline works) and InfoInhibitor (only there to
-    mute info alerts) go nowhere, as in the chart's defaults; critical alerts are sent fast
-    and repeated hourly, warnings grouped longer and repeated twice a day; the rest (info)
-    stays in the Alertmanager UI."""
+    """Watchdog and InfoInhibitor go nowhere, as in the chart; critical alerts fast and hourly,
+    warnings grouped longer and twice a day; info stays in the Alertmanager UI."""
     routes: list[dict[str, Any]] = [
         {"receiver": NULL_RECEIVER, "matchers": ['alertname = "Watchdog"']},
         {"receiver": NULL_RECEIVER, "matchers": ['alertname = "InfoInhibitor"']},

@@ -254,28 +254,22 @@ def _release(
     )
 
 
-# Control-plane components whose metrics no stack can scrape: managed control planes (AKS, EKS)
-# hide them, kubeadm-based clusters (kind, minikube) bind them to 127.0.0.1 on the node, k3d/k3s
-# runs them inside the k3s server process. Left on, they only raise TargetDown and the critical
-# Kube*Down alerts on a healthy cluster. The API server (and kubelets, CoreDNS) stay scraped.
+# Control-plane parts no stack can scrape (hidden on AKS/EKS, on 127.0.0.1 under kubeadm, inside
+# the k3s process): left on, they raise Kube*Down on a healthy cluster.
 UNREACHABLE_CONTROL_PLANE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy")
 
 
 def kube_prometheus_stack_values(
     endpoints: Endpoints, receiver: AlertReceiver = NO_RECEIVER, node_namespace: str = ""
 ) -> dict:
-    """Prometheus sized for a 2-3 node trial cluster, receiving the agent's metrics over OTLP,
-    Alertmanager routing by severity, and Grafana with its admin password from a Secret and
-    datasources provisioned; node-exporter in `node_namespace` (the only pod of the chart that
-    needs the host), the rest hardened (components/chart_security.py)."""
+    """Prometheus sized for a 2-3 node trial, with its OTLP receiver; node-exporter alone in
+    `node_namespace` (it needs the host), the rest hardened (components/chart_security.py)."""
     alerting = alertmanager_values(receiver)
     values = {
         "fullnameOverride": KPS_RELEASE,
         **{part: {"enabled": False} for part in UNREACHABLE_CONTROL_PLANE},
-        # The operator creates and keeps the kubelet Service, its Endpoints and EndpointSlices
-        # in `--kubelet-service=<ns>/<name>` (prometheus-operator pkg/kubelet/controller.go:
-        # CreateOrUpdate, no owner, never deleted), so helm uninstall leaves them; in the
-        # kit's namespace they go with it. The kubelet ServiceMonitor looks there too.
+        # The operator's kubelet Service has no owner and outlives helm uninstall
+        # (prometheus-operator pkg/kubelet/controller.go): in the kit's namespace it goes too.
         "prometheusOperator": {"kubeletService": {"namespace": endpoints.namespace}},
         "kubelet": {"namespace": endpoints.namespace},
         "prometheus": {

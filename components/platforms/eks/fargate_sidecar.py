@@ -179,13 +179,8 @@ def add_fargate_sidecar(
     image: str = COLLECTOR_IMAGE,
     chunks: LogChunks = LogChunks(),
 ) -> Json:
-    """A copy of `pod_spec` with the collector sidecar added and `app_container`'s command
-    wrapped by the log wrapper (the input is not modified).
-
-    The app container must spell out `command` (the wrapper has to know what to run; an image's
-    ENTRYPOINT is not visible in the spec). The app's OTEL_EXPORTER_OTLP_ENDPOINT is pointed at
-    the sidecar. The result adds no hostPath, hostPort, hostNetwork or privileged container.
-    """
+    """A copy of `pod_spec` with the sidecar added and `app_container`'s command wrapped by the
+    log wrapper, which must see the command (an image's ENTRYPOINT is not in the spec)."""
     spec = copy.deepcopy(pod_spec)
     names = {v["name"] for v in spec.get("volumes", [])}
     clashes = names & {APP_LOG_VOLUME, WRAPPER_VOLUME, CONFIG_VOLUME, presets.STATE_VOLUME}
