@@ -1,16 +1,10 @@
 """Cluster agent: the single collector for cluster-wide data (Deployment, one replica).
 
-k8s_cluster and k8s_objects report every object of the cluster from every instance, so exactly
-one writer must run. One replica with strategy Recreate guarantees that: the old pod is gone
-before the new one starts, so even a rollout never has two writers. Leader election
-(k8s_leader_elector) would add a lease, its RBAC and a standby pod to buy seconds of failover
-that a trial kit does not need; the next pod starts in about the same time.
-
-Fargate's collectors (the kubelet scraper holding nodes/proxy, and the sidecars' OTLP gateway)
-are Deployments of their own (components/platforms/eks/fargate_collectors.py): this one keeps
-only the reads k8s_cluster and k8s_objects need, accepts no OTLP and has no Service.
-Its queue lives on an emptyDir: it survives container restarts, not pod replacement; a PVC would
-pin the pod to one zone and outlive `destroy` for little gain in a trial.
+k8s_cluster and k8s_objects report every object from every instance, so exactly one writer may
+run: one replica with strategy Recreate, rather than leader election (k8s_leader_elector), whose
+lease, RBAC and standby pod buy failover a trial does not need. It accepts no OTLP and has no
+Service (Fargate's collectors are their own Deployments). Its queue is on an emptyDir: a PVC
+would pin the pod to one zone and outlive `destroy`.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Sequence
 
@@ -39,18 +40,21 @@ def pipeline(
 
 
 def build_config(preset: Preset, pipelines: dict[str, Json]) -> Json:
-    """The collector config for one agent mode, checked against the pinned contrib release."""
-    config: Json = {
-        "extensions": preset.extensions,
-        "receivers": preset.receivers,
-        "processors": preset.processors,
-        "exporters": preset.exporters,
-        "service": {
-            "extensions": list(preset.extensions),
-            "pipelines": pipelines,
-            "telemetry": SELF_TELEMETRY,
-        },
-    }
+    """The collector config for one agent mode, checked against the pinned contrib release; a
+    copy, so changing it cannot change the presets' shared blocks or another mode's config."""
+    config: Json = copy.deepcopy(
+        {
+            "extensions": preset.extensions,
+            "receivers": preset.receivers,
+            "processors": preset.processors,
+            "exporters": preset.exporters,
+            "service": {
+                "extensions": list(preset.extensions),
+                "pipelines": pipelines,
+                "telemetry": SELF_TELEMETRY,
+            },
+        }
+    )
     check_config(config)
     return config
 

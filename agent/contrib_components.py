@@ -1,20 +1,11 @@
 """Component types shipped by the pinned otelcol-contrib, so a config can be checked offline.
 
-Source: open-telemetry/opentelemetry-collector-releases, tag v0.159.0,
-distributions/otelcol-contrib/manifest.yaml (commit f817832365a9, 2026-08-18). MANIFEST_MODULES is
-that file's module list verbatim (prefixes shortened: "core/" = go.opentelemetry.io/collector/,
-"contrib/" = github.com/open-telemetry/opentelemetry-collector-contrib/).
-
-A module's config type is not its directory name: contrib is renaming components to snake_case
-and keeps the old name as a deprecated alias (contrib#45339). The type is derived by
-`derive_types` (strip the kind suffix) unless TYPE_OVERRIDES says otherwise. Overrides marked
-"verified" were read upstream: core metadata.yaml at v0.159.0 (otlp_grpc/otlp, otlp_http/otlphttp,
-memory_limiter, batch, otlp, zpages) or merged contrib rename PRs dated before the tag
-(kubelet_stats #47957, k8s_objects #47440, prometheus_remote_write #48705 and receiver #46726,
-resource_detection #48525, azure_monitor receiver #46730, aws_logs_encoding #46776, file_stats
-#47813, file_log since v0.149.0 per the helm chart's UPGRADING.md, k8s_attributes per the chart's
-rename table). The remaining overrides are long-standing upstream names. Modules whose type was
-not established are listed in TYPE_NOT_RECORDED and are rejected by the validator.
+MANIFEST_MODULES is open-telemetry/opentelemetry-collector-releases
+distributions/otelcol-contrib/manifest.yaml at tag v0.159.0 (commit f817832365a9), verbatim but
+for the prefixes ("core/" = go.opentelemetry.io/collector/, "contrib/" =
+github.com/open-telemetry/opentelemetry-collector-contrib/). A config type is not the directory
+name: contrib is renaming to snake_case, keeping the old name as an alias (contrib#45339), so
+`derive_types` strips the kind suffix unless TYPE_OVERRIDES says otherwise.
 
 Upgrade: replace MANIFEST_MODULES with the new tag's list, bump COLLECTOR_VERSION in
 components/versions.py, re-check renames, run the tests.
@@ -287,7 +278,10 @@ MANIFEST_MODULES: dict[str, tuple[str, ...]] = {
 
 # module directory -> (type, deprecated alias or None)
 TYPE_OVERRIDES: dict[str, tuple[str, str | None]] = {
-    # verified
+    # verified: core metadata.yaml at v0.159.0, or contrib rename PRs merged before the tag
+    # (kubelet_stats #47957, k8s_objects #47440, prometheus_remote_write #48705, its receiver
+    # #46726, resource_detection #48525, azure_monitor receiver #46730, aws_logs_encoding #46776,
+    # file_stats #47813; file_log since v0.149.0 and k8s_attributes: the helm chart's UPGRADING.md)
     "otlpexporter": ("otlp_grpc", "otlp"),
     "otlphttpexporter": ("otlp_http", "otlphttp"),
     "memorylimiterprocessor": ("memory_limiter", None),
@@ -342,7 +336,7 @@ TYPE_OVERRIDES: dict[str, tuple[str, str | None]] = {
     "azureencodingextension": ("azure_encoding", None),
 }
 
-# Modules whose config type was not established; not used by the kit.
+# Modules whose config type was not established; the validator rejects them.
 TYPE_NOT_RECORDED = frozenset(
     {"go.opentelemetry.io/obi/collector", "awsiamdbauthextension", "pebbletailstorageextension"}
 )

@@ -1,24 +1,12 @@
 """The collector the kit deploys and the distribution the kit builds to check its configs.
 
-The agent owns its collector version: the image the DaemonSet, Deployment and Fargate sidecars
-run (otelcol-contrib, which has every component the configs use) and the Collector Builder
-manifest next to this file (agent/otelcol-builder.yaml, exactly the components the configs use)
-are the same release. components/versions.py re-exports COLLECTOR_VERSION and COLLECTOR_IMAGE.
+The deployed image (otelcol-contrib) and the Collector Builder manifest next to this file
+(agent/otelcol-builder.yaml) are the same release. `make otelcol` builds the manifest minus
+NOT_BUILDABLE, with BUILT_NEARBY's versions, because those modules are not downloadable at the
+pin (docs/development.md, "The kit's collector build"; BLOCKED_RELEASES: why not a newer pin).
 
-Chosen on 2026-11-29: 0.159.0, the pin of the day, since no newer release builds here (see
-BLOCKED_RELEASES). The committed manifest is the complete distribution, for users with normal
-internet access (`make otelcol OTELCOL_FULL=1`). Six of its modules are not served at 0.159.0
-by the Go module proxy this project's machines reach, so `make otelcol` builds, and the tests
-run, what `python3 agent/distribution.py <file>` writes into .build/otelcol/: the manifest minus
-three of them (NOT_BUILDABLE), and the other three at the nearest releases that build with the
-rest (BUILT_NEARBY, with the builder's `replaces:` they need). Configs that use a NOT_BUILDABLE
-component are validated by that binary with it swapped for a stand-in (tests/agent/otelcol.py
-says which), and checked offline against the otelcol-contrib component list
-(agent/contrib_components.py).
-
-Upgrade: pick the release, set every version in the manifest and COLLECTOR_VERSION, run
-`make otelcol` and the tests; drop a module from NOT_BUILDABLE or BUILT_NEARBY once the proxy
-serves it at that release.
+Upgrade: set every version in the manifest and COLLECTOR_VERSION, run `make otelcol` and the
+tests; drop a module from NOT_BUILDABLE or BUILT_NEARBY once it builds at that release.
 """
 
 from __future__ import annotations
@@ -41,8 +29,8 @@ _NOT_SERVED = "reading https://proxy.golang.org/{m}/@v/v0.159.0.{f}: {e}"
 _404 = "404 Not Found"
 _403 = "403 Forbidden (server response: This module version is not available.)"
 
-# module -> the error `GOPROXY=https://proxy.golang.org go mod download <module>@v0.159.0` gave
-# on 2026-11-29. Their component types are in otelcol-contrib 0.159.0 (contrib_components.py).
+# module -> the error `GOPROXY=https://proxy.golang.org go mod download <module>@v0.159.0` gives.
+# Configs using them are still checked offline (contrib_components.py).
 NOT_BUILDABLE: dict[str, str] = {
     f"{CONTRIB}{path}": _NOT_SERVED.format(m=f"{CONTRIB}{path}", f=suffix, e=error)
     for path, suffix, error in (
@@ -51,12 +39,7 @@ NOT_BUILDABLE: dict[str, str] = {
         ("receiver/awscontainerinsightreceiver", "info", _404),
     )
 }
-# Why these three cannot be built at a nearby release either (2026-11-29): at v0.156.0, the
-# newest served release below the pin, `go mod tidy` in the builder needs modules the proxy
-# refuses at every release from v0.153.0 to v0.161.0 (.zip 403): k8s_cluster
-# extension/k8sleaderelector and internal/k8sleaderelectortest, k8s_objects
-# internal/k8sinventory, awscontainerinsight internal/aws/k8s (and internal/aws/containerinsight
-# v0.156.0, served only at v0.155.0 and v0.157.0).
+# Not buildable at a nearby release either: docs/development.md lists the modules they need.
 
 
 @dataclass(frozen=True)
@@ -64,16 +47,13 @@ class NearbyBuild:
     """A module built here at a release next to the pin, because the pin's is not served."""
 
     version: str
-    # module -> version: the builder's `replaces:` for its dependencies the proxy does not
-    # serve at the version it asks for (all at the pin otherwise, by Go's version selection)
+    # module -> version: the builder's `replaces:` for dependencies not served at the version asked
     replaces: dict[str, str]
     why: str
 
 
 _AWS = f"{CONTRIB}internal/aws/"
-# Chosen 2026-11-29. What these run in the tests (validation, and the live tests that write to
-# moto: tests/agent/test_cloudwatch_emf_live.py, test_cloudwatch_logs_live.py) is upstream's
-# code at the version given; the deployed image runs v0.159.0 of each.
+# The tests run these versions; the deployed image runs the pin's.
 BUILT_NEARBY: dict[str, NearbyBuild] = {
     f"{CONTRIB}exporter/awsemfexporter": NearbyBuild(
         version="v0.158.0",
@@ -129,18 +109,15 @@ def replacements() -> dict[str, str]:
     return merged
 
 
-# release -> the kit's modules that release cannot build here (checked 2026-11-29: the proxy
-# serves the module's .mod, .zip and checksum-database entry, or `go mod tidy` fails on it).
+# release -> the kit's modules that release cannot build (a .mod, .zip or checksum-database
+# entry not served, or `go mod tidy` failing on it).
 _NEVER = ("awscloudwatchlogsexporter", "k8sobjectsreceiver", "awscontainerinsightreceiver")
 _NEWER = ("k8sclusterreceiver", "awsemfexporter", "awsxrayexporter", "azuremonitorexporter")
 _NEWER_RELEASES = ("0.165.1", "0.165.0", "0.164.1", "0.164.0", "0.163.0", "0.162.0", "0.160.0")
 BLOCKED_RELEASES: dict[str, tuple[str, ...]] = {
     **{release: (*_NEWER, *_NEVER) for release in _NEWER_RELEASES},
-    # has k8s_cluster, awsemf, awsxray and azuremonitor, but `go mod tidy` finds no v0.161.0 of
-    # what the kit's modules import: pkg/stanza (filelog), internal/kubelet (kubelet_stats,
-    # k8s_attributes), internal/aws/{awsutil,cwlogs,metrics,xray} (awsemf, awsxray),
-    # pkg/winperfcounters and internal/gopsutilenv (hostmetrics), internal/k8sleaderelectortest
-    # (k8s_cluster's tests, which tidy loads).
+    # `go mod tidy` finds no v0.161.0 of pkg/stanza, internal/kubelet, internal/aws/*,
+    # pkg/winperfcounters, internal/gopsutilenv or internal/k8sleaderelectortest.
     "0.161.0": (
         *_NEVER,
         "filelogreceiver",

@@ -95,10 +95,8 @@ def config_map(name: str, namespace: str, data: dict[str, str]) -> Json:
 
 
 def security_context(preset: Preset) -> Json:
-    """Least privilege: no privilege escalation, read-only root filesystem, every capability
-    dropped. Root (uid 0, still without capabilities) only when a preset reads host files
-    owned by root with mode 0640/0600 (/var/log/pods): for a non-root uid, capabilities from
-    the pod spec are not effective, so DAC_READ_SEARCH alone would not let it read them."""
+    """Least privilege. Root (still without capabilities) only for presets reading root-owned
+    0640/0600 host files (/var/log/pods): a non-root uid gets no effective capabilities."""
     context: Json = {
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": True,

@@ -2,12 +2,8 @@
 
 Collects this node's kubelet stats, host metrics and container logs, receives the app's OTLP, and
 runs what the platform adds (agent/cloud_patch.py). Apps reach it through a Service with
-internalTrafficPolicy: Local: the address is a plain DNS name (no downward-API host IP in the app),
-traffic never leaves the node, the source pod IP survives (kube-proxy only DNATs) so k8s_attributes
-can match the connection, and it needs no hostPort (which depends on the CNI's portmap plugin and
-forbids maxSurge rollouts); a platform may put it on the host network (eks, for IMDS). If the node's
-agent is not ready, OTLP fails fast instead of silently crossing to another node; SDK exporters
-retry.
+internalTrafficPolicy: Local rather than a hostPort: a plain DNS name, traffic stays on the node
+with the source pod IP that k8s_attributes matches, and no dependence on the CNI's portmap plugin.
 """
 
 from __future__ import annotations
@@ -34,14 +30,8 @@ from agent.k8s import (
 from agent.preset import Json, Preset, combine
 
 NODE_AGENT = "otel-node-agent"
-# Sized from `make bench-agent` (tests/agent/bench_node_agent.py; figures in the README): every
-# pipeline, in a cgroup at these limits, with 10 req/s of app traces, a 40-pod kubelet and API
-# server, and host metrics every 10 s. At 100 / 1,000 / 5,000 container log lines/s the
-# agent used 29 / 72 / 254 millicores and peaked at 39 / 42 / 58 MiB of heap (RssAnon) and
-# 114 / 118 / 137 MiB resident with the binary's pages, delivering every line, span and point
-# with no OOM kill (2026-11-29). With requests = limits = 200m / 200Mi (ADOT's DaemonSet
-# size), the memory_limiter (80 % / 25 % of the limit) refuses data above 110 MiB of heap, far
-# past those peaks; CPU is the first limit met (throttled, not killed) at about 5,000 lines/s.
+# ADOT's DaemonSet size, checked with `make bench-agent` (docs/reliability.md, "The node
+# agent's size").
 DEFAULT_NODE_RESOURCES = Resources(cpu="200m", memory="200Mi")
 
 
@@ -129,9 +119,8 @@ def node_agent_manifests(
 ) -> list[Json]:
     """ServiceAccount, RBAC, ConfigMap, DaemonSet and the node-local OTLP Service.
 
-    Tolerates every taint (a node without its agent is a node without logs and metrics) but
-    never targets Fargate nodes, which cannot run DaemonSets; the affinity costs nothing where
-    there is no Fargate, so it is always set.
+    Tolerates every taint (a node without its agent has no logs or metrics) but never targets
+    Fargate nodes, which cannot run DaemonSets.
     """
     patch = patch or ModePatch()
     resources = resources or node_resources(patch)

@@ -20,11 +20,10 @@ OTLP_GRPC_PORT = 4317
 OTLP_HTTP_PORT = 4318
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-# kubelet serving certificates are self-signed on kubeadm, kind, minikube, k3d and AKS (and on
-# EKS unless serverTLSBootstrap is on), and name the host, not the IP we dial; no CA in the pod
-# can verify them. The connection stays TLS-encrypted and goes to this node's own IP; the bearer
-# token is a bound, short-lived SA token whose only kubelet permission is nodes/stats get. Same
-# choice as the kube-stack chart and the receiver's README example (agent_facts.md §2, §3).
+# kubelet serving certificates are self-signed on most clusters and name the host, not the IP
+# dialled, so no CA in the pod can verify them; the connection stays TLS to this node's own IP
+# with a short-lived token allowed only nodes/stats get. As the kube-stack chart and the
+# receiver's README do (agent_facts.md §2, §3).
 KUBELET_INSECURE_SKIP_VERIFY = True
 # The recommended label the logs' service.name comes from (OpenTelemetry semantic conventions'
 # first choice for Kubernetes); the sample app sets it on every pod.
@@ -102,11 +101,9 @@ def kubelet_stats() -> Preset:
     )
 
 
-# Apps that log one JSON object per line (the sample app does) get their fields as attributes,
-# their level as severity and their trace_id/span_id as the record's trace context, which Loki
-# keeps as structured metadata `trace_id` (Grafana's log -> trace link) and Tempo's "logs for
-# this span" searches by. Used on the node agent after the container parser (CRI/docker lines
-# -> body + k8s.* attributes) and on the Fargate sidecar's raw files as they are.
+# JSON log lines (the sample app's) give attributes, severity and the record's trace context,
+# which Loki keeps as `trace_id` for Grafana's log <-> trace links. Node agent: after the
+# container parser; Fargate sidecar: on the raw files.
 APP_JSON_LOG_OPERATORS: list[Json] = [
     {
         "type": "json_parser",
@@ -145,14 +142,10 @@ ROTATED_CONTAINER_LOG_FILES = "/var/log/pods/*/*/*.log.????????-??????"
 def container_logs(namespace: str, own_pod_prefix: str, own_container: str) -> Preset:
     """Container logs of every pod on the node, minus the agent's own (no feedback loop).
 
-    start_at: end applies only to files with no checkpoint, i.e. the very first start on a
-    node; afterwards file_storage offsets make a restart resume exactly where it stopped.
-    The kubelet's newest rotated file (`0.log.<YYYYMMDD-hhmmss>`, still uncompressed; older
-    ones are .gz) is read too: a file rotated while the agent was down (a rollout, an eviction)
-    still holds lines it had not read, and its fingerprint (first 1 KiB) matches the
-    checkpoint, so reading resumes at the offset instead of starting over. The container
-    parser's path pattern accepts that suffix (pkg/stanza container/parser.go at v0.159.0);
-    Splunk's chart reads rotated files the same way (splunk-otel-collector-chart PR #1690).
+    start_at: end applies only without a checkpoint (a node's first start). The newest rotated
+    file is read too, so lines rotated away while the agent was down still arrive; its
+    fingerprint matches the checkpoint, so it resumes (pkg/stanza container/parser.go accepts the
+    suffix; splunk-otel-collector-chart PR #1690 does the same).
     """
     own_logs = f"/var/log/pods/{namespace}_{own_pod_prefix}-*_*/{own_container}/*.log*"
     return Preset(
@@ -198,10 +191,8 @@ HOST_FS = "/hostfs"
 
 
 def host_metrics() -> Preset:
-    """The node's own CPU, load, memory, disks, filesystems and NICs (host_metrics, formerly
-    hostmetrics, which 0.159.0 keeps as a deprecated alias), read from
-    the host's /proc and /sys through a read-only mount of / at /hostfs. k8s.node.name is set
-    from the downward API: the receiver sets no resource attribute of its own."""
+    """The node's own CPU, memory, disks and NICs, read through / mounted read-only at /hostfs;
+    k8s.node.name from the downward API, as the receiver sets no resource attribute."""
     return Preset(
         receivers={
             "host_metrics": {
@@ -275,10 +266,8 @@ def k8s_attributes(node_local: bool) -> Preset:
                 "k8s.cronjob.name",
                 "k8s.container.name",
             ],
-            # service.name for logs and kubelet metrics, which carry none of their own: the
-            # pod's app.kubernetes.io/name (recommended label; the OpenTelemetry semantic
-            # conventions' first choice for Kubernetes). Resources that already have one, like
-            # the sample app's OTLP data, keep theirs.
+            # service.name for logs and kubelet metrics, which carry none (the semantic
+            # conventions' first choice); resources with their own keep it.
             "labels": [{"tag_name": "service.name", "key": APP_NAME_LABEL, "from": "pod"}],
         },
     }
@@ -299,11 +288,9 @@ def k8s_attributes(node_local: bool) -> Preset:
 NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"]
 
 
-# What k8s_cluster watches (informers: list + watch, no get), read in the receiver's watcher.go
-# at v0.156.0 and v0.161.0, the served tags around the pin, which watch the same kinds:
-# EndpointSlices only with k8s.service.endpoint.count enabled, PersistentVolumes and PVCs only
-# with their metrics enabled or with metadata_exporters / a logs pipeline (entity events); all
-# off by default and in the kit, so not granted. ClusterResourceQuotas: distribution openshift.
+# What k8s_cluster watches (list + watch, no get; the receiver's watcher.go, v0.156.0-v0.161.0).
+# EndpointSlices, PersistentVolumes/PVCs and ClusterResourceQuotas need options the kit leaves
+# off (endpoint count, PV metrics, entity events, distribution openshift), so are not granted.
 K8S_CLUSTER_WATCHES = (
     ("", ["namespaces", "nodes", "pods", "replicationcontrollers", "resourcequotas", "services"]),
     ("apps", ["daemonsets", "deployments", "replicasets", "statefulsets"]),

@@ -2,12 +2,9 @@
 the `spec.groups` of a PrometheusRule), so promtool can check and unit-test exactly what is
 deployed.
 
-Metric names are those Prometheus stores: kube-state-metrics as scraped; the agent's OTLP
-metrics translated with UnderscoreEscapingWithSuffixes (`k8s.node.condition_ready` ->
-`k8s_node_condition_ready`, resource attribute `k8s.node.name` promoted to `k8s_node_name`,
-`service.name` -> `job`); the collector's own metrics as its :8888 endpoint exposes them
-(collector >= 0.159: no `_total`, no unit suffix; the PodMonitors pin the text format so
-Prometheus stores them unchanged).
+Metric names are those Prometheus stores: OTLP metrics translated with
+UnderscoreEscapingWithSuffixes (`k8s.node.condition_ready` -> `k8s_node_condition_ready`,
+`service.name` -> `job`), the collector's own as its :8888 endpoint exposes them (no `_total`).
 """
 
 from __future__ import annotations
@@ -230,10 +227,8 @@ def agent_rules(
                 "OtelAgentExportBacklog instead, since retries never give up).",
                 f"{any_logs_hint} {{{{ $labels.pod }}}} | grep -i {{{{ $labels.exporter }}}}",
             ),
-            # The exporters retry forever (agent/exporters.py), and the collector counts a
-            # send as failed only once its retries give up (exporterhelper's chain is queue ->
-            # obsreport -> retry, base_exporter.go), so an outage never moves
-            # exporter_send_failed: it shows as a queue that stops draining.
+            # Retrying forever, an outage never moves exporter_send_failed (counted after the
+            # retries: exporterhelper base_exporter.go); it shows as a queue not draining.
             _alert(
                 "OtelAgentExportBacklog",
                 f'otelcol_exporter_queue_size{{job=~"{jobs}"}} '

@@ -1,15 +1,11 @@
 """Alertmanager routing as kube-prometheus-stack values: by severity to one receiver (a webhook
 or e-mail) when one is configured, to the no-op "null" receiver otherwise.
 
-Secrets stay out of the Helm values (which Pulumi and Helm keep in clear): the receiver's
-secret values live in a Kubernetes Secret in the monitoring namespace, which
-`alertmanager.alertmanagerSpec.secrets` mounts at /etc/alertmanager/secrets/<name>/<key>, and
-the config points at those files (`url_file`, `auth_password_file`, Alertmanager >= 0.26; the
-chart ships 0.34). Why not the alternatives:
-- an AlertmanagerConfig CR: the operator scopes its routes to alerts whose `namespace` label is
-  the CR's own namespace, but node alerts carry kube-state-metrics' or no namespace;
-- `alertmanager.configSecret`: the whole config moves into a Secret the stack must render
-  itself, and the chart's defaults (Watchdog, InfoInhibitor, inhibit rules) would be lost.
+Secrets stay out of the Helm values (kept in clear): they live in a Secret that
+`alertmanager.alertmanagerSpec.secrets` mounts, and the config reads the files (`url_file`,
+`auth_password_file`, Alertmanager >= 0.26). Not an AlertmanagerConfig CR, whose routes only see
+alerts of its own namespace (node alerts have none), nor `alertmanager.configSecret`, which would
+drop the chart's defaults (Watchdog, InfoInhibitor, inhibit rules).
 """
 
 from __future__ import annotations
@@ -85,10 +81,8 @@ def _integration(receiver: AlertReceiver) -> dict[str, Any]:
 
 
 def _routes(receiver: AlertReceiver) -> list[dict[str, Any]]:
-    """Watchdog (always firing: proves the pipeline works) and InfoInhibitor (only there to
-    mute info alerts) go nowhere, as in the chart's defaults; critical alerts are sent fast
-    and repeated hourly, warnings grouped longer and repeated twice a day; the rest (info)
-    stays in the Alertmanager UI."""
+    """Watchdog and InfoInhibitor go nowhere, as in the chart; critical alerts fast and hourly,
+    warnings grouped longer and twice a day; info stays in the Alertmanager UI."""
     routes: list[dict[str, Any]] = [
         {"receiver": NULL_RECEIVER, "matchers": ['alertname = "Watchdog"']},
         {"receiver": NULL_RECEIVER, "matchers": ['alertname = "InfoInhibitor"']},

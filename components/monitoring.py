@@ -147,7 +147,7 @@ class Monitoring(pulumi.ComponentResource):
             namespace,
             kube_prometheus_stack_values(self.endpoints, args.alert_receiver, args.node_namespace),
             # Not on Loki and Tempo: Grafana's datasources are URLs it tries when queried, so
-            # waiting for both releases only put about a minute on every up's critical path.
+            # waiting for those releases would only lengthen every `up`.
             child.merge(pulumi.ResourceOptions(depends_on=[secret, *receiver_secret])),
         )
         self.content = MonitoringContent(
@@ -254,28 +254,22 @@ def _release(
     )
 
 
-# Control-plane components whose metrics no stack can scrape: managed control planes (AKS, EKS)
-# hide them, kubeadm-based clusters (kind, minikube) bind them to 127.0.0.1 on the node, k3d/k3s
-# runs them inside the k3s server process. Left on, they only raise TargetDown and the critical
-# Kube*Down alerts on a healthy cluster. The API server (and kubelets, CoreDNS) stay scraped.
+# Control-plane parts no stack can scrape (hidden on AKS/EKS, on 127.0.0.1 under kubeadm, inside
+# the k3s process): left on, they raise Kube*Down on a healthy cluster.
 UNREACHABLE_CONTROL_PLANE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy")
 
 
 def kube_prometheus_stack_values(
     endpoints: Endpoints, receiver: AlertReceiver = NO_RECEIVER, node_namespace: str = ""
 ) -> dict:
-    """Prometheus sized for a 2-3 node trial cluster, receiving the agent's metrics over OTLP,
-    Alertmanager routing by severity, and Grafana with its admin password from a Secret and
-    datasources provisioned; node-exporter in `node_namespace` (the only pod of the chart that
-    needs the host), the rest hardened (components/chart_security.py)."""
+    """Prometheus sized for a 2-3 node trial, with its OTLP receiver; node-exporter alone in
+    `node_namespace` (it needs the host), the rest hardened (components/chart_security.py)."""
     alerting = alertmanager_values(receiver)
     values = {
         "fullnameOverride": KPS_RELEASE,
         **{part: {"enabled": False} for part in UNREACHABLE_CONTROL_PLANE},
-        # The operator creates and keeps the kubelet Service, its Endpoints and EndpointSlices
-        # in `--kubelet-service=<ns>/<name>` (prometheus-operator pkg/kubelet/controller.go:
-        # CreateOrUpdate, no owner, never deleted), so helm uninstall leaves them; in the
-        # kit's namespace they go with it. The kubelet ServiceMonitor looks there too.
+        # The operator's kubelet Service has no owner and outlives helm uninstall
+        # (prometheus-operator pkg/kubelet/controller.go): in the kit's namespace it goes too.
         "prometheusOperator": {"kubeletService": {"namespace": endpoints.namespace}},
         "kubelet": {"namespace": endpoints.namespace},
         "prometheus": {
@@ -300,11 +294,8 @@ def kube_prometheus_stack_values(
                     ],
                 },
                 "enableRemoteWriteReceiver": True,
-                # Each exporter sends with several consumers and replays its queue after an
-                # outage, so one series' samples can arrive out of order; without a window the
-                # TSDB rejects them (Prometheus guide "Using Prometheus as your OpenTelemetry
-                # backend", "Enable out-of-order ingestion"). The chart passes it to the
-                # Prometheus resource's spec.tsdb (templates/prometheus/prometheus.yaml).
+                # Replayed queues and parallel consumers deliver samples out of order (Prometheus
+                # guide "Using Prometheus as your OpenTelemetry backend", out-of-order ingestion).
                 "tsdb": {"outOfOrderTimeWindow": OUT_OF_ORDER_WINDOW},
                 # Pick up the kit's rules and monitors whatever their labels.
                 "ruleSelectorNilUsesHelmValues": False,

@@ -36,9 +36,8 @@ class MonitoringContentArgs:
     # absence) and PodMonitors are left out.
     agent_namespace: str | None
     node_namespace: str | None = None  # the node agent's, where not the cluster agent's
-    # eks with Fargate: the sidecars' OTLP gateway and the sidecars in the app's Fargate pods
-    # are scraped too (not the kubelet scraper, which nothing may connect to:
-    # components/platforms/eks/fargate_collectors.py).
+    # eks with Fargate: the gateway and the sidecars are scraped too (not the kubelet scraper,
+    # which nothing may connect to).
     fargate: bool = False
 
 
@@ -58,11 +57,8 @@ def prometheus_rule(namespace: str, groups: list[dict[str, Any]]) -> dict[str, A
 def pod_monitor(
     workload: str, namespace: str, selector: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """Scrape one agent workload's self-telemetry (accepted/refused items, queues, export
-    failures); `selector` picks its pods where they are not the workload's own (the Fargate
-    sidecars live in the app's pods). The classic text format is pinned: negotiating
-    OpenMetrics would add `_total` to counters the collector exposes without it, and the rules
-    match the exposed names."""
+    """Scrape one agent workload's self-telemetry; `selector` where its pods are not its own (the
+    Fargate sidecars). Text format pinned: OpenMetrics would add the `_total` the rules omit."""
     return {
         "apiVersion": MONITORING_API,
         "kind": "PodMonitor",

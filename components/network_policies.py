@@ -2,12 +2,9 @@
 only the flows the kit needs (docs/design.md, "Network flows"; `python -m kit plan` proves the
 policies as a whole admit each of them, kit/flows.py). The sample app's are in sample_app.py.
 
-Writes are admitted only from the pods that must write: Prometheus's OTLP and remote-write
-receiver (9090) from the collectors, Tempo's metrics generator and Grafana (queries share the
-port); Loki's push (3100) from the collectors and Grafana; Tempo's OTLP (4317) from the
-collectors that carry traces; Alertmanager's API (9093, silences included) from Prometheus and
-Grafana; the collectors' OTLP from the app's pods only. The chart pods' selectors are the labels
-their charts render (the plan's flows check fails if a chart's labels change).
+Writes are admitted only from the pods that must write (e.g. Prometheus's 9090 from the
+collectors, Tempo's metrics generator and Grafana). Chart pods are selected by the labels their
+charts render, which the plan's flows check follows.
 """
 
 from __future__ import annotations

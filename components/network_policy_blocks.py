@@ -4,22 +4,15 @@ Every kit namespace starts from `baseline()`: all ingress and egress denied, the
 cluster's resolver; each workload's policy adds the flows it needs (docs/design.md, "Network
 flows", which `python -m kit plan` checks against the policies as a whole, kit/flows.py).
 
-Destinations that are not pods are admitted by port alone (a rule without `to`, which the API
-defines as every destination), because no peer selects them portably:
-- the API server: pods reach it through the `kubernetes` Service, and "it is not defined whether
-  [DNAT] happens before or after NetworkPolicy processing" (Kubernetes docs, Network Policies,
-  "Behavior of to and from selectors"), so an ipBlock would have to name both the Service IP
-  and the endpoints, which live outside the pod network (EKS: ENIs in the VPC; AKS: a public or
-  private IP; kind: the node's 6443), and Cilium (aks) matches the API server and the nodes by
-  identity, not by ipBlock (Cilium docs, Network Policy: "As of v1.15, ipBlock can now
-  optionally select node IPs"; cilium/cilium#14724);
-- kubelets (10250) and host-network pods (node-exporter 9100, the eks node agent) listen on the
-  node's IP; most plugins ignore host-network pods when matching podSelector and
-  namespaceSelector and treat their traffic "the same as all other traffic to/from the node IP"
-  (Kubernetes docs, Network Policies, "hostNetwork pods"). No policy applies to such a pod
-  itself: the eks node agent and node-exporter are reached and reach out as the node does.
-NetworkPolicies never block the node's own traffic to its pods (kubelet probes) nor
-`kubectl port-forward`, which the kubelet carries into the pod's network namespace.
+Destinations that are not pods are admitted by port alone (a rule without `to`), because no
+peer selects them portably:
+- the API server: whether the `kubernetes` Service's DNAT happens before NetworkPolicy is
+  undefined (Kubernetes docs, Network Policies, "Behavior of to and from selectors"), its
+  endpoints live outside the pod network, and Cilium (aks) matches it by identity, not ipBlock
+  (Cilium docs, Network Policy; cilium/cilium#14724);
+- kubelets (10250) and host-network pods (node-exporter, the eks node agent) listen on the
+  node's IP, which most plugins treat as node traffic (Kubernetes docs, Network Policies,
+  "hostNetwork pods").
 """
 
 from __future__ import annotations

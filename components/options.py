@@ -8,10 +8,8 @@ import pulumi
 def children(
     component: pulumi.ComponentResource, opts: pulumi.ResourceOptions | None
 ) -> pulumi.ResourceOptions:
-    """Options for a component's children: parent=component, plus the component's own
-    depends_on. Pulumi does not pass depends_on down to children, so without this a component
-    created "after the namespaces" would let its children race the namespaces (and fail on the
-    first `pulumi up`)."""
+    """parent=component plus the component's own depends_on, which Pulumi does not pass down:
+    without it, children would race the namespaces on the first `pulumi up`."""
     depends_on = opts.depends_on if opts else None
     if depends_on is None:
         depends_on = []

@@ -59,8 +59,8 @@ PIP_INSTALL = [
     "--target", "/deps", "-r", "/app/requirements.txt",
 ]  # fmt: skip
 APP_COMMAND = ["python", "/app/app.py"]
-# Requests == limits: Fargate bills (and requires) guaranteed QoS; on VM nodes it makes the
-# demo's numbers predictable. A tier idles at about 65 MB RSS.
+# Requests == limits: Fargate requires guaranteed QoS; on VM nodes it keeps the demo's numbers
+# predictable. Idle footprint: sample-app/README.md.
 APP_RESOURCES = {"cpu": "100m", "memory": "192Mi"}
 INIT_RESOURCES = {"cpu": "100m", "memory": "256Mi"}
 
@@ -132,11 +132,9 @@ def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
 
 
 def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
-    """Nothing in or out unless listed (components/network_policy_blocks.py): front from the load
-    generator and, when exposed, from the load balancer; middle only from front, back only from
-    middle; out: the next tier, the node agent's OTLP (Fargate tiers: the gateway's), and PyPI (443)
-    for the init container when the app runs from source. Fargate pods enforce none of this
-    (EKS user guide, "Limit Pod traffic with Kubernetes network policies")."""
+    """Each tier reachable only from its caller (front: the load generator and load balancer),
+    out only to the next tier, its collector and PyPI. Fargate pods enforce none of this (EKS
+    user guide, "Limit Pod traffic with Kubernetes network policies")."""
     ns = args.namespace
     tier = {t: named(app_workload(t)) for t in (*APP_TIERS, "loadgen")}
     callers = {"middle": "front", "back": "middle"}

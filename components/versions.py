@@ -9,9 +9,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-# OpenTelemetry Collector, contrib distribution (the only upstream build with the Azure and AWS
-# exporters and awscontainerinsightreceiver). The agent owns its version, together with the
-# distribution the kit builds to validate its configs: agent/distribution.py.
+# otelcol-contrib: the only upstream build with the Azure and AWS exporters. The agent owns its
+# version (agent/distribution.py).
 from agent.distribution import COLLECTOR_IMAGE as COLLECTOR_IMAGE
 from agent.distribution import COLLECTOR_VERSION as COLLECTOR_VERSION
 
@@ -19,22 +18,10 @@ from agent.distribution import COLLECTOR_VERSION as COLLECTOR_VERSION
 # against both ends (kubernetes-validate --strict); a local cluster may run any of them.
 K8S_OLDEST = "1.34"
 K8S_NEWEST = "1.37"
-# The minors each cloud can create a cluster with for the next months, from the clouds' published
-# calendars (read 2026-11-29):
-# - AKS release calendar (learn.microsoft.com/azure/aks/supported-kubernetes-versions, source
-#   MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md @ fb060ab,
-#   ms.date 2026-08-05): 1.34 end of life Nov 2026 (after that only "platform support", where
-#   cluster creation is not supported); 1.35 to Mar 2027, 1.36 to Jun 2027, 1.37 (GA Oct 2026)
-#   to Oct 2027.
-# - EKS release calendar (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html and
-#   endoflife.date/amazon-eks): 1.34 leaves standard support on 2026-12-02, where the cluster's
-#   STANDARD upgrade policy upgrades the control plane under the stack (nodes and the pinned
-#   kube-proxy stay behind), so the kit no longer creates it; 1.35 (EKS release 2026-01-28) is in
-#   standard support to 2027-03-27; 1.36 for 14 months from its EKS release (after the upstream
-#   release of 2026-04), i.e. past mid-2027. 1.37 has no EKS add-on builds pinned below.
+# The month the clouds' release calendars were read (docs/configuration.md, "Kubernetes versions").
 CALENDARS_READ = "2026-11"
 # Per cloud, each minor the kit creates and the last month it stays creatable without surprises
-# (AKS: end of life; EKS: end of standard support; EKS 1.36: a lower bound, see above).
+# (AKS: end of life; EKS: end of standard support, a lower bound for 1.36).
 CREATABLE_UNTIL: dict[str, dict[str, str]] = {
     "aks": {"1.35": "2027-03", "1.36": "2027-06", "1.37": "2027-10"},
     "eks": {"1.35": "2027-03", "1.36": "2027-06"},
@@ -64,13 +51,13 @@ class Chart:
                 "--destination", str(cache)]  # fmt: skip
 
 
-# prometheus-community/helm-charts @ cf408a2 (2026-08-22): Prometheus Operator v0.93.1, Grafana
-# chart 12.11.1 (Grafana 13.2.0), kube-state-metrics 8.4.0, node-exporter 4.56.1.
+# prometheus-community/helm-charts @ cf408a2: Prometheus Operator v0.93.1, Grafana chart 12.11.1
+# (Grafana 13.2.0), kube-state-metrics 8.4.0, node-exporter 4.56.1.
 KUBE_PROMETHEUS_STACK_CHART = Chart(
     "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", "kps"
 )
-# The OSS Loki and Tempo charts moved to grafana-community/helm-charts in 2026 (@ 3386a11,
-# 2026-08-20): Loki 3.7.6, Tempo 2.10.8.
+# The OSS Loki and Tempo charts live in grafana-community/helm-charts (@ 3386a11): Loki 3.7.6,
+# Tempo 2.10.8.
 GRAFANA_COMMUNITY_CHARTS = "https://grafana-community.github.io/helm-charts"
 LOKI_CHART = Chart("loki", "18.11.0", GRAFANA_COMMUNITY_CHARTS, "loki")
 TEMPO_CHART = Chart("tempo", "2.2.4", GRAFANA_COMMUNITY_CHARTS, "tempo")
@@ -93,24 +80,18 @@ def cache_problem(cache: Path, charts: tuple[Chart, ...] | list[Chart] = CHARTS)
     )
 
 
-# The official Python image the sample app runs on, both ways: as the base of sample-app/Dockerfile
-# and, with the app's source in a ConfigMap, as the image of its pods (no build, no registry push).
-# Tag and OCI index digest (multi-arch: amd64, arm64, ...) of the 2026-09-01 build, as recorded by
-# docker-library/repo-info repos/python/remote/3.11.16-slim-bookworm.md. The minor (3.11) must
-# match the Python that sample-app/requirements.txt was compiled with.
+# The official Python image of the sample app: the base of sample-app/Dockerfile and the image its
+# pods run the source on. Multi-arch index digest from docker-library/repo-info
+# repos/python/remote/3.11.16-slim-bookworm.md; the minor must match sample-app/requirements.txt's.
 SAMPLE_APP_PYTHON_VERSION = "3.11.16"
 SAMPLE_APP_PYTHON_IMAGE = (
     f"python:{SAMPLE_APP_PYTHON_VERSION}-slim-bookworm"
     "@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5a417f6371c8df93c8ea8b727f"
 )
 
-# EKS add-ons (aws.eks.Addon), pinned per Kubernetes minor: an add-on build is published for a
-# range of cluster versions, and kube-proxy must match the control plane's minor. kube-proxy and
-# coredns: the "latest version of the Amazon EKS add-on type" tables of the EKS user guide
-# (managing-coredns, managing-kube-proxy; 2026 edition listing 1.30-1.36). vpc-cni: the user
-# guide's table stops at 1.34, so the build is v1.23.1 (amazon-vpc-cni-k8s CHANGELOG, 2026-08),
-# whose EKS build v1.23.1-eksbuild.1 is published for every supported minor (one build serves
-# all of them; seen active on 1.35 and 1.36 clusters). Check a pin before bumping it with
+# EKS add-ons pinned per Kubernetes minor (kube-proxy must match the control plane's). kube-proxy
+# and coredns: the EKS user guide's managing-coredns and managing-kube-proxy tables; vpc-cni:
+# v1.23.1 (amazon-vpc-cni-k8s CHANGELOG), one build for every supported minor. Check a bump with
 # `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version 1.35`.
 EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
     "vpc-cni": {

@@ -27,10 +27,8 @@ class KitCluster(pulumi.ComponentResource):
     # Whether any pods run on EKS Fargate, where DaemonSets and hostPath do not exist.
     has_fargate: bool = False
     fargate_pod: FargatePod | None = None
-    # For NetworkPolicy ipBlocks (components/network_policies.py): where host-network pods'
-    # traffic comes from (eks, whose node agent uses the host network: the node subnets), and
-    # where a LoadBalancer's traffic reaches pods from, when the load balancer does not keep
-    # the client's address (None: it does, so the front end's source ranges apply as they are).
+    # For NetworkPolicy ipBlocks: where host-network pods' traffic comes from, and where a
+    # LoadBalancer's does when it hides the client's address (None: it keeps it).
     host_network_cidrs: tuple[str, ...] = ()
     load_balancer_cidrs: tuple[str, ...] | None = None
     # Where to look next: console links and ready-to-paste queries (a stack output).

@@ -1,10 +1,8 @@
 """Stack configuration, read once into frozen typed objects and validated as a whole.
 
-The schema is one pydantic model per cloud (local.py, aks.py, eks.py) on top of the keys every
-cloud reads (common.py) and every managed cloud reads (managed.py), registered in clouds.py:
-each key's type, default, rules and description live on its field; parse.py maps the models'
-errors to the kit's lines. Every problem is reported at once, before any resource is
-registered, naming the key, the bad value and what is allowed.
+One pydantic model per cloud (components/platforms/<cloud>/config.py, registered in clouds.py)
+on top of common.py and managed.py; each key's type, default, rules and description live on its
+field. parse.py reports every problem at once, one line each: key, value, what is allowed.
 """
 
 from __future__ import annotations

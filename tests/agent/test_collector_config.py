@@ -175,3 +175,26 @@ def test_nested_log_parser_blocks_use_only_upstream_fields():
         assert set(op.get("severity", {})) <= SEVERITY_FIELDS, op["id"]
         for block in ("trace_id", "span_id", "trace_flags"):
             assert set(op.get(block, {})) <= TRACE_ID_FIELDS, (op["id"], block)
+
+
+def test_a_built_config_shares_no_block_with_another():
+    from agent.collector_config import build_config
+    from agent.preset import Preset
+
+    preset = Preset(
+        receivers={"otlp": {"protocols": {"grpc": {}}}},
+        processors={"memory_limiter": {"limit_percentage": 80}, "batch": {}},
+        exporters={"debug": {}},
+    )
+    pipelines = {
+        "traces": {
+            "receivers": ["otlp"],
+            "processors": ["memory_limiter", "batch"],
+            "exporters": ["debug"],
+        }
+    }
+    first, second = build_config(preset, pipelines), build_config(preset, pipelines)
+    first["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] = "0.0.0.0:1"
+    first["service"]["telemetry"]["changed"] = True
+    assert "endpoint" not in second["receivers"]["otlp"]["protocols"]["grpc"]
+    assert "changed" not in second["service"]["telemetry"]

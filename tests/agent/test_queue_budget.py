@@ -1,6 +1,6 @@
 """Every collector's persistent sending queues fit the volume they live on, as deployed.
 
-A queue takes up to QUEUE_DISK_FACTOR x QUEUE_BYTES on disk (agent/exporters.py; the factor is
+A queue takes up to QUEUE_DISK_FACTOR x QUEUE_BYTES on disk (docs/reliability.md; the factor is
 measured by tests/agent/test_queue_bytes_live.py). The collector makes one queue per exporter
 and signal: an exporter in the logs and traces pipelines has two. Where the state volume is an
 emptyDir with a sizeLimit (cluster agent, Fargate collectors and sidecars), the kubelet evicts

@@ -10,7 +10,7 @@ otelcol_exporter_enqueue_failed_log_records, which the OtelAgentQueueFull alert 
 the backend returns, every line has either arrived, once, or been counted. The queue is
 scaled down to
 QUEUE_BYTES_HERE so the test takes seconds; sizer, storage, retries and compaction are the
-kit's. Prints the measured disk factors (agent/exporters.py cites them).
+kit's. Prints the measured disk factors (docs/reliability.md cites them).
 """
 
 from __future__ import annotations

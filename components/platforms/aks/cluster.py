@@ -45,11 +45,9 @@ class AksClusterArgs:
 
 
 class AksCluster(KitCluster):
-    """AKS (VMSS system pool, managed identity, OIDC issuer, Azure CNI overlay with Cilium, which
-    enforces NetworkPolicy, free tier) with Container Insights on (monitoring add-on with
-    managed-identity auth, associated with the workspace's collection rule) and control-plane
-    logs sent to the workspace. It lives in the workspace's resource group; the node resource
-    group AKS creates goes with the cluster, so `pulumi destroy` leaves nothing billable."""
+    """AKS (Azure CNI overlay with Cilium, which enforces NetworkPolicy; free tier) with Container
+    Insights and control-plane logs into the workspace, in the workspace's resource group, so
+    `pulumi destroy` leaves nothing billable."""
 
     cluster: containerservice.ManagedCluster
     workspace: AzureWorkspace | None = None

@@ -16,15 +16,12 @@ from components.platforms.eks.exporters import AwsBackends
 from components.platforms.eks.fargate_collectors import fargate_collector_manifests
 from components.platforms.eks.fargate_sidecar import fargate_sidecar_manifests
 
-# The Container Insights receiver (cAdvisor in the collector, not built here: see
-# agent/distribution.py) runs alone in 200m / 200Mi in ADOT's own DaemonSet
-# (docs/agent_facts.md); the kit's other pipelines add the heap measured for the default size.
+# ADOT's DaemonSet runs the Container Insights receiver alone in 200m / 200Mi
+# (docs/agent_facts.md); more memory for the kit's other pipelines (docs/reliability.md).
 EKS_NODE_RESOURCES = Resources(cpu="200m", memory="256Mi")
-# The nodes answer IMDS one hop away (components/platforms/eks/cluster.py), and the Container
-# Insights receiver reads the instance id, type and IP from IMDS with no other source
-# (opentelemetry-collector-contrib #31511, aws-otel-collector #1202), so the node agent shares
-# the node's network namespace. Its ports then listen on the node's IP, which NetworkPolicies
-# do not cover; ClusterFirstWithHostNet keeps cluster DNS for the Service names it exports to.
+# Container Insights reads the instance from IMDS only (opentelemetry-collector-contrib #31511,
+# aws-otel-collector #1202), which answers one hop away, so the node agent is on the host network
+# (ClusterFirstWithHostNet keeps cluster DNS for the Services it exports to).
 EKS_HOST_NETWORK = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
 
 

@@ -22,11 +22,8 @@ from components.platforms.eks.exporters import (
 )
 from components.settings import KitConfig
 
-# Evaluated every minute, in alarm after 5 bad minutes in a row, back to OK after one good one.
-# Mails go out only when something is wrong (ALARM, and for the Ready alarm also a silent agent):
-# a new alarm starts in INSUFFICIENT_DATA, and OK actions would mail "OK" on every first deploy
-# (INSUFFICIENT_DATA -> OK once the metric arrives), as would a missing-as-breaching alarm whose
-# metric takes longer than 5 minutes to appear. Recovery shows on the alarm's console page.
+# In alarm after 5 bad minutes in a row, OK after one good one. No OK actions: a new alarm starts
+# in INSUFFICIENT_DATA, so they would mail "OK" on every first deploy.
 PERIOD_SECONDS = 60
 EVALUATION_PERIODS = 5
 # The cluster-wide dimension set the cluster agent declares for the Ready metric: every node's
@@ -92,13 +89,9 @@ class CloudWatchAlerts(pulumi.ComponentResource):
             statistic="Minimum",
             comparison_operator="LessThanThreshold",
             threshold=1,
-            # Missing: five minutes without the metric go INSUFFICIENT_DATA, which mails too
-            # (insufficient_data_actions), since after the first datapoint the metric only goes
-            # missing when the single cluster agent is not writing (rescheduled off the very node
-            # that failed, or down). Before the first datapoint of a fresh deploy the alarm just
-            # stays in its initial INSUFFICIENT_DATA state: no transition, no mail, where
-            # "breaching" mailed ALARM when the first metric took over 5 minutes. "notBreaching"
-            # would turn a firing alarm back to OK when the agent goes silent.
+            # "missing": a silent cluster agent goes INSUFFICIENT_DATA, which mails too, while a
+            # fresh deploy stays in its initial state without a mail ("breaching" would mail
+            # ALARM if the first metric is slow; "notBreaching" would clear a firing alarm).
             treat_missing_data="missing",
             insufficient_data_actions=notify,
             **every_minute_for_5,

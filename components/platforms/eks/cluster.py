@@ -22,10 +22,7 @@ from components.platforms.eks import fargate_sidecar, log_groups
 from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
 from components.settings import KitConfig
 
-# IMDSv2 answers one hop only: processes on the node (and hostNetwork pods) reach it, a pod in
-# its own network namespace does not, so no pod can take the node role's credentials. The node
-# agent, whose Container Insights receiver reads the instance id, type and IP from IMDS, runs on
-# the host network instead (agent/node_agent.py).
+# IMDSv2 one hop only: no pod in its own network namespace can take the node role's credentials.
 IMDS_HOP_LIMIT = 1
 # The VPC CNI's service account: its own IRSA role holds AmazonEKS_CNI_Policy, not the node role
 # (EKS user guide, "Configure Amazon VPC CNI plugin to use IRSA").
@@ -42,9 +39,8 @@ FARGATE_SELECTORS = ({"namespace": namespaces.APP.name, "labels": FARGATE_LABEL}
 # IRSA: the audience the pods' projected tokens carry (EKS user guide, "Create an IAM OIDC
 # provider for your cluster").
 STS_AUDIENCE = "sts.amazonaws.com"
-# Core add-ons as EKS add-ons, so their versions are pinned (components/versions.py) instead of
-# whatever EKS bootstrapped. No eks-pod-identity-agent: the collectors use IRSA, the only way AWS
-# credentials reach Fargate pods, so one mechanism serves both.
+# Core add-ons pinned (components/versions.py). No eks-pod-identity-agent: IRSA is the only way
+# credentials reach Fargate pods, so it serves every collector.
 ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy")  # DaemonSets: nodes boot with the pinned ones
 ADDONS_AFTER_NODES = ("coredns",)  # a Deployment: degraded (and `up` waits) until nodes exist
 
@@ -65,16 +61,9 @@ class EksClusterArgs:
 
 
 class EksCluster(KitCluster):
-    """EKS with access entries (API mode, the deployer as cluster admin), STANDARD upgrade
-    policy, control-plane logs into a log group the stack creates first (so `destroy` removes
-    it), pinned core add-ons, an IAM OIDC provider for IRSA, EC2 nodes in private subnets and,
-    when asked, Fargate profiles.
-
-    Teardown order: the node group and the Fargate profiles depend on the whole network (NAT and
-    routes included), and the kube provider on them and on the add-ons, so every in-cluster
-    object, LoadBalancer Services included, is created after and deleted before the nodes, the
-    add-ons, the cluster and the VPC. (A LoadBalancer Service keeps its finalizer until the load
-    balancer is gone, so its deletion waits for AWS to remove it.)"""
+    """EKS (the deployer as admin), its log group created first so `destroy` removes it, pinned
+    add-ons, IRSA, private EC2 nodes and Fargate profiles. The kube provider depends on all of
+    them, so every in-cluster object is deleted before the nodes and the VPC."""
 
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]  # https://oidc.eks.<region>.amazonaws.com/id/<id>
@@ -213,12 +202,9 @@ class EksCluster(KitCluster):
             )
         self.has_fargate = bool(self.fargate_profiles)
         self.fargate_pod = fargate_sidecar.fargate_pod if self.has_fargate else None
-        # The node agent runs on the host network here (agent/node_agent.py): node IPs of the
-        # private subnets. A LoadBalancer Service is a Classic ELB (no AWS Load Balancer
-        # Controller is installed: EKS user guide, "Route TCP and UDP traffic with Network Load
-        # Balancers"), a proxy that opens its own connections from its nodes in the public
-        # subnets, so pods see those addresses, not the client's (Kubernetes docs, "Using
-        # Source IP", cross-platform support); its source ranges are enforced on the ELB.
+        # The node agent is on the host network (node IPs). A LoadBalancer Service is a Classic
+        # ELB (no AWS Load Balancer Controller), a proxy whose public-subnet addresses the pods
+        # see (Kubernetes docs, "Using Source IP"); its source ranges are enforced on the ELB.
         self.host_network_cidrs = PRIVATE_CIDRS
         self.load_balancer_cidrs = PUBLIC_CIDRS
         kubeconfig = pulumi.Output.secret(

@@ -7,11 +7,8 @@ from agent.preset_catalog import READ
 from components.platforms.eks.exporters import AwsBackends
 
 CONTAINER_INSIGHTS_LEADER_LOCK = "otel-container-insight-clusterleader"
-# The receiver's current type name. Its module registers it only when this feature gate is on
-# (alpha since v0.143.0, off by default; without it the type is the deprecated
-# `awscontainerinsightreceiver`): receiver/awscontainerinsightreceiver factory.go and
-# metadata.yaml at v0.156.0, the newest tag at or below the pin whose source the Go module proxy
-# serves here; contrib CHANGELOG v0.143.0 (#44052). The node agent sets the gate in its args.
+# The receiver's new type name, registered only with this feature gate on (alpha, off by
+# default; contrib #44052, receiver/awscontainerinsightreceiver factory.go). The node agent sets it.
 CONTAINER_INSIGHTS_RECEIVER = "awscontainerinsight"
 CONTAINER_INSIGHTS_GATE = "receiver.awscontainerinsightreceiver.useNewTypeName"
 
@@ -19,11 +16,9 @@ CONTAINER_INSIGHTS_GATE = "receiver.awscontainerinsightreceiver.useNewTypeName"
 def container_insights(aws: AwsBackends) -> Preset:
     """EKS Container Insights from every EC2 node: awscontainerinsight receiver -> awsemf.
 
-    The receiver embeds cAdvisor and reads the host's cgroups, disks and containerd socket, so
-    it needs root and host paths (ADOT otel-container-insights-infra.yaml). It calls this
-    node's kubelet /pods, authorised as nodes/pods on our 1.34+ clusters (KubeletFineGrainedAuthz,
-    beta-on since 1.33), which keeps nodes/proxy off the DaemonSet. Its leader election (one
-    node emits the cluster-level metrics) is confined to a Role in the agent namespace.
+    cAdvisor inside needs root and host paths (ADOT otel-container-insights-infra.yaml); the
+    kubelet's /pods is authorised as nodes/pods (KubeletFineGrainedAuthz), which keeps
+    nodes/proxy off the DaemonSet; its leader election gets a Role in the agent namespace only.
     """
     lock = [CONTAINER_INSIGHTS_LEADER_LOCK]
     host_paths = (

@@ -54,18 +54,15 @@ def node_stream_env() -> Preset:
 # CloudWatch metric for the node-NotReady alarm (the Alerts component reads these constants).
 NODE_READY_NAMESPACE = "O11yKit/Kubernetes"
 NODE_READY_METRIC = "k8s.node.condition_ready"
-# Cluster-wide only: every node's datapoint lands in the one series the alarm reads (its
-# Minimum is the worst node). A per-node set would be one more billed custom metric per node
-# that no alarm or dashboard reads; each EMF event keeps NodeName as a field, so CloudWatch
-# Logs Insights on the performance log group says which node it was.
+# Cluster-wide only: a per-node set would bill a custom metric per node that nothing reads;
+# each EMF event keeps NodeName as a field for Logs Insights.
 NODE_READY_DIMENSIONS = (("ClusterName",),)
 
 
 def node_ready_metric(aws: AwsBackends) -> Preset:
     """k8s.node.condition_ready (1 ready, 0 not ready, -1 unknown) of every node into one
-    cluster-wide series, so a CloudWatch alarm on Minimum < 1 fires for any NotReady or silent
-    node. Only this one metric is declared: each metric x dimension set is a custom metric
-    billed per month."""
+    cluster-wide series, whose Minimum < 1 means some node is not Ready. Only this metric is
+    declared: each is billed per month."""
     return Preset(
         processors={
             "filter/node_ready": {

@@ -1,18 +1,11 @@
 """eks with Fargate: the two cluster-level collectors Fargate pods need, each with only its power.
 
-- The scraper (`otel-fargate-scraper`) reads every Fargate node's cAdvisor through the API
-  server's proxy, so its service account is the only one holding `nodes/proxy get`, which lets
-  its holder reach every kubelet (exec included). It has no Service, listens for nothing anyone
-  needs (the kit's NetworkPolicy admits no ingress to it) and writes only to Prometheus, so it
-  holds no cloud credentials. One replica with Recreate: two would scrape every node twice.
-- The gateway (`otel-fargate-gateway`) takes the Fargate sidecars' OTLP and forwards it to the
-  in-cluster backends, CloudWatch Logs and X-Ray. Its service account holds no RBAC at all and
-  no Kubernetes API token is mounted (automountServiceAccountToken: false); IRSA still works,
-  since the EKS pod identity webhook adds its own projected token volume (`aws-iam-token`,
-  audience sts.amazonaws.com) to pods of an annotated account whatever automount says
-  (aws/amazon-eks-pod-identity-webhook pkg/handler/testdata/rawPodWithoutVolumes.pod.yaml).
-
-Queues live on an emptyDir: they survive container restarts, not pod replacement.
+- The scraper reads every Fargate node's cAdvisor through the API server's proxy: the only
+  account holding `nodes/proxy get` (which reaches every kubelet, exec included), so it has no
+  Service, no ingress and no cloud credentials. One replica with Recreate: two would scrape twice.
+- The gateway forwards the sidecars' OTLP to the backends, CloudWatch Logs and X-Ray, with no
+  RBAC and no API token mounted; IRSA still works, as the pod identity webhook adds its own token
+  volume (aws/amazon-eks-pod-identity-webhook pkg/handler/testdata/rawPodWithoutVolumes.pod.yaml).
 """
 
 from __future__ import annotations
@@ -136,10 +129,8 @@ def fargate_collector_manifests(
 def fargate_kubelet_metrics() -> Preset:
     """cAdvisor metrics of every Fargate node, scraped through the API-server proxy.
 
-    A Fargate pod cannot reach its node's kubelet directly (aws/containers-roadmap#1798), so,
-    as ADOT's otel-fargate-container-insights template does, one cluster-level collector asks
-    the API server (`/api/v1/nodes/<node>/proxy/metrics/cadvisor`, RBAC nodes/proxy get).
-    `$$` is the collector's escape for a literal `$` in its config.
+    No pod reaches a Fargate node's kubelet directly (aws/containers-roadmap#1798), so, as
+    ADOT's Fargate template does, this asks the API server. `$$` escapes a literal `$`.
     """
     scrape = {
         "job_name": "fargate-kubelet-cadvisor",

@@ -1,15 +1,11 @@
 """EKS Fargate: a collector sidecar per pod, since Fargate runs no DaemonSet and no hostPath.
 
-The sidecar receives the app's OTLP on localhost only, reads the app's stdout/stderr from chunk
-files on a shared emptyDir (written by scripts/app-log-wrapper.sh, which wraps the app's
-command), adds the pod's Kubernetes attributes from the downward API (k8s_attributes cannot
-see its own pod as a sidecar), and forwards everything to the cluster agent. So the app pod needs
-no Kubernetes API access and no cloud credentials: its service account stays untouched.
-
-The lines are raw app output, not CRI-formatted, so no `container` operator: each stream has its
-own file_log receiver and a static log.iostream attribute. start_at: beginning, because the
-files belong to this pod alone and the first lines are written before the collector is up;
-file_storage checkpoints on an emptyDir make a sidecar restart resume, not repeat.
+The sidecar takes the app's OTLP on localhost, reads its stdout/stderr from chunk files the log
+wrapper (scripts/app-log-wrapper.sh) writes on a shared emptyDir, adds the pod's attributes from
+the downward API (k8s_attributes cannot see its own pod) and forwards everything to the gateway,
+so the app pod needs no API access and no cloud credentials. The files are raw output (no CRI
+parser) read from the beginning, as they belong to this pod alone; checkpoints make a restart
+resume.
 """
 
 from __future__ import annotations
@@ -43,9 +39,8 @@ WRAPPER_VOLUME = "otel-log-wrapper"
 CONFIG_VOLUME = "otel-sidecar-config"
 STATE_SIZE_LIMIT = "1Gi"
 STREAMS = ("stdout", "stderr")
-# Fargate bills max(init, sum of containers) + 256 MB rounded up to its size table; with the
-# sample app's 100m/128Mi this keeps the pod at 0.25 vCPU / 1 GB
-# (see `python -m components.platforms.eks.bench_fargate_size`).
+# Small enough to keep the sample app's pods in Fargate's smallest CPU size (fargate_sizing.py;
+# `python -m components.platforms.eks.bench_fargate_size`, sample-app/README.md).
 DEFAULT_SIDECAR_RESOURCES = Resources(cpu="100m", memory="256Mi")
 # Kubernetes' default when a pod spec sets no terminationGracePeriodSeconds.
 DEFAULT_GRACE_SECONDS = 30
@@ -109,12 +104,9 @@ def _pod_attributes() -> Preset:
     actions.append(
         {"key": "k8s.container.name", "value": "${env:APP_CONTAINER_NAME}", "action": "insert"}
     )
-    # service.name for the log files, which carry none (on EC2 nodes k8s_attributes takes it
-    # from the same label); insert, so the app's own OTLP service.name wins. A pod without the
-    # label gets "" from the downward API, which a config value that is exactly ${env:X} decodes
-    # as null: without default_value the resource processor refuses the action and the sidecar
-    # crash-loops. The fallback is the app container's name (the semantic conventions' last
-    # choice for service.name on Kubernetes); default_value: coreinternal/attraction v0.159.0.
+    # service.name for the log files (insert: the app's own OTLP one wins). A missing label is
+    # "" from the downward API, which `${env:X}` decodes as null and the processor refuses, so
+    # default_value (coreinternal/attraction) falls back to the container's name.
     actions.append(
         {
             "key": "service.name",
@@ -187,13 +179,8 @@ def add_fargate_sidecar(
     image: str = COLLECTOR_IMAGE,
     chunks: LogChunks = LogChunks(),
 ) -> Json:
-    """A copy of `pod_spec` with the collector sidecar added and `app_container`'s command
-    wrapped by the log wrapper (the input is not modified).
-
-    The app container must spell out `command` (the wrapper has to know what to run; an image's
-    ENTRYPOINT is not visible in the spec). The app's OTEL_EXPORTER_OTLP_ENDPOINT is pointed at
-    the sidecar. The result adds no hostPath, hostPort, hostNetwork or privileged container.
-    """
+    """A copy of `pod_spec` with the sidecar added and `app_container`'s command wrapped by the
+    log wrapper, which must see the command (an image's ENTRYPOINT is not in the spec)."""
     spec = copy.deepcopy(pod_spec)
     names = {v["name"] for v in spec.get("volumes", [])}
     clashes = names & {APP_LOG_VOLUME, WRAPPER_VOLUME, CONFIG_VOLUME, presets.STATE_VOLUME}
@@ -263,13 +250,9 @@ def _wrap_app(app: Json, chunks: LogChunks) -> None:
 def _sidecar_container(
     app_container: str, resources: Resources, image: str, app_budget: int
 ) -> Json:
-    """A regular container whose preStop outlasts the app's shutdown. Not a native sidecar
-    (an init container with restartPolicy: Always, which Kubernetes stops after the app): the
-    EKS user guide ("Fargate pod configuration") sizes a Fargate pod as the larger of the
-    biggest init container and the sum of the long-running ones, and documents no exception
-    for restartable init containers, so the collector's resources could go unprovisioned.
-    The collector image has no shell, so the hook is a sleep: every pod stop takes
-    `app_budget` seconds even when the app exits sooner."""
+    """A regular container whose preStop (a sleep: the image has no shell) outlasts the app's
+    shutdown. Not a native sidecar: the EKS user guide ("Fargate pod configuration") sizes a pod
+    with no exception for restartable init containers, so its resources could go unprovisioned."""
     preset = _pod_side(resources) + Preset(env=(value_env("APP_CONTAINER_NAME", app_container),))
     container = collector_container(image, resources, preset)
     container["volumeMounts"][0]["name"] = CONFIG_VOLUME

@@ -1,22 +1,15 @@
 """The one thing an eks stack can leave behind: its control-plane log group, recreated by EKS.
 
-The stack creates `/aws/eks/<cluster>/cluster` (with retention) before the cluster and deletes it
-after the cluster, yet EKS can still deliver the last control-plane log lines after the cluster
-is gone and, through its service-linked role, create the group again (terraform-aws-eks #1019,
-#2446: even a Deny on logs:CreateLogGroup does not stop it, #2763: nor does deleting the group
-last). The next `pulumi up` of the same stack then fails with ResourceAlreadyExistsException.
-So `make destroy` runs this (python -m kit.eks_leftovers) after `pulumi destroy`, and `make up`
-before `pulumi up` (the group
-may come back minutes later), as run-x/opta settled on (#708).
+EKS can deliver the last control-plane log lines after the cluster is gone and, through its
+service-linked role, create `/aws/eks/<cluster>/cluster` again (terraform-aws-eks #1019, #2446,
+#2763: neither a Deny on logs:CreateLogGroup nor deleting the group last stops it); the next
+`pulumi up` then fails with ResourceAlreadyExistsException. So `make destroy` runs this
+(python -m kit.eks_leftovers) after `pulumi destroy` and `make up` before `pulumi up`, as
+run-x/opta settled on (#708).
 
-It deletes only what the stack created and can prove: the group named after this stack's
-cluster (`o11y-kit-<stack>`, a name unique to the stack), only while that cluster does not exist
-(the group outlived the cluster it belonged to), and only while the group is not a resource in
-the stack's current state. A half-created stack (the first `up` created the group, then failed
-on the cluster) holds it in its state: deleting it behind Pulumi's back would lose its retention
-setting and its logs, so Pulumi keeps managing it. The state is read with the Pulumi CLI
-(`pulumi stack export`, which needs no secrets passphrase without --show-secrets); without the
-CLI or a readable state, nothing is deleted and one line says so.
+It deletes only the group named after this stack's cluster, while that cluster does not exist
+and the stack's state (`pulumi stack export`, no passphrase needed) does not hold the group: a
+half-created stack keeps managing it. Without a readable state nothing is deleted.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """eks workspace: the CloudWatch log groups the collectors write into and the one IAM role (IRSA)
 they write with. Traces go to X-Ray, which has nothing to create.
 
-It comes after the cluster in the data flow because the role trusts the cluster's OIDC provider.
-The log groups are the stack's, with a retention, so `destroy` removes them and the exporters
-never need logs:CreateLogGroup.
+After the cluster, because the role trusts its OIDC provider. The stack owns the log groups, so
+`destroy` removes them and the exporters never need logs:CreateLogGroup.
 """
 
 from __future__ import annotations
@@ -117,10 +116,8 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
 def collector_policy(log_group_arns: list[str]) -> dict:
     """Write into the stack's log groups only, put trace segments, read EC2 tags and volumes.
 
-    `<group ARN>:*` is the form CloudWatch Logs documents for IAM policies ("Overview of managing
-    access permissions to your CloudWatch Logs resources"): it matches the group as
-    CreateLogStream sees it and every stream in it (`...:log-group:<name>:log-stream:<stream>`)
-    as PutLogEvents does; group names cannot contain ':', so no other group matches."""
+    `<group ARN>:*` (CloudWatch Logs docs, "Overview of managing access permissions") matches the
+    group and every stream in it, and no other group, since names cannot contain ':'."""
     return {
         "Version": "2012-10-17",
         "Statement": [
