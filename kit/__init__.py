@@ -1,1 +1,2 @@
-"""`python -m kit`: the kit's command line (offline plan, config docs)."""
+"""`python -m kit`: the kit's command line, in two parts: the offline plan (kit/plan) and the
+commands against a deployed stack (kit/cli)."""

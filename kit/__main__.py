@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run(args)
 
     if args.command == "config-docs":
-        from kit.docs import config_table, update_readme
+        from kit.config_docs import config_table, update_readme
 
         if args.update:
             try:
@@ -50,12 +50,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from components.settings import ConfigError
-    from kit.crd_schemas import CrdValidatorError
-    from kit.helm import HelmToolError
-    from kit.helm_render import ChartRenderError
-    from kit.kube_score import KubeScoreError
-    from kit.plan import plan, summary
-    from kit.pod_security import PodSecurityEvaluatorError
+    from kit.plan.checks.crd_schemas import CrdValidatorError
+    from kit.plan.checks.kube_score import KubeScoreError
+    from kit.plan.checks.pod_security import PodSecurityEvaluatorError
+    from kit.plan.helm_render import ChartRenderError
+    from kit.plan.helm_tool import HelmToolError
+    from kit.plan.stack_plan import plan, summary
 
     try:
         overrides = dict(_key_value(item) for item in args.set)

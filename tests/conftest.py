@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kit import offline  # noqa: E402
+from kit.plan import offline  # noqa: E402
 
 # The e2e / live / slow tiers (tests/tiers.py).
 pytest_plugins = ["tests.tiers"]

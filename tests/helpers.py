@@ -11,7 +11,7 @@ from pathlib import Path
 
 import grpc
 
-from kit import helm_render, manifests, offline
+from kit.plan import helm_render, manifests, offline
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_NAMES = [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in offline.stacks()]
@@ -104,12 +104,13 @@ def require_plan_tools() -> None:
     evaluator (and Node's CRD checker, which kit/crd_schemas.py reports itself)."""
     import os
 
-    from kit import helm, pod_security
+    from kit.plan import helm_tool
+    from kit.plan.checks import pod_security
 
-    helm_path = os.environ.get("KIT_HELM") or helm.INSTALLED
-    require_tool(helm_path, f"helm {helm.HELM_VERSION}", "run `make helm`")
-    cache = helm.chart_cache()
-    for chart in helm.CHARTS:
+    helm_path = os.environ.get("KIT_HELM") or helm_tool.INSTALLED
+    require_tool(helm_path, f"helm {helm_tool.HELM_VERSION}", "run `make helm`")
+    cache = helm_tool.chart_cache()
+    for chart in helm_tool.CHARTS:
         require_tool(
             cache / f"{chart.name}-{chart.version}.tgz",
             f"chart {chart.name} {chart.version} in {cache}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kit import offline
+from kit.plan import offline
 from policy.kit_rules import RESOURCE_RULES, STACK_RULES, Resource
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

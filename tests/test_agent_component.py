@@ -8,7 +8,7 @@ import yaml
 import agent
 from components import namespaces as ns
 from components.monitoring import Endpoints
-from kit import manifests
+from kit.plan import manifests
 
 
 def _registered_objects(ev) -> dict[tuple[str, str], dict]:

@@ -26,7 +26,7 @@ def contracts_run_on(tmp_path: Path, files: dict[str, str]) -> subprocess.Comple
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
-    packages = ("agent", "components", "kit", "kit/cli", "kit/localcluster", "pulumi")
+    packages = ("agent", "components", "kit", "kit/cli", "kit/plan", "kit/localcluster", "pulumi")
     clouds = tuple(f"components/platforms/{cloud}" for cloud in ("local", "aks", "eks"))
     for package in (*packages, "components/platforms", *clouds):
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
@@ -62,6 +62,13 @@ def test_pulumi_in_the_cluster_cli_breaks_its_contract(tmp_path):
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "kit.cli is not allowed to import pulumi" in run.stdout
+
+
+@pytest.mark.live
+def test_the_cluster_cli_importing_the_plan_breaks_their_independence(tmp_path):
+    run = contracts_run_on(tmp_path, {"kit/cli/status.py": "import kit.plan.manifests\n"})
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "kit.cli is not allowed to import kit.plan" in run.stdout
 
 
 @pytest.mark.live

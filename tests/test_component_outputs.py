@@ -1,5 +1,5 @@
 """Every kit component calls `register_outputs` with its public outputs, as the engine sees it
-(the recording monitor keeps each RegisterResourceOutputs call; kit/offline.py).
+(the recording monitor keeps each RegisterResourceOutputs call; kit/plan/offline.py).
 
 A component that never calls it stays "creating" in `pulumi up` and its outputs never reach the
 state; one that leaves out a public Output hides it from `pulumi stack export` and from
@@ -16,7 +16,7 @@ import pulumi
 import pytest
 
 import components
-from kit import offline
+from kit.plan import offline
 from tests.helpers import STACK_NAMES
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from components import versions
 from components.settings import ConfigError, load_declarations, parse_config
-from kit import offline
+from kit.plan import offline
 
 DECLARED = load_declarations()
 AKS = {"cloud": "aks", "region": "japaneast"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from components import alert_rules, sample_app, versions
-from kit import bench, manifests, offline, plan
+from kit.plan import bench, manifests, offline, stack_plan
 from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -76,7 +76,8 @@ def test_quick_start_exports_the_passphrase_before_make_up():
 
 def test_bench_counts_resources_as_plan_does(evaluated):
     ev = evaluated("local")
-    first = plan.summary(plan.PlanResult(ev, Path("plan/local"), [], [])).splitlines()[0]
+    result = stack_plan.PlanResult(ev, Path("plan/local"), [], [])
+    first = stack_plan.summary(result).splitlines()[0]
     assert f": {bench.count_resources(ev)} resources," in first
 
 

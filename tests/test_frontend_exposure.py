@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.settings import ConfigError, load_declarations, parse_config
-from kit import offline
+from kit.plan import offline
 
 AKS = {"cloud": "aks", "region": "japaneast"}
 

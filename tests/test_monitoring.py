@@ -11,7 +11,7 @@ import pytest
 
 from components import versions
 from components.settings import ChartCacheError, chart_cache_folder
-from kit.offline import Secret
+from kit.plan.offline import Secret
 from tests.helpers import STACK_NAMES
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -13,7 +13,7 @@ import copy
 
 import pytest
 
-from kit.offline import Secret
+from kit.plan.offline import Secret
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SECRET = "kubernetes:core/v1:Secret"

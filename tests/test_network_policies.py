@@ -1,6 +1,7 @@
 """The NetworkPolicies of every kit namespace: everything denied both ways, then each flow from
 only the pods that need it. That the policies as a whole admit every flow of docs/design.md is
-proven by the plan's flows check (kit/flows.py) in tests/test_network_flows_plan.py."""
+proven by the plan's flows check (kit/plan/checks/network_flows.py) in
+tests/kit_plan/checks/test_network_flows_plan.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from components.network_policies import alert_ports
 from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS
 from components.sample_app import SampleAppArgs, sample_app_objects
 from components.settings import AlertingConfig
-from kit import manifests
+from kit.plan import manifests
 from tests.helpers import STACK_NAMES
 
 NAME = "app.kubernetes.io/name"

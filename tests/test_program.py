@@ -7,7 +7,7 @@ import re
 import pytest
 
 from components import namespaces
-from kit.offline import Secret
+from kit.plan.offline import Secret
 from tests.helpers import K8S_PROVIDER, NAMESPACE, STACK_NAMES
 
 

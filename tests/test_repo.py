@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from kit.docs import config_table
+from kit.config_docs import config_table
 from tests.helpers import ROOT
 
 

@@ -8,7 +8,7 @@ import pytest
 from components import sample_app
 from components.platforms.eks.fargate_sidecar import fargate_pod
 from components.sample_app import SampleAppArgs, sample_app_objects
-from kit import manifests
+from kit.plan import manifests
 
 ARGS = SampleAppArgs(
     namespace="o11y-app",

@@ -12,7 +12,7 @@ import yaml
 
 from components import versions
 from components.settings import CLOUDS, Cloud, ConfigError, load_declarations, parse_config
-from kit import offline
+from kit.plan import offline
 from tests.helpers import ROOT
 
 DECLARED = load_declarations()
@@ -205,7 +205,7 @@ def test_secrets_stored_in_clear_are_refused():
 
 
 def test_the_real_program_refuses_a_webhook_url_that_is_not_secret(monkeypatch):
-    from kit import offline
+    from kit.plan import offline
 
     monkeypatch.setattr(offline, "SECRET_KEYS", ())  # as if set without --secret
     with pytest.raises(ConfigError, match="alertWebhookUrl: stored in clear"):

@@ -7,26 +7,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-import urllib3
-from kubernetes.client.exceptions import ApiException
-
+from kit.cli.arguments import COMMANDS, add_parsers
 from kit.cli.errors import USAGE_OR_ENVIRONMENT, KitError
 
-COMMANDS = ("status", "open", "traffic", "break", "heal", "verify")
-
-
-def add_parsers(commands) -> None:
-    from kit.cli import break_heal, open_ui, status, traffic, verify
-
-    status.add_parser(commands)
-    open_ui.add_parser(commands)
-    traffic.add_parser(commands)
-    break_heal.add_parsers(commands)
-    verify.add_parser(commands)
+__all__ = ["COMMANDS", "add_parsers", "run"]
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen subcommand, turning environment problems into one line and exit 2."""
+    import urllib3  # with the kubernetes client: only once a command runs, not for --help
+    from kubernetes.client.exceptions import ApiException
+
     try:
         return args.run(args)
     except KitError as err:

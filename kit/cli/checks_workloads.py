@@ -1,4 +1,4 @@
-"""The workloads a stack should run (kit/workloads.py) against what the cluster has: each one
+"""The workloads a stack should run (kit/cli/workloads.py) against what the cluster has: each one
 missing or short of ready pods is one gap, naming kind, namespace/name and who makes it."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from collections.abc import Iterable
 
 from kubernetes.client.exceptions import ApiException
 
-from kit import workloads
+from kit.cli import workloads
 from kit.cli.checks import FAIL, PASS, Check
 from kit.cli.errors import KitError
 from kit.cli.kube import Kube
-from kit.workloads import Workload
+from kit.cli.workloads import Workload
 
 Found = dict[tuple[str, str, str], object]  # (kind, namespace, name) -> the API's object
 

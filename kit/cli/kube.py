@@ -26,20 +26,6 @@ CLOUDS = ("local", "aks", "eks")  # the stack names `make up` uses, which are al
 FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
 
 
-def add_target_options(parser: argparse.ArgumentParser) -> None:
-    """Options every cluster-facing subcommand shares."""
-    # kit.stackfile imports only PyYAML (kit.offline would load Pulumi at every start-up).
-    parser.add_argument(
-        "--stack",
-        choices=stackfile.names(),
-        help="Pulumi stack whose outputs and kubeconfig to use",
-    )
-    parser.add_argument("--context", help="kube context to use (default: the current one)")
-    parser.add_argument(
-        "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
-    )
-
-
 @dataclass
 class Kube:
     """A checked connection to a cluster where the kit is deployed."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from components.names import GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE
 from kit.cli import services
-from kit.cli.kube import add_target_options, connect
+from kit.cli.kube import connect
 from kit.cli.portforward import forward_service
 from kit.cli.stack import ROOT
 
@@ -71,14 +71,6 @@ def grafana_credentials(stack: str | None) -> str:
         "-o jsonpath='{.data.admin-password}' | base64 -d"
     )
     return f"user admin, password: {pulumi}  or  {kubectl}"
-
-
-def add_parser(commands) -> None:
-    cmd = commands.add_parser("open", help="port-forward to a UI and print its URL")
-    cmd.add_argument("target", choices=sorted(TARGETS))
-    cmd.add_argument("--port", type=int, help="local port (default: the usual one, else any)")
-    add_target_options(cmd)
-    cmd.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:

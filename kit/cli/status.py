@@ -1,5 +1,5 @@
 """`kit status`: the kit's pods ready per node, every workload the stack runs present and ready
-(kit/workloads.py: the operator's Prometheus and Alertmanager too, which no pod shows missing),
+(kit/cli/workloads.py: the operator's Prometheus and Alertmanager too, which no pod shows missing),
 the node agent on every VM node and the collector sidecar in every Fargate pod. Exit 1 when
 anything is not as it should be."""
 
@@ -18,12 +18,11 @@ from kit.cli import checks_workloads
 from kit.cli.kube import (
     KIT_NAMESPACES,
     Kube,
-    add_target_options,
     cloud_of,
     connect,
     is_fargate,
 )
-from kit.workloads import Workload
+from kit.cli.workloads import Workload
 
 NAME_LABEL = "app.kubernetes.io/name"
 _POD_SUFFIX = re.compile(r"(-[a-z0-9]{8,10})?-[a-z0-9]{5}\Z|-[0-9]+\Z", re.ASCII)
@@ -48,12 +47,6 @@ class Report:
                 "sidecars in place.",
             ]
         return "\n".join(lines)
-
-
-def add_parser(commands) -> None:
-    cmd = commands.add_parser("status", help="pods per node, agent coverage, Fargate sidecars")
-    add_target_options(cmd)
-    cmd.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

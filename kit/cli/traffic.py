@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 
 from kit.cli import services
 from kit.cli.errors import KitError
-from kit.cli.kube import add_target_options, connect
+from kit.cli.kube import connect
 from kit.cli.portforward import forward_service
 
-MAX_RPS = 200
 REQUEST_TIMEOUT_S = 10
 BAR_WIDTH = 30
 
@@ -54,40 +53,6 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
-def duration_seconds(text: str) -> float:
-    """ "30", "30s", "2m" -> seconds."""
-    units = {"s": 1, "m": 60, "h": 3600}
-    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
-    try:
-        seconds = float(number) * units[unit]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected seconds, e.g. 30, 30s or 2m"
-        ) from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError("the duration must be positive")
-    return seconds
-
-
-def rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected requests per second") from None
-    if not 0 < value <= MAX_RPS:
-        raise argparse.ArgumentTypeError(f"--rps must be in (0, {MAX_RPS}]")
-    return value
-
-
-def add_parser(commands) -> None:
-    cmd = commands.add_parser("traffic", help="send requests to the front end, report latency")
-    cmd.add_argument("--rps", type=rate, default=10.0, help="requests per second (default 10)")
-    cmd.add_argument("--duration", type=duration_seconds, default=30.0, help="e.g. 30s, 2m")
-    cmd.add_argument("--url", help="front end URL (default: a port-forward to svc/front)")
-    add_target_options(cmd)
-    cmd.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

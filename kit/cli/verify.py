@@ -1,5 +1,5 @@
 """`kit verify`: does every signal arrive where the walkthrough says it does? Every workload of
-the stack present and ready (kit/workloads.py), metrics of every node and the kit's rules in
+the stack present and ready (kit/cli/workloads.py), metrics of every node and the kit's rules in
 Prometheus, a three-tier trace in Tempo, each tier's logs with trace ids in Loki, and on eks the
 same trace in X-Ray and its logs in CloudWatch."""
 
@@ -27,7 +27,7 @@ from kit.cli import (
 )
 from kit.cli.checks import INFO, UNREACHABLE, Check, exit_code, render
 from kit.cli.errors import KitError
-from kit.cli.kube import CLOUDS, Kube, add_target_options, cloud_of, connect, is_fargate
+from kit.cli.kube import CLOUDS, Kube, cloud_of, connect, is_fargate
 from kit.cli.portforward import forward_service
 
 REGION_LABEL = "topology.kubernetes.io/region"
@@ -58,15 +58,6 @@ class BackendUrls:
     prometheus: str
     tempo: str
     loki: str
-
-
-def add_parser(commands) -> None:
-    cmd = commands.add_parser("verify", help="check that metrics, traces and logs arrive")
-    add_target_options(cmd)
-    for name in ("prometheus", "tempo", "loki"):
-        cmd.add_argument(f"--{name}-url", help=f"use this {name} URL instead of a port-forward")
-    cmd.add_argument("--cluster-name", help="eks: cluster name (default: the stack output)")
-    cmd.set_defaults(run=run)
 
 
 def gather(kube: Kube, stack: str | None = None, cluster_name: str | None = None) -> ClusterFacts:

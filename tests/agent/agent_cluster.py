@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit import offline
 from kit.localcluster import controlplane
 from kit.localcluster.api import Api
-from kit.manifests import is_object, manifest
+from kit.plan import offline
+from kit.plan.manifests import is_object, manifest
 from tests.helpers import require_tool
 
 Json = dict[str, Any]

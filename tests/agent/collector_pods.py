@@ -1,11 +1,11 @@
 """Every collector container a stack deploys, read from the offline evaluation of the program
-(kit/offline.py): the node DaemonSet, the cluster Deployment and each app pod's Fargate sidecar,
-each with the ConfigMap its config volume mounts and the env and args its pod spec sets."""
+(kit/plan/offline.py): the node DaemonSet, the cluster Deployment and each app pod's Fargate
+sidecar, each with the ConfigMap its config volume mounts and the env and args its pod spec sets."""
 
 from __future__ import annotations
 
 from agent.k8s import CONFIG_DIR, CONTAINER_NAME
-from kit import offline
+from kit.plan import offline
 from tests.agent.otelcol import CollectorPod, resolve_env
 
 WORKLOADS = ("kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:Deployment")

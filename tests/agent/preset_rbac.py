@@ -9,7 +9,7 @@ from agent import CLUSTER_AGENT, NODE_AGENT
 from agent.cluster_agent import DEFAULT_CLUSTER_RESOURCES, cluster_agent_presets
 from agent.node_agent import node_agent_presets, node_resources
 from agent.preset import Preset
-from kit import offline
+from kit.plan import offline
 from tests.agent.collector_pods import collector_pods
 from tests.agent.stacks import backends_for, patch_for
 from tests.agent.upstream_rbac import Comparison, compare

@@ -17,7 +17,7 @@ from components.platforms.eks.agent_patch import cloud_patch as eks_patch
 from components.platforms.eks.exporters import AwsBackends
 from components.platforms.eks.fargate_collectors import fargate_collector_manifests
 from components.platforms.eks.fargate_sidecar import fargate_sidecar_manifests
-from kit import offline
+from kit.plan import offline
 
 NAMESPACE = "o11y"
 APP_NAMESPACE = "shop"

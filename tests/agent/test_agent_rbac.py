@@ -14,7 +14,7 @@ import pytest
 from agent import CLUSTER_AGENT, NODE_AGENT
 from agent import preset_catalog as presets
 from agent.preset import Preset, combine
-from kit import offline
+from kit.plan import offline
 from tests.agent.preset_rbac import comparisons
 from tests.agent.upstream_rbac import (
     UPSTREAM,

@@ -36,8 +36,8 @@ import pytest
 import yaml
 
 from agent import CLUSTER_AGENT, NODE_AGENT
-from kit import offline
 from kit.localcluster import controlplane
+from kit.plan import offline
 from tests.agent import agent_cluster as ac
 from tests.agent.collector_pods import collector_pods
 from tests.agent.collector_run import Collector, free_port

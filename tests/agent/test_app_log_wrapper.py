@@ -4,8 +4,8 @@ A program writes a fixed number of interleaved stdout/stderr lines, paced at a r
 passes in, while chunks fill and the pruner deletes old ones; a follower reads the chunk files the
 way file_log does (polls, keeps files open, reads deleted files to their end). Every line must
 arrive once, in order per stream, on disk within the emptyDir bound and on the original streams
-(kubectl logs). How fast the wrapper is: `python -m kit.bench_log_wrapper` (a benchmark, not a
-test, so a busy machine cannot fail it). The harness (app, follower) lives there too.
+(kubectl logs). How fast the wrapper is: `python -m tests.agent.bench_log_wrapper` (a benchmark,
+not a test, so a busy machine cannot fail it). The harness (app, follower) lives there too.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from kubernetes.utils import parse_quantity
 
 from components.platforms.eks.fargate_sidecar import LogChunks
-from kit.bench_log_wrapper import ChunkFollower, drain, follow_to_the_end, run, start
+from tests.agent.bench_log_wrapper import ChunkFollower, drain, follow_to_the_end, run, start
 from tests.helpers import require_tool
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit import helm_render, manifests, offline
+from kit.plan import helm_render, manifests, offline
 
 HOOK = "helm.sh/hook"
 

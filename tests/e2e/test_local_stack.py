@@ -158,7 +158,7 @@ def test_every_helm_release_is_deployed(project):
 
 
 def test_stack_outputs_are_the_documented_ones(project):
-    from kit import offline
+    from kit.plan import offline
 
     documented = offline.evaluate(STACK).outputs
     real = project.outputs()
@@ -208,7 +208,7 @@ def test_destroy_leaves_nothing_of_the_kit(project):
     started = time.monotonic()
     done = project.make("destroy", f"PULUMI_ARGS=--event-log {log}")
     RUN["destroy_wall"] = time.monotonic() - started
-    # what stays is said, not hidden: the prometheus-operator CRDs (kit/crd_leftovers.py)
+    # what stays is said, not hidden: the prometheus-operator CRDs (kit/cli/crd_leftovers.py)
     assert "10 monitoring.coreos.com CRDs stay" in done.stdout + done.stderr
     RUN["destroy"] = EventLog.read(log)
     _assert_nothing_left(project, RUN["planned"])
@@ -243,7 +243,7 @@ def test_destroy_after_the_webhook_cycle_leaves_nothing(project):
 def test_report_timings(project, capsys):
     """Figures for the docs: wall times, counts, the slowest resources, and the critical path
     (the dependency chain the measured durations make longest; tests/e2e/timing.py)."""
-    from kit import offline
+    from kit.plan import offline
     from tests.e2e.timing import critical_path
 
     lines = []

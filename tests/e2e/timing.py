@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from kit import offline
+from kit.plan import offline
 
 
 def critical_path(

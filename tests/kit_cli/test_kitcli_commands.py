@@ -12,8 +12,8 @@ import urllib.request
 import pytest
 from werkzeug import Request, Response
 
-from kit import workloads
 from kit.__main__ import build_parser, main
+from kit.cli import workloads
 from kit.cli.kube import connect
 from kit.cli.portforward import LocalForward, service_pod_port
 from tests.kit_cli.kitcli_cluster import (

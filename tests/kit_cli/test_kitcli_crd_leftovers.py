@@ -1,4 +1,4 @@
-"""`python -m kit.crd_leftovers` after `make destroy`, against a replayed Kubernetes API: one
+"""`python -m kit.cli.crd_leftovers` after `make destroy`, against a replayed Kubernetes API: one
 line naming the monitoring.coreos.com CRDs still there and whether custom resources of their
 kinds remain; only GET requests, whatever it finds."""
 
@@ -10,7 +10,7 @@ import sys
 import pytest
 from kubernetes.config import kube_config
 
-from kit import crd_leftovers
+from kit.cli import crd_leftovers
 from tests.kit_cli.kitcli_cluster import listing
 from tests.kit_cli.kitcli_fakes import (
     ROOT,
@@ -177,7 +177,7 @@ def test_an_unreachable_cluster_is_one_line_on_stderr_and_exit_0(tmp_path, capsy
 def test_a_stack_that_deleted_its_cluster_has_nothing_to_check(stack):
     """What `make destroy` runs, as a process: no kubeconfig, no Pulumi CLI, one line, exit 0."""
     done = subprocess.run(
-        [sys.executable, "-m", "kit.crd_leftovers", "--stack", stack],
+        [sys.executable, "-m", "kit.cli.crd_leftovers", "--stack", stack],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "KUBECONFIG": "/nonexistent"},
         capture_output=True,

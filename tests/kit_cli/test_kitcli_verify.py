@@ -9,9 +9,8 @@ import pytest
 
 from components import alert_rules
 from components.namespaces import APP
-from kit import workloads
 from kit.__main__ import main
-from kit.cli import verify
+from kit.cli import verify, workloads
 from kit.cli.checks import FAIL, INFO, PASS, UNREACHABLE, exit_code, render
 from kit.cli.verify import BackendUrls, ClusterFacts
 from tests.kit_cli.kitcli_cluster import listing, namespace, node, workload, workload_routes

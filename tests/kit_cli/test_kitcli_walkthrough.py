@@ -11,6 +11,7 @@ import pytest
 
 from kit import cli
 from kit.__main__ import build_parser
+from kit.cli.arguments import OPEN_TARGETS
 from kit.cli.open_ui import TARGETS
 from tests.kit_cli.kitcli_fakes import ROOT
 
@@ -65,3 +66,7 @@ def test_every_cli_command_and_choice_is_walked_through():
     assert set(cli.COMMANDS) <= {c[0] for c in used}
     assert set(TARGETS) <= {c[1] for c in used if c[0] == "open"}
     assert {"pod", "node", "slow", "errors"} <= {c[1] for c in used if c[0] == "break"}
+
+
+def test_open_offers_every_target():
+    assert list(OPEN_TARGETS) == sorted(TARGETS)

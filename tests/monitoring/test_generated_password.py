@@ -16,7 +16,7 @@ from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.generated_password import GeneratedPassword, PasswordProvider
-from kit import offline
+from kit.plan import offline
 from tests.helpers import ROOT, SecretOutputsMonitor, plugin_channel
 
 ALPHANUMERIC_24 = re.compile(r"[A-Za-z0-9]{24}")

@@ -19,8 +19,8 @@ from components.monitoring_content import (
     MonitoringContent,
     MonitoringContentArgs,
 )
-from kit import manifests
-from kit.offline import RecordingMocks, RecordingMonitor
+from kit.plan import manifests
+from kit.plan.offline import RecordingMocks, RecordingMonitor
 
 CUSTOM = "kubernetes:monitoring.coreos.com/v1:"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"

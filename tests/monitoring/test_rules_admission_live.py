@@ -14,8 +14,8 @@ import uuid
 
 import pytest
 
-from kit import manifests
 from kit.localcluster.controlplane import BIN
+from kit.plan import manifests
 from tests.helpers import STACK_NAMES, require_tool, wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_rules_admission_live")]

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from kit import manifests
+from kit.plan import manifests
 from tests.sample_app.app_processes import APP_DIR, app_python
 
 SOURCE_MOUNT = "/app"  # where the pods mount the source ConfigMap (checked below)

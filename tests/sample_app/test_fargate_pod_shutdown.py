@@ -28,7 +28,7 @@ from components.platforms.eks.fargate_sidecar import (
     wrapper_script,
 )
 from components.sample_app import SampleAppArgs, tier_deployment
-from kit.bench_log_wrapper import ChunkFollower
+from tests.agent.bench_log_wrapper import ChunkFollower
 from tests.sample_app.app_processes import (
     APP_DIR,
     Tier,

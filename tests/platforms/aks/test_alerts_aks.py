@@ -83,7 +83,7 @@ def fired_nodes(alert: dict, state: State, minute: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def alert():
-    from kit import offline
+    from kit.plan import offline
 
     return one(offline.evaluate("aks"), METRIC_ALERT).inputs
 

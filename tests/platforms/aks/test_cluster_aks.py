@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from components import versions
 from components.platforms.aks.offline_outputs import ADMIN_CREDENTIALS as AKS_ADMIN_CREDENTIALS
-from kit.offline import Secret
+from kit.plan.offline import Secret
 from tests.helpers import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
 
 

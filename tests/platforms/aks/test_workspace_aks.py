@@ -9,8 +9,8 @@ import json
 import yaml
 
 from components.platforms.aks.cluster import CONTROL_PLANE_LOGS
-from kit import offline
-from kit.offline import Secret
+from kit.plan import offline
+from kit.plan.offline import Secret
 from tests.helpers import AKS, SecretOutputsMonitor, one
 
 WORKSPACE = "azure-native:operationalinsights:Workspace"

@@ -12,7 +12,7 @@ from components.platforms.eks import alerts as alerts_eks
 from components.platforms.eks import cluster as eks
 from components.platforms.eks import workspace as workspace_eks
 from components.settings import load_config
-from kit import offline
+from kit.plan import offline
 
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 

