@@ -1,7 +1,7 @@
 """The kit's namespaces, each labelled with the Pod Security level its workloads need: the lowest
 that admits them (`python -m kit plan` checks every pod template against it with the official
-evaluator, kit/pod_security.py), and `restricted` as the warn level wherever it is not enforced,
-so what still falls short of it is said on every apply."""
+evaluator, kit/plan/checks/pod_security.py), and `restricted` as the warn level wherever it is
+not enforced, so what still falls short of it is said on every apply."""
 
 from __future__ import annotations
 

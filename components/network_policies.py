@@ -1,6 +1,7 @@
 """NetworkPolicies of the kit's own namespaces (monitoring, agent, node): everything denied, then
 only the flows the kit needs (docs/design.md, "Network flows"; `python -m kit plan` proves the
-policies as a whole admit each of them, kit/flows.py). The sample app's are in sample_app.py.
+policies as a whole admit each of them, kit/plan/checks/network_flows.py). The sample app's
+are in sample_app.py.
 
 Writes are admitted only from the pods that must write (e.g. Prometheus's 9090 from the
 collectors, Tempo's metrics generator and Grafana). Chart pods are selected by the labels their

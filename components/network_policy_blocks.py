@@ -2,7 +2,8 @@
 
 Every kit namespace starts from `baseline()`: all ingress and egress denied, then DNS to the
 cluster's resolver; each workload's policy adds the flows it needs (docs/design.md, "Network
-flows", which `python -m kit plan` checks against the policies as a whole, kit/flows.py).
+flows", which `python -m kit plan` checks against the policies as a whole,
+kit/plan/checks/network_flows.py).
 
 Destinations that are not pods are admitted by port alone (a rule without `to`), because no
 peer selects them portably:

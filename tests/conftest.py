@@ -1,6 +1,6 @@
 """Shared fixtures: offline evaluations of the real program under the recording mock engine.
 
-The engine itself lives in kit/offline.py (token constants, camelCase mocked outputs for
+The engine itself lives in kit/plan/offline.py (token constants, camelCase mocked outputs for
 clusters, identities and invokes) because `python -m kit plan` uses it too; the tests therefore
 assert on exactly what `plan` writes out. Each stack file is evaluated once per session.
 """

@@ -101,7 +101,7 @@ def require_tool(path: Path | str | None, what: str, how_to_enable: str) -> None
 
 def require_plan_tools() -> None:
     """What `python -m kit plan` runs besides Python: helm, the pinned charts, the Pod Security
-    evaluator (and Node's CRD checker, which kit/crd_schemas.py reports itself)."""
+    evaluator (and Node's CRD checker, which kit/plan/checks/crd_schemas.py reports itself)."""
     import os
 
     from kit.plan import helm_tool

@@ -24,7 +24,7 @@ PLATFORMS: dict[str, str] = {
 
 def offline_parts() -> list[ModuleType]:
     """Each platform's Pulumi-free `offline_outputs` module, where it has one: what its
-    provider would compute, for the offline plan (kit/offline.py)."""
+    provider would compute, for the offline plan (kit/plan/offline.py)."""
     names = [f"{module.rpartition('.')[0]}.offline_outputs" for module in PLATFORMS.values()]
     return [importlib.import_module(name) for name in names if importlib.util.find_spec(name)]
 

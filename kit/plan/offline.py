@@ -254,4 +254,4 @@ def _invoke_result(token: str, args: Mapping[str, Any]) -> dict[str, Any]:
         found = offline.invoke(token, args)
         if found is not None:
             return found
-    raise NotImplementedError(f"kit.offline has no mock for invoke {token}; add one")
+    raise NotImplementedError(f"kit.plan.offline has no mock for invoke {token}; add one")

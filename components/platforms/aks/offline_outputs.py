@@ -1,5 +1,5 @@
 """aks: what Azure would compute for the resources and calls the program reads, for the offline
-plan (kit/offline.py). Stand-in values no one can mistake for real ones: all-zero/one IDs and
+plan (kit/plan/offline.py). Stand-in values no one can mistake for real ones: all-zero/one IDs and
 "offline-placeholder" in host names."""
 
 from __future__ import annotations

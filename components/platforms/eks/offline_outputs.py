@@ -1,6 +1,6 @@
 """eks: what AWS would compute for the resources and calls the program reads, for the offline
-plan (kit/offline.py). Stand-in values no one can mistake for real ones: the AWS documentation's
-example account and "offline-placeholder" in host names."""
+plan (kit/plan/offline.py). Stand-in values no one can mistake for real ones: the AWS
+documentation's example account and "offline-placeholder" in host names."""
 
 from __future__ import annotations
 
