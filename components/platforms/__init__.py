@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from components.platforms.base import Platform
+    from components.platforms.facts import PlatformFacts
 
 PLATFORMS: dict[str, str] = {
     "local": "components.platforms.local.platform",
@@ -32,3 +33,8 @@ def offline_parts() -> list[ModuleType]:
 def platform(cloud: str) -> Platform:
     """The Platform of `cloud` (a key of PLATFORMS)."""
     return importlib.import_module(PLATFORMS[cloud]).PLATFORM
+
+
+def facts(cloud: str) -> PlatformFacts:
+    """What the cluster commands need to know of `cloud` (Pulumi-free: its `facts` module)."""
+    return importlib.import_module(f"{PLATFORMS[cloud].rpartition('.')[0]}.facts").FACTS

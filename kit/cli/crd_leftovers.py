@@ -27,6 +27,7 @@ import urllib3
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from components.platforms import facts
 from components.settings import PROJECT
 from kit import stackfile
 from kit.cli.arguments import add_target_options
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def check(args: argparse.Namespace) -> str:
     cloud = stackfile.read(args.stack).config.get(f"{PROJECT}:cloud") if args.stack else ""
-    if cloud in ("aks", "eks") and not (args.context or args.kubeconfig):
+    if cloud and facts(cloud).creates_cluster and not (args.context or args.kubeconfig):
         return (
             f"{PREFIX} stack {args.stack} deletes its own cluster on destroy, CRDs included: "
             "nothing to check (--context asks another cluster)"

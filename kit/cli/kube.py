@@ -17,12 +17,13 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from components.names import AGENT_NAMESPACE, APP_NAMESPACE, MONITORING_NAMESPACE, NODE_NAMESPACE
+from components.platforms import PLATFORMS, facts
 from kit import stackfile
 from kit.cli.errors import KitError
 from kit.cli.stack import pulumi_available, stack_outputs
 
 PROBE_TIMEOUT_S = 8
-CLOUDS = ("local", "aks", "eks")  # the stack names `make up` uses, which are also the clouds
+CLOUDS = tuple(PLATFORMS)  # the stack names `make up` uses, which are also the clouds
 FARGATE_NODE_LABEL = "eks.amazonaws.com/compute-type"
 
 
@@ -51,13 +52,14 @@ class Kube:
 
 
 def cloud_of(nodes: list) -> str:
-    """From the nodes' providerID: azure:///... (AKS VMSS), aws:///... (EC2/Fargate)."""
+    """The cloud whose nodes' providerID these are (PlatformFacts.node_provider_id); the one
+    without a prefix (local) for any other cluster."""
     ids = [n.spec.provider_id or "" for n in nodes]
-    if any(i.startswith("azure://") for i in ids):
-        return "aks"
-    if any(i.startswith("aws://") for i in ids):
-        return "eks"
-    return "local"
+    for cloud in PLATFORMS:
+        prefix = facts(cloud).node_provider_id
+        if prefix and any(i.startswith(prefix) for i in ids):
+            return cloud
+    return next(cloud for cloud in PLATFORMS if facts(cloud).node_provider_id is None)
 
 
 def is_fargate(node) -> bool:
@@ -73,7 +75,8 @@ def connect(args: argparse.Namespace, kit_deployed: bool = True) -> Kube:
     stack_config = _stack_config(args.stack) if args.stack else {}
     cloud = stack_config.get("o11y-kit:cloud", "")
     option = "--kubeconfig"
-    if cloud == "local" and not explicit:
+    ours = bool(cloud) and facts(cloud).creates_cluster
+    if cloud and not ours and not explicit:
         # The cluster `make up` deployed to: the stack's own kubeconfig/context, if it sets them.
         args.kubeconfig = stack_config.get("o11y-kit:kubeconfig") or None
         args.context = stack_config.get("o11y-kit:context") or None
@@ -82,7 +85,7 @@ def connect(args: argparse.Namespace, kit_deployed: bool = True) -> Kube:
         raise KitError(f"{option} {args.kubeconfig}: no such file")
     if args.stack and pulumi_available() and kit_deployed:
         outputs = stack_outputs(args.stack)
-    elif args.stack and not explicit and cloud != "local":
+    elif args.stack and not explicit and ours:
         # The stack's kubeconfig is one of its outputs; the current context may be any cluster.
         raise KitError(
             f"stack {args.stack}: its kubeconfig is a stack output, read through the Pulumi CLI, "

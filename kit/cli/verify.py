@@ -17,6 +17,7 @@ from kubernetes.client.exceptions import ApiException
 from agent.node_agent import NODE_AGENT
 from components import alert_rules
 from components.names import AGENT_NAMESPACE, APP_NAMESPACE, APP_TIERS, NODE_NAMESPACE
+from components.platforms import facts as platform_facts
 from kit.cli import (
     checks_aws,
     checks_loki,
@@ -31,10 +32,6 @@ from kit.cli.kube import CLOUDS, Kube, cloud_of, connect, is_fargate
 from kit.cli.portforward import forward_service
 
 REGION_LABEL = "topology.kubernetes.io/region"
-APP_INSIGHTS_HINT = (
-    "Application Insights (Logs): AppRequests | where TimeGenerated > ago(30m) "
-    "| summarize count() by AppRoleName; Application map: pulumi stack output next_steps"
-)
 
 
 @dataclass(frozen=True)
@@ -89,10 +86,12 @@ def run_checks(facts: ClusterFacts, urls: BackendUrls, now: float, aws_session=N
         checks_tempo.front_to_back_trace(urls.tempo, now, tempo_traces),
         *(checks_loki.tier_logs(urls.loki, tier, now) for tier in APP_TIERS),
     ]
-    if facts.cloud == "eks":
-        checks += _aws_checks(facts, now, aws_session, tempo_trace=next(iter(tempo_traces), None))
-    if facts.cloud == "aks":
-        checks.append(Check("application insights", INFO, APP_INSIGHTS_HINT))
+    if facts.cloud in CLOUD_CHECKS:
+        trace = next(iter(tempo_traces), None)
+        checks += CLOUD_CHECKS[facts.cloud](facts, now, aws_session, tempo_trace=trace)
+    hint = platform_facts(facts.cloud).console_hint if facts.cloud else None
+    if hint:
+        checks.append(Check("cloud console", INFO, hint))
     return checks
 
 
@@ -113,6 +112,10 @@ def _aws_checks(facts: ClusterFacts, now: float, session, tempo_trace: str | Non
         return [xray, missing]
     trace = found[0] if found else tempo_trace
     return [xray, checks_aws.cloudwatch_logs(session, facts.cluster_name, trace, when)]
+
+
+# The checks a cloud adds, reading its own backends from outside the cluster.
+CLOUD_CHECKS = {"eks": _aws_checks}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -81,7 +81,8 @@ def shape_of(stack: str) -> StackShape:
         return declared_value(key, config.get(f"{PROJECT}:{key}"))
 
     cloud = value("cloud")
-    return StackShape(cloud, value("sampleApp"), cloud == "eks" and bool(value("fargateTiers")))
+    # fargateTiers is refused on a cloud without Fargate, so a value means pods on Fargate.
+    return StackShape(cloud, value("sampleApp"), bool(value("fargateTiers")))
 
 
 def operator_statefulset(kind: str, name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.platforms import PLATFORMS, platform
+from components.platforms import PLATFORMS, facts, platform
 from components.platforms.base import Platform
 from components.settings.clouds import MODELS
 
@@ -24,3 +24,18 @@ def test_each_platform_offers_the_whole_interface(cloud):
 def test_an_unknown_cloud_has_no_platform():
     with pytest.raises(KeyError):
         platform("gke")
+
+
+def test_exactly_one_platform_is_any_other_cluster():
+    """kit/cli/kube.py's cloud_of falls back to the one platform whose nodes have no known
+    providerID (local), and tells the others apart by theirs."""
+    prefixes = [facts(cloud).node_provider_id for cloud in PLATFORMS]
+    assert prefixes.count(None) == 1
+    assert len(set(prefixes)) == len(prefixes)
+
+
+def test_the_kit_never_claims_a_cluster_it_deploys_into():
+    """Only a platform that creates its cluster may have the cluster commands treat it as the
+    stack's own (crd_leftovers, connect); local deploys into the user's."""
+    assert not facts("local").creates_cluster
+    assert facts("aks").creates_cluster and facts("eks").creates_cluster

@@ -1,0 +1,17 @@
+"""What the cluster commands (kit/cli) need to know of a cloud, without its Pulumi SDK."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    # The kit creates the cluster (and destroy deletes it, CRDs included); its kubeconfig is a
+    # stack output. False: the stack deploys into a cluster someone else owns.
+    creates_cluster: bool
+    # How its nodes' spec.providerID starts (azure:///... on AKS VMSS, aws:///... on EC2 and
+    # Fargate), to tell the cloud of a cluster met without a stack; None: any other cluster.
+    node_provider_id: str | None = None
+    # What `kit verify` cannot check from inside the cluster, and where to look instead.
+    console_hint: str | None = None
