@@ -158,11 +158,11 @@ kube-score:
 # without Go, the collector and Pod Security tests skip with one line (CI has Go: they run).
 # tests/agent/test_agent_rbac_live.py also needs the local control plane (`make e2e-tools`,
 # which .ci/run builds first); without it, it skips with one line.
-# The suite runs on TEST_WORKERS pytest-xdist workers, one per core by default (`auto`);
-# --dist loadgroup keeps each xdist_group module (one costly setup) on one worker. The tiers
+# The suite runs on TEST_WORKERS pytest-xdist workers, twice the cores by default (most tests
+# wait on a program they started; docs/development.md has the figures); --dist loadgroup keeps each xdist_group module (one costly setup) on one worker. The tiers
 # (live, slow, e2e) are described in tests/tiers.py.
 TEST_CHART_CACHE ?= $(abspath $(CURDIR)/../shared/charts)
-TEST_WORKERS ?= auto
+TEST_WORKERS ?= $(shell echo $$(( 2 * $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) )))
 test: venv app-venv crd-validate policy-venv otelcol helm psa kube-score
 	KIT_CHART_CACHE=$${KIT_CHART_CACHE:-$(TEST_CHART_CACHE)} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 

@@ -1,6 +1,6 @@
 """Names and ports of what the kit deploys, written once: the components create the objects under
 them and the cluster commands (kit/cli) find the objects by them. No Pulumi import here, so
-`python -m kit status` starts without loading the SDKs (tests/kit_cli/test_kitcli_imports.py)."""
+`python -m kit status` starts without loading the SDKs (tests/kit/cli/test_kitcli_imports.py)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The o11y kit's policy pack: each rule of kit_rules as a mandatory Pulumi policy.
 
 The rules are plain functions (kit_rules/), tested offline against what each stack registers
-(tests/test_policy_pack.py); this file only hands them to pulumi_policy, which serves them to
-the Pulumi CLI over gRPC (tests/test_policy_pack_grpc.py talks to it the same way).
+(tests/policy/test_policy_pack.py); this file only hands them to pulumi_policy, which serves them to
+the Pulumi CLI over gRPC (tests/policy/test_policy_pack_grpc.py talks to it the same way).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Each cluster command's name, help and options, apart from its code: `--help` and a mistyped
 option answer before the kubernetes client loads, and a command's module is imported only to
-run it (tests/kit_cli/test_kitcli_imports.py)."""
+run it (tests/kit/cli/test_kitcli_imports.py)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ Three makers, each with the hint a user needs when its workload is missing:
   objects `<fullname>-prometheus` and `<fullname>-alertmanager` (templates/_helpers.tpl,
   `prometheus.crname` and `alertmanager.crname`).
 
-tests/kit_plan/test_rendered_charts.py holds this list to what the plan and `helm template` of the
+tests/kit/plan/test_rendered_charts.py holds this list to what the plan and `helm template` of the
 pinned charts create, for every stack, so a renamed release or a new workload cannot leave it
 behind. Imports stay light (no Pulumi): the cluster commands load this at start-up.
 """

@@ -12,7 +12,7 @@ from .base import Props, Resource, k8s_kind
 # The only account that may hold nodes/proxy (it lets its holder reach every kubelet, exec
 # included): the collector that scrapes the Fargate kubelets through the API server's proxy, a
 # Deployment of its own with no Service and no ingress (agent/fargate_collectors.py);
-# tests/test_policy_pack.py keeps this equal to the program's components.namespaces.AGENT and
+# tests/policy/test_policy_pack.py keeps this equal to the program's components.namespaces.AGENT and
 # agent.FARGATE_SCRAPER.
 FARGATE_SCRAPER_ACCOUNT = ("o11y-agent", "otel-fargate-scraper")
 POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")

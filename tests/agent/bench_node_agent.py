@@ -58,7 +58,7 @@ from tests.agent.collector_run import Collector, app_line, cri, free_port, write
 from tests.agent.fake_apiserver import RS_HASH, FakeApiServer, Pod
 from tests.agent.otelcol import NODE_NAME, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
-from tests.kit_cli.kitcli_fakes import ReplayServer, routes
+from tests.kit.cli.kitcli_fakes import ReplayServer, routes
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
 LOG_RATES = (100, 1_000, 5_000)  # container log lines per second, all pods together

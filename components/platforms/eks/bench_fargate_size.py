@@ -3,7 +3,7 @@
 Run: venv/bin/python -m components.platforms.eks.bench_fargate_size [--app-cpu 100m]
 [--app-memory 192Mi]
 The app container requests (= limit) what components/sample_app.py gives it, 100m / 192Mi,
-unless told otherwise; tests/test_sample_app_component.py sizes the real pod spec.
+unless told otherwise; tests/components/test_sample_app_component.py sizes the real pod spec.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from components import alert_rules
-from tests.monitoring import promtool_runner as promtool
+from tests.components.monitoring import promtool_runner as promtool
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = sorted(HERE.glob("*.test.yaml"))

@@ -12,6 +12,7 @@ from components import versions
 from components.platforms.eks.cluster import FARGATE_SELECTORS, EksCluster, EksClusterArgs
 from components.versions import EKS_ADDON_VERSIONS
 from kit.plan.offline import Secret
+from tests.components.platforms.eks.eks_evaluation import OIDC, run_program
 from tests.helpers import (
     EKS,
     FARGATE_PROFILE,
@@ -22,7 +23,6 @@ from tests.helpers import (
     SUBNET,
     one,
 )
-from tests.platforms.eks.eks_evaluation import OIDC, run_program
 
 K8S = versions.K8S_DEFAULT
 

@@ -16,7 +16,7 @@ from kit.__main__ import build_parser, main
 from kit.cli import workloads
 from kit.cli.kube import connect
 from kit.cli.portforward import LocalForward, service_pod_port
-from tests.kit_cli.kitcli_cluster import (
+from tests.kit.cli.kitcli_cluster import (
     NS,
     deployment,
     listing,
@@ -27,7 +27,7 @@ from tests.kit_cli.kitcli_cluster import (
     workload,
     workload_routes,
 )
-from tests.kit_cli.kitcli_fakes import (
+from tests.kit.cli.kitcli_fakes import (
     ROOT,
     ReplayServer,
     closed_port,

@@ -1,7 +1,7 @@
 """The NetworkPolicies of every kit namespace: everything denied both ways, then each flow from
 only the pods that need it. That the policies as a whole admit every flow of docs/design.md is
 proven by the plan's flows check (kit/plan/checks/network_flows.py) in
-tests/kit_plan/checks/test_network_flows_plan.py."""
+tests/kit/plan/checks/test_network_flows_plan.py."""
 
 from __future__ import annotations
 

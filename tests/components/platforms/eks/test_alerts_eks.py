@@ -9,8 +9,8 @@ import re
 import pytest
 import yaml
 
+from tests.components.platforms.eks.eks_evaluation import outside_view, resolve
 from tests.helpers import one
-from tests.platforms.eks.eks_evaluation import outside_view, resolve
 
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"

@@ -8,8 +8,8 @@ import json
 import agent
 from components.platforms.eks.agent_patch import cloud_patch
 from components.platforms.eks.exporters import AwsBackends
+from tests.components.platforms.eks.eks_evaluation import OIDC, outside_view, resolve
 from tests.helpers import EKS, LOG_GROUP, one
-from tests.platforms.eks.eks_evaluation import OIDC, outside_view, resolve
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

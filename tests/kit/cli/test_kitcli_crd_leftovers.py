@@ -11,8 +11,8 @@ import pytest
 from kubernetes.config import kube_config
 
 from kit.cli import crd_leftovers
-from tests.kit_cli.kitcli_cluster import listing
-from tests.kit_cli.kitcli_fakes import (
+from tests.kit.cli.kitcli_cluster import listing
+from tests.kit.cli.kitcli_fakes import (
     ROOT,
     ReplayServer,
     closed_port_kubeconfig,

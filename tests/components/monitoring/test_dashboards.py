@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from components import alert_rules, dashboards
-from tests.monitoring import promtool_runner as promtool
+from tests.components.monitoring import promtool_runner as promtool
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = yaml.safe_load((HERE / "dashboards.fixture.yaml").read_text())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 # In a fresh interpreter: `python -m kit status --help`, then every module of the cluster commands
 # (kit.cli.crd_leftovers too: `make destroy` runs it); a finder records how each pulumi* got

@@ -13,8 +13,8 @@ from kit.__main__ import main
 from kit.cli import verify, workloads
 from kit.cli.checks import FAIL, INFO, PASS, UNREACHABLE, exit_code, render
 from kit.cli.verify import BackendUrls, ClusterFacts
-from tests.kit_cli.kitcli_cluster import listing, namespace, node, workload, workload_routes
-from tests.kit_cli.kitcli_fakes import (
+from tests.kit.cli.kitcli_cluster import listing, namespace, node, workload, workload_routes
+from tests.kit.cli.kitcli_fakes import (
     ReplayServer,
     closed_port,
     fixture,

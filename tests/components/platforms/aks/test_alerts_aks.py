@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.components.platforms.aks.azure_metric_alert import Series, firing, minutes
 from tests.helpers import one
-from tests.platforms.aks.azure_metric_alert import Series, firing, minutes
 
 METRIC_ALERT = "azure-native:monitor:MetricAlert"
 NAMESPACE = "Microsoft.ContainerService/managedClusters"

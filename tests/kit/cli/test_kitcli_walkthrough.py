@@ -13,7 +13,7 @@ from kit import cli
 from kit.__main__ import build_parser
 from kit.cli.arguments import OPEN_TARGETS
 from kit.cli.open_ui import TARGETS
-from tests.kit_cli.kitcli_fakes import ROOT
+from tests.kit.cli.kitcli_fakes import ROOT
 
 WALKTHROUGH = ROOT / "docs" / "WALKTHROUGH.md"
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)

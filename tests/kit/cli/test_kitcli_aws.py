@@ -14,7 +14,7 @@ from moto import mock_aws
 from kit.cli import checks_aws, nodes
 from kit.cli.checks import FAIL, PASS
 from kit.cli.kube import Kube
-from tests.kit_cli.kitcli_cluster import node
+from tests.kit.cli.kitcli_cluster import node
 
 REGION = "us-east-1"
 XRAY_ID = "1-6741b2c0-0b5e6b0e3f6d9a2c1e4b7d8f"

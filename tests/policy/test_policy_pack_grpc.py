@@ -11,7 +11,12 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from agent import FARGATE_SCRAPER
 from policy.kit_rules import RESOURCE_RULES, STACK_RULES
 from tests.helpers import ROOT, STACK_NAMES, plugin_channel, require_tool
-from tests.policy_pack import BROKEN_CASES, CLUSTER_ROLE_BINDING, broken_resources, stack_resources
+from tests.policy.policy_pack import (
+    BROKEN_CASES,
+    CLUSTER_ROLE_BINDING,
+    broken_resources,
+    stack_resources,
+)
 
 pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_policy_pack_grpc")]
 

@@ -24,7 +24,7 @@ from pytest_httpserver import HTTPServer
 from tests.helpers import wait_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 Responder = Callable[["Request"], tuple[int, object]]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from kit.__main__ import main
 from kit.cli import kube
-from tests.kit_cli.kitcli_fakes import ReplayServer, write_kubeconfig
+from tests.kit.cli.kitcli_fakes import ReplayServer, write_kubeconfig
 
 
 def one_line(capsys) -> str:

@@ -10,7 +10,7 @@ from components import namespaces
 from policy.kit_rules import RESOURCE_RULES, STACK_RULES
 from policy.kit_rules.kubernetes import FARGATE_SCRAPER_ACCOUNT
 from tests.helpers import STACK_NAMES
-from tests.policy_pack import (
+from tests.policy.policy_pack import (
     BROKEN_CASES,
     CLUSTER_ROLE,
     CLUSTER_ROLE_BINDING,
