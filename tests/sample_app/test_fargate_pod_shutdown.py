@@ -32,11 +32,11 @@ from tests.agent.bench_log_wrapper import ChunkFollower
 from tests.sample_app.app_processes import (
     APP_DIR,
     Tier,
-    _wait_ready,
     app_python,
     base_env,
     get,
     wait_listening,
+    wait_ready,
 )
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
@@ -90,7 +90,7 @@ def _start_wrapped_app(app: dict, receiver: OtlpReceiver, tmp_path) -> tuple[Tie
     )
     tier = Tier("back", 0, process, tmp_path / "unused.log")
     tier.port = wait_listening(tier, lambda: ChunkFollower.read_all(logs, "stdout"))
-    _wait_ready(tier)
+    wait_ready(tier)
     return tier, logs
 
 

@@ -67,7 +67,7 @@ def wrapper_script() -> str:
     return files("components.platforms.eks").joinpath("scripts", WRAPPER_KEY).read_text()
 
 
-def _app_log_files() -> Preset:
+def app_log_files() -> Preset:
     receivers = {
         f"file_log/{stream}": {
             "include": [f"{APP_LOG_DIR}/{stream}.*.log"],
@@ -131,7 +131,7 @@ def _pod_side(resources: Resources) -> Preset:
             presets.base(resources),
             presets.persistent_state({"emptyDir": {"sizeLimit": STATE_SIZE_LIMIT}}),
             presets.otlp("127.0.0.1"),
-            _app_log_files(),
+            app_log_files(),
             _pod_attributes(),
         ]
     )
@@ -193,7 +193,7 @@ def add_fargate_sidecar(
         raise ValueError(f"no container named {app_container!r} in the pod spec")
     if not app.get("command"):
         raise ValueError(f"container {app_container!r} must set `command` to be wrapped")
-    _wrap_app(app, chunks)
+    wrap_app(app, chunks)
     # The app was given its pod's grace period to stop (preStop, drain, telemetry flush): the
     # sidecar gets its SIGTERM only after that, and the pod as long again as the collector needs.
     app_budget = spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_SECONDS)
@@ -222,7 +222,7 @@ def add_fargate_sidecar(
     return spec
 
 
-def _wrap_app(app: Json, chunks: LogChunks) -> None:
+def wrap_app(app: Json, chunks: LogChunks) -> None:
     app["command"] = [
         "/bin/bash",
         f"{WRAPPER_DIR}/{WRAPPER_KEY}",

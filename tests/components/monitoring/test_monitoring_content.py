@@ -6,9 +6,6 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
-from pulumi.runtime import settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from agent import CLUSTER_AGENT, NODE_AGENT, cluster_agent_manifests, node_agent_manifests
 from agent.backends import Backends
@@ -19,8 +16,7 @@ from components.monitoring_content import (
     MonitoringContent,
     MonitoringContentArgs,
 )
-from kit.plan import manifests
-from kit.plan.offline import RecordingMocks, RecordingMonitor
+from kit.plan import manifests, offline
 
 CUSTOM = "kubernetes:monitoring.coreos.com/v1:"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
@@ -34,10 +30,6 @@ BACKENDS = Backends(
 
 def register(agent_namespace: str | None) -> list:
     """Registrations of one MonitoringContent next to a stand-in for the kps release."""
-    monitor = RecordingMonitor(RecordingMocks())
-    settings.set_root_resource(None)
-    pulumi.runtime.set_mocks(monitor.mocks, project="t", stack="t", preview=False, monitor=monitor)
-    settings.SETTINGS.rpc_manager.clear()
 
     def program() -> None:
         namespace = k8s.core.v1.Namespace("o11y-monitoring", metadata={"name": "o11y-monitoring"})
@@ -50,8 +42,7 @@ def register(agent_namespace: str | None) -> list:
             opts=pulumi.ResourceOptions(depends_on=[namespace]),
         )
 
-    _sync_await(run_pulumi_func(program))
-    return monitor.registered
+    return offline.evaluate("local", program=program).resources
 
 
 @pytest.fixture(scope="module")

@@ -162,7 +162,7 @@ def prometheus(directory: Path, rule_groups: list[dict]) -> Iterator[str]:
     )
     try:
         url = f"http://127.0.0.1:{_listening_port(process, log_path)}"
-        _wait_ready(url, process, log_path)
+        wait_ready(url, process, log_path)
         yield url
     finally:
         process.terminate()
@@ -188,7 +188,7 @@ def _listening_port(process: subprocess.Popen, log: Path) -> int:
     return wait_for(port, 30, lambda: f"prometheus's listening address: {log.read_text()[-2000:]}")
 
 
-def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
+def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
     def ready() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"prometheus exited: {log.read_text()[-2000:]}")

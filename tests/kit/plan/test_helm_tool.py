@@ -47,7 +47,7 @@ def test_a_helm_that_is_not_the_pinned_build_is_refused(tmp_path, monkeypatch):
 def test_the_binary_is_found_in_the_wheel_layout(tmp_path):
     wheel = tmp_path / "w.whl"
     fake_wheel(wheel, b"binary")
-    assert helm_tool._helm_from_wheel(wheel) == b"binary"  # noqa: SLF001
+    assert helm_tool.helm_from_wheel(wheel) == b"binary"
 
 
 def test_kit_helm_points_at_another_binary_and_a_missing_one_is_one_line(tmp_path, monkeypatch):

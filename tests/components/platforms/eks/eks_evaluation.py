@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import functools
 
-import pulumi
-from pulumi.runtime.sync_await import _sync_await
-
 from components.platforms.eks import alerts as alerts_eks
 from components.platforms.eks import cluster as eks
 from components.platforms.eks import workspace as workspace_eks
@@ -24,9 +21,7 @@ def run_program(program, stack="eks", overrides=None):
     return ev, ev.result
 
 
-def resolve(value):
-    """The plain value of an Output (after run_program has finished)."""
-    return _sync_await(pulumi.Output.from_input(value).future())
+resolve = offline.resolve  # the plain value of an Output, after run_program has finished
 
 
 def _outside_view():

@@ -28,10 +28,10 @@ def _failed(tmp_path, stack: str = "eks") -> list[str]:
 
 
 def test_the_sidecar_no_longer_mounting_the_app_log_volume_fails_the_plan(tmp_path, monkeypatch):
-    original = fargate_sidecar._app_log_files
+    original = fargate_sidecar.app_log_files
     monkeypatch.setattr(
         fargate_sidecar,
-        "_app_log_files",
+        "app_log_files",
         lambda: dataclasses.replace(original(), volume_mounts=()),
     )
     assert any(
@@ -42,13 +42,13 @@ def test_the_sidecar_no_longer_mounting_the_app_log_volume_fails_the_plan(tmp_pa
 
 
 def test_the_app_log_dir_differing_from_its_mount_fails_the_plan(tmp_path, monkeypatch):
-    original = fargate_sidecar._wrap_app
+    original = fargate_sidecar.wrap_app
 
     def wrap_then_move_the_log_dir(app, chunks):
         original(app, chunks)
         next(e for e in app["env"] if e["name"] == "APP_LOG_DIR")["value"] = "/var/log/app-logs"
 
-    monkeypatch.setattr(fargate_sidecar, "_wrap_app", wrap_then_move_the_log_dir)
+    monkeypatch.setattr(fargate_sidecar, "wrap_app", wrap_then_move_the_log_dir)
     assert any("which no writer's env names" in line for line in _failed(tmp_path))
 
 
