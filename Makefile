@@ -219,9 +219,9 @@ up: policy-venv
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
 	$(PULUMI_CLI) stack select $(STACK) --create
-	$(if $(filter up,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
+	$(if $(filter up,$@),$(PY) -m kit.cloud_leftovers --stack $(STACK))
 	$(PULUMI_CLI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
-	$(if $(filter destroy,$@),$(PY) -m kit.eks_leftovers --stack $(STACK))
+	$(if $(filter destroy,$@),$(PY) -m kit.cloud_leftovers --stack $(STACK))
 	$(if $(filter destroy,$@),$(PY) -m kit.cli.crd_leftovers --stack $(STACK))
 
 # ---- The real `pulumi up` tier (tests/e2e, `make e2e`) --------------------------------------

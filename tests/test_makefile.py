@@ -187,7 +187,7 @@ def test_eks_up_and_destroy_look_for_the_recreated_control_plane_log_group(targe
     done = make(target, tmp_path, with_pulumi=True, stack="eks")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    leftovers = next(i for i, line in enumerate(lines) if "kit.eks_leftovers --stack eks" in line)
+    leftovers = next(i for i, line in enumerate(lines) if "kit.cloud_leftovers --stack eks" in line)
     policy = " --policy-pack policy" if target == "up" else ""
     pulumi = next(
         i for i, line in enumerate(lines) if line == f"pulumi {target} --stack eks{policy}"

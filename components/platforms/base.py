@@ -45,5 +45,5 @@ class Platform(Protocol):
 
     def clean_leftovers(self, stack: str, stack_config: Mapping[str, Any]) -> None:
         """Remove what the cloud may leave behind after `destroy`, printing what was done (the
-        stack's config as its stack file holds it; python -m kit.eks_leftovers)."""
+        stack's config as its stack file holds it; python -m kit.cloud_leftovers)."""
         ...

@@ -20,8 +20,10 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from kit import stackfile
+
 ROOT = Path(__file__).resolve().parents[2]
-STACKS = ("local", "aks", "eks")
+STACKS = tuple(stackfile.names())  # every stack in stacks/
 # Built or installed trees the plan's checks read, shared with the other revision's copy.
 SHARED = (".tools", ".build", "kit/crd-validate/node_modules", "policy/venv", "venv")
 
@@ -86,7 +88,7 @@ def differences(stack: str, before: list[dict], after: list[dict]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kit.plan.diff", description=__doc__)
     parser.add_argument("ref", help="the git revision to compare with (e.g. main, HEAD~3)")
-    parser.add_argument("--stack", action="append", choices=STACKS, help="default: all three")
+    parser.add_argument("--stack", action="append", choices=STACKS, help="default: every stack")
     args = parser.parse_args(argv)
     found: list[str] = []
     counts = []

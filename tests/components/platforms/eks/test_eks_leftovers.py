@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from kit import eks_leftovers as leftovers_cli
+from kit import cloud_leftovers as leftovers_cli
 from tests.helpers import LOG_GROUP
 
 REGION = "ap-northeast-1"

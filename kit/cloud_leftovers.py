@@ -13,7 +13,7 @@ from kit import stackfile
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kit.eks_leftovers", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m kit.cloud_leftovers", description=__doc__)
     parser.add_argument("--stack", required=True, choices=stackfile.names())
     args = parser.parse_args(argv)
     try:
