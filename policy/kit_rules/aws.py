@@ -55,6 +55,8 @@ def irsa_trust_conditions(resource_type: str, props: Props) -> list[str]:
         return []
     problems = []
     for i, statement in enumerate(_statements(props.get("assumeRolePolicy"))):
+        if statement.get("Effect") != "Allow":
+            continue
         principal = statement.get("Principal")
         federated = principal.get("Federated") if isinstance(principal, Mapping) else None
         for provider in _as_list(federated):
@@ -90,11 +92,16 @@ def _irsa_problems(statement: Mapping[str, Any], provider: re.Match) -> list[str
     problems = []
     if not subjects:
         problems.append(f"no StringEquals on {issuer}:sub: every service account could assume it")
-    problems += [
-        f"{issuer}:sub {s!r} is not one service account (system:serviceaccount:<ns>:<name>)"
-        for s in subjects
-        if not SERVICE_ACCOUNT_SUBJECT.fullmatch(str(s)) or str(s).endswith(":default")
-    ]
+    for subject in map(str, subjects):
+        if not SERVICE_ACCOUNT_SUBJECT.fullmatch(subject):
+            problems.append(
+                f"{issuer}:sub {subject!r} is not one service account "
+                "(system:serviceaccount:<namespace>:<name>)"
+            )
+        elif subject.endswith(":default"):
+            problems.append(
+                f"{issuer}:sub {subject!r}: every pod without its own account runs as it"
+            )
     if _as_list(equals.get(f"{issuer}:aud")) != [STS_AUDIENCE]:
         problems.append(f"StringEquals {issuer}:aud must be {STS_AUDIENCE!r}")
     return problems
