@@ -8,12 +8,17 @@ resource of the stack. An empty list means the resource or stack complies.
 
 from __future__ import annotations
 
-from .aws import imds_hop_limit_one, log_group_retention
+from .aws import (
+    eks_vpc_cni_network_policy,
+    imds_hop_limit_one,
+    irsa_trust_conditions,
+    log_group_retention,
+)
 from .base import Resource, ResourceRule, StackRule
 from .kubernetes import (
     images_pinned,
     load_balancer_source_ranges,
-    namespace_network_policy,
+    namespace_default_deny,
     namespace_pod_security,
     nodes_proxy_only_fargate_scraper,
     rbac_no_wildcards,
@@ -56,6 +61,12 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
         "Every CloudWatch log group has a retention",
         log_group_retention,
     ),
+    ResourceRule(
+        "kit-irsa-trust-conditions",
+        "A role trusted by a cluster's OIDC provider names its service accounts (sub) and the "
+        "STS audience (aud) with StringEquals",
+        irsa_trust_conditions,
+    ),
 )
 STACK_RULES: tuple[StackRule, ...] = (
     StackRule(
@@ -64,9 +75,14 @@ STACK_RULES: tuple[StackRule, ...] = (
         nodes_proxy_only_fargate_scraper,
     ),
     StackRule(
-        "kit-namespace-network-policy",
-        "Every namespace has a NetworkPolicy",
-        namespace_network_policy,
+        "kit-namespace-default-deny",
+        "Every namespace has a default-deny NetworkPolicy (every pod, both directions, no rules)",
+        namespace_default_deny,
+    ),
+    StackRule(
+        "kit-eks-vpc-cni-network-policy",
+        "Every EKS cluster's vpc-cni add-on enables the network policy agent",
+        eks_vpc_cni_network_policy,
     ),
 )
 

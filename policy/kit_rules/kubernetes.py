@@ -137,11 +137,18 @@ def nodes_proxy_only_fargate_scraper(resources: list[Resource]) -> list[str]:
     return problems
 
 
-def namespace_network_policy(resources: list[Resource]) -> list[str]:
-    """A namespace without any NetworkPolicy admits every pod's traffic to every pod in it."""
-    covered = {_meta(r).get("namespace") for r in resources if k8s_kind(r.type) == "NetworkPolicy"}
+def namespace_default_deny(resources: list[Resource]) -> list[str]:
+    """Each namespace starts from a policy that selects every pod and admits nothing either way:
+    any single NetworkPolicy would leave the pods it does not select open, and an Ingress-only
+    one every pod's egress."""
+    covered = {
+        _meta(r).get("namespace")
+        for r in resources
+        if k8s_kind(r.type) == "NetworkPolicy" and _denies_all(r.props.get("spec") or {})
+    }
     return [
-        f"namespace {_meta(r).get('name')!r} has no NetworkPolicy"
+        f"namespace {_meta(r).get('name')!r} has no default-deny NetworkPolicy (podSelector {{}}, "
+        "policyTypes Ingress and Egress, no rules)"
         for r in resources
         if k8s_kind(r.type) == "Namespace" and _meta(r).get("name") not in covered
     ]
@@ -149,6 +156,17 @@ def namespace_network_policy(resources: list[Resource]) -> list[str]:
 
 def _meta(resource: Resource) -> Props:
     return resource.props.get("metadata") or {}
+
+
+def _denies_all(spec: Props) -> bool:
+    selector = spec.get("podSelector")
+    return (
+        selector is not None
+        and not any(selector.get(k) for k in ("matchLabels", "matchExpressions"))
+        and set(spec.get("policyTypes") or []) == {"Ingress", "Egress"}
+        and not spec.get("ingress")
+        and not spec.get("egress")
+    )
 
 
 def _grants_nodes_proxy(role: Props) -> bool:

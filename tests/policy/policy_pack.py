@@ -4,8 +4,11 @@ secrets unwrapped (the pack's analyzer hands policies plain values too)."""
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Callable
 from typing import Any
 
+from agent import FARGATE_SCRAPER
 from kit.plan import offline
 from policy.kit_rules import RESOURCE_RULES, STACK_RULES, Resource
 
@@ -14,6 +17,9 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
 CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+ROLE = "aws:iam/role:Role"
+EKS_ADDON = "aws:eks/addon:Addon"
 BROKEN_CASES = (
     "role-with-wildcard",
     "binding-to-cluster-admin",
@@ -27,6 +33,19 @@ BROKEN_CASES = (
     "imds-two-hops",
     "imdsv1-allowed",
     "log-group-forever",
+    "irsa-without-sub",
+    "irsa-namespace-wide-sub",
+    "irsa-default-account",
+    "irsa-without-aud",
+)
+BROKEN_STACK_CASES = (
+    "nodes-proxy-for-another-account",
+    "namespace-with-allow-policies-only",
+    "default-deny-with-a-rule",
+    "default-deny-ingress-only",
+    "default-deny-selecting-some-pods",
+    "vpc-cni-without-network-policy",
+    "vpc-cni-addon-removed",
 )
 
 
@@ -84,6 +103,18 @@ def broken_resources(evaluated) -> dict[str, tuple[str, Resource]]:
     imdsv1.props["metadataOptions"]["httpTokens"] = "optional"
     log_group = _one(evaluated, "eks", LOG_GROUP)
     del log_group.props["retentionInDays"]
+    no_sub = _irsa_role(evaluated, lambda equals, issuer: equals.pop(f"{issuer}:sub"))
+    namespace_wide = _irsa_role(
+        evaluated,
+        lambda equals, issuer: equals.update({f"{issuer}:sub": "system:serviceaccount:o11y-app:*"}),
+    )
+    default_account = _irsa_role(
+        evaluated,
+        lambda equals, issuer: equals[f"{issuer}:sub"].append(
+            "system:serviceaccount:o11y-app:default"
+        ),
+    )
+    no_aud = _irsa_role(evaluated, lambda equals, issuer: equals.pop(f"{issuer}:aud"))
     return {
         "role-with-wildcard": ("kit-rbac-no-wildcards", role),
         "binding-to-cluster-admin": ("kit-rbac-no-wildcards", admin),
@@ -97,4 +128,92 @@ def broken_resources(evaluated) -> dict[str, tuple[str, Resource]]:
         "imds-two-hops": ("kit-imds-hop-limit-one", template),
         "imdsv1-allowed": ("kit-imds-hop-limit-one", imdsv1),
         "log-group-forever": ("kit-log-group-retention", log_group),
+        "irsa-without-sub": ("kit-irsa-trust-conditions", no_sub),
+        "irsa-namespace-wide-sub": ("kit-irsa-trust-conditions", namespace_wide),
+        "irsa-default-account": ("kit-irsa-trust-conditions", default_account),
+        "irsa-without-aud": ("kit-irsa-trust-conditions", no_aud),
     }
+
+
+def _irsa_role(evaluated, change: Callable[[dict, str], Any]) -> Resource:
+    """The collectors' IRSA role with its trust conditions changed by change(StringEquals,
+    issuer)."""
+    role = _one(evaluated, "eks", ROLE, "collector")
+    policy = json.loads(role.props["assumeRolePolicy"])
+    (statement,) = policy["Statement"]
+    issuer = statement["Principal"]["Federated"].partition(":oidc-provider/")[2]
+    change(statement["Condition"]["StringEquals"], issuer)
+    role.props["assumeRolePolicy"] = json.dumps(policy)
+    return role
+
+
+def broken_stacks(evaluated) -> dict[str, tuple[str, list[Resource]]]:
+    """(stack rule, every resource of a stack) with one thing broken per case."""
+    deny = "kit-namespace-default-deny"
+    return {
+        "nodes-proxy-for-another-account": (
+            "kit-nodes-proxy-only-fargate-scraper",
+            _changed(evaluated, "eks", _scraper_binding, _add_default_account),
+        ),
+        "namespace-with-allow-policies-only": (
+            deny,
+            [r for r in stack_resources(evaluated("local")) if not _app_default_deny(r)],
+        ),
+        "default-deny-with-a-rule": (
+            deny,
+            _changed(evaluated, "local", _app_default_deny, lambda s: s.update(ingress=[{}])),
+        ),
+        "default-deny-ingress-only": (
+            deny,
+            _changed(
+                evaluated, "local", _app_default_deny, lambda s: s.update(policyTypes=["Ingress"])
+            ),
+        ),
+        "default-deny-selecting-some-pods": (
+            deny,
+            _changed(
+                evaluated,
+                "local",
+                _app_default_deny,
+                lambda s: s.update(podSelector={"matchLabels": {"tier": "front"}}),
+            ),
+        ),
+        "vpc-cni-without-network-policy": (
+            "kit-eks-vpc-cni-network-policy",
+            _changed(evaluated, "eks", _cni, lambda p: p.update(configurationValues="{}")),
+        ),
+        "vpc-cni-addon-removed": (
+            "kit-eks-vpc-cni-network-policy",
+            [r for r in stack_resources(evaluated("eks")) if not _cni(r)],
+        ),
+    }
+
+
+def _changed(evaluated, stack, which, change) -> list[Resource]:
+    """The stack's resources, change() applied to the spec (Kubernetes) or inputs (other
+    providers) of each one `which` selects."""
+    resources = stack_resources(evaluated(stack))
+    for r in resources:
+        if which(r):
+            change(r.props.get("spec", r.props))
+    return resources
+
+
+def _app_default_deny(resource: Resource) -> bool:
+    return resource.type == NETWORK_POLICY and resource.name.endswith("o11y-app-default-deny")
+
+
+def _cni(resource: Resource) -> bool:
+    return resource.type == EKS_ADDON and resource.props.get("addonName") == "vpc-cni"
+
+
+def _scraper_binding(resource: Resource) -> bool:
+    return resource.type == CLUSTER_ROLE_BINDING and resource.props["roleRef"]["name"].endswith(
+        FARGATE_SCRAPER
+    )
+
+
+def _add_default_account(binding: dict) -> None:
+    binding["subjects"].append(
+        {"kind": "ServiceAccount", "name": "default", "namespace": "o11y-app"}
+    )

@@ -12,14 +12,15 @@ from policy.kit_rules.kubernetes import FARGATE_SCRAPER_ACCOUNT
 from tests.helpers import STACK_NAMES
 from tests.policy.policy_pack import (
     BROKEN_CASES,
+    BROKEN_STACK_CASES,
     CLUSTER_ROLE,
     CLUSTER_ROLE_BINDING,
+    NETWORK_POLICY,
     broken_resources,
+    broken_stacks,
     rule,
     stack_resources,
 )
-
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
@@ -34,15 +35,17 @@ def test_every_resource_of_every_stack_passes(evaluated, stack, checked):
 
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
-def test_only_the_fargate_scraper_holds_nodes_proxy(evaluated, stack):
-    assert (
-        rule("kit-nodes-proxy-only-fargate-scraper").check(stack_resources(evaluated(stack))) == []
-    )
+@pytest.mark.parametrize("checked", STACK_RULES, ids=lambda r: r.name)
+def test_every_stack_passes_every_stack_rule(evaluated, stack, checked):
+    assert checked.check(stack_resources(evaluated(stack))) == []
 
 
-@pytest.mark.parametrize("stack", STACK_NAMES)
-def test_every_namespace_has_a_network_policy(evaluated, stack):
-    assert rule("kit-namespace-network-policy").check(stack_resources(evaluated(stack))) == []
+def test_the_eks_rules_are_not_vacuous(evaluated):
+    """eks has what the vpc-cni and IRSA rules look at: they would pass on nothing."""
+    resources = stack_resources(evaluated("eks"))
+    assert {r.props.get("addonName") for r in resources} >= {"vpc-cni"}
+    trusted = [r for r in resources if "oidc-provider/" in r.props.get("assumeRolePolicy", "")]
+    assert len(trusted) == 2, "the collectors' role and the VPC CNI's"
 
 
 def test_the_scraper_account_is_the_programs_cluster_agent(evaluated):
@@ -58,9 +61,10 @@ def test_the_scraper_account_is_the_programs_cluster_agent(evaluated):
 
 def test_every_rule_has_a_broken_resource_it_must_reject(evaluated):
     names = [r.name for r in (*RESOURCE_RULES, *STACK_RULES)]
-    assert len(set(names)) == len(names) == 9
+    assert len(set(names)) == len(names) == 11
     covered = {name for name, _ in broken_resources(evaluated).values()}
-    assert covered == {r.name for r in RESOURCE_RULES}  # the stack rules: the two tests below
+    assert covered == {r.name for r in RESOURCE_RULES}
+    assert {name for name, _ in broken_stacks(evaluated).values()} == {r.name for r in STACK_RULES}
 
 
 # --- deliberately broken resources: each rule rejects its own -----------------------------------
@@ -70,6 +74,14 @@ def test_every_rule_has_a_broken_resource_it_must_reject(evaluated):
 def test_each_resource_rule_rejects_its_broken_resource(evaluated, case):
     name, broken = broken_resources(evaluated)[case]
     assert rule(name).check(broken.type, broken.props) != []
+
+
+@pytest.mark.parametrize("case", BROKEN_STACK_CASES)
+def test_each_stack_rule_rejects_its_broken_stack(evaluated, case):
+    name, broken = broken_stacks(evaluated)[case]
+    assert rule(name).check(broken) != []
+    others = [r.name for r in STACK_RULES if r.name != name and r.check(broken)]
+    assert others == [], "each case breaks one rule only"
 
 
 def test_nodes_proxy_given_to_another_account_is_rejected(evaluated):
@@ -94,5 +106,5 @@ def test_a_namespace_without_network_policy_is_rejected(evaluated):
         for r in resources
         if r.type != NETWORK_POLICY or r.props["metadata"]["namespace"] != "o11y-app"
     ]
-    violations = rule("kit-namespace-network-policy").check(app_only)
-    assert "namespace 'o11y-app' has no NetworkPolicy" in violations
+    (violation,) = rule("kit-namespace-default-deny").check(app_only)
+    assert violation.startswith("namespace 'o11y-app' has no default-deny NetworkPolicy")

@@ -13,8 +13,10 @@ from policy.kit_rules import RESOURCE_RULES, STACK_RULES
 from tests.helpers import ROOT, STACK_NAMES, plugin_channel, require_tool
 from tests.policy.policy_pack import (
     BROKEN_CASES,
+    BROKEN_STACK_CASES,
     CLUSTER_ROLE_BINDING,
     broken_resources,
+    broken_stacks,
     stack_resources,
 )
 
@@ -101,3 +103,9 @@ def test_the_served_stack_check_rejects_nodes_proxy_for_another_account(analyzer
             r.props["subjects"].append({"kind": "ServiceAccount", "name": "x", "namespace": "y"})
     found = _analyze_stack(analyzer, resources)
     assert "kit-nodes-proxy-only-fargate-scraper" in {policy for policy, _ in found}
+
+
+@pytest.mark.parametrize("case", BROKEN_STACK_CASES)
+def test_the_served_stack_check_rejects_each_broken_stack(analyzer, evaluated, case):
+    rule, broken = broken_stacks(evaluated)[case]
+    assert {policy for policy, _ in _analyze_stack(analyzer, broken)} == {rule}
