@@ -45,7 +45,9 @@ def run_heal(args: argparse.Namespace) -> int:
         if not over:
             remaining.insert(0, action)
     breaks.keep(own.stack, run_id, remaining)
-    if not remaining:
+    if remaining:
+        print(f"break run {run_id} stays recorded until the above is done with --yes")
+    else:
         print(f"break run {run_id} healed; its record is cleared")
     return 0
 

@@ -98,6 +98,7 @@ def set_knob(kube: Kube, name: str, value: str, run_id: str) -> tuple[str, dict]
     deploy = kube.apps.read_namespaced_deployment(BACK, APP_NAMESPACE, _request_timeout=15)
     _, env = _app_env(deploy)
     before = next((e.value for e in env if e.name == name), None)
+    before_run = (deploy.metadata.annotations or {}).get(knob_annotation(name))
     patch = {
         "metadata": {"annotations": {knob_annotation(name): run_id}},
         "spec": {
@@ -116,7 +117,8 @@ def set_knob(kube: Kube, name: str, value: str, run_id: str) -> tuple[str, dict]
         _request_timeout=15,
     )
     said = f"set {name}={value} on {APP_NAMESPACE}/{BACK} (rolling out)"
-    return said, {"kind": "knob", "deployment": BACK, "name": name, "before": before}
+    action = {"kind": "knob", "deployment": BACK, "name": name, "before": before}
+    return said, {**action, "before_run": before_run}
 
 
 def heal_pod(kube: Kube, action: dict, run_id: str) -> str:
@@ -159,10 +161,14 @@ def heal_knob(kube: Kube, action: dict, run_id: str) -> str:
         said = f"set {name} back to {action['before']} on {APP_NAMESPACE}/{BACK}"
     path = f"/spec/template/spec/containers/{index}/env"
     serial = kube.api.sanitize_for_serialization
+    mark = "/metadata/annotations/" + key.replace("/", "~1")
+    earlier = action.get("before_run")  # the run whose value this one replaced owns it again
     patch = [
         {"op": "test", "path": path, "value": serial(env)},
         {"op": "replace", "path": path, "value": serial(kept)},
-        {"op": "remove", "path": "/metadata/annotations/" + key.replace("/", "~1")},
+        {"op": "add", "path": mark, "value": earlier}
+        if earlier
+        else {"op": "remove", "path": mark},
     ]
     kube.apps.patch_namespaced_deployment(
         BACK,

@@ -246,11 +246,16 @@ def break_node(
     if not yes:
         return f"would stop node {name}. {plan}. Not done: repeat with --yes", None
     mark_node(kube, name, run_id)
-    if instance:
-        said, action = stop_ec2(session or aws_session(instance.region), instance, run_id, cluster)
-    else:
-        run(command)
-        said = f"ran {' '.join(command)}: node {name} turns NotReady within a minute or so"
+    try:
+        if instance:
+            aws = session or aws_session(instance.region)
+            said, action = stop_ec2(aws, instance, run_id, cluster)
+        else:
+            run(command)
+            said = f"ran {' '.join(command)}: node {name} turns NotReady within a minute or so"
+    except Exception:
+        mark_node(kube, name, None)  # nothing stopped, nothing to record
+        raise
     return said, {**action, "node": name}
 
 

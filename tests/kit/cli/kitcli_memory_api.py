@@ -87,7 +87,7 @@ def _json_patch(obj: dict, operations: list[dict]) -> dict | None:
         key = int(last) if isinstance(holder, list) else last
         if op["op"] == "test" and holder[key] != op["value"]:
             return None
-        if op["op"] == "replace":
+        if op["op"] in ("add", "replace"):  # RFC 6902: add to an object sets the member
             holder[key] = op["value"]
         if op["op"] == "remove":
             del holder[key]

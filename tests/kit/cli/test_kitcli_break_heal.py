@@ -284,3 +284,22 @@ def _heal_again(tmp_path, api, capsys) -> str:
     capsys.readouterr()
     assert cli(tmp_path, api, "heal", "--stack", "local", "--yes") == 0
     return capsys.readouterr().out
+
+
+def test_two_runs_on_one_knob_heal_back_in_turn(stack, tmp_path):
+    api = cluster_api([node("kit-worker", KIND + "kit-worker")])
+    stack.say({"cloud": "local", "cluster": "kind-kit"}, [namespace_resource()])
+    local = ("--stack", "local")
+    assert cli(tmp_path, api, "break", "errors", "--ratio", "0.5", *local) == 0
+    assert cli(tmp_path, api, "break", "errors", "--ratio", "1", *local) == 0
+    first, _ = (r["run"] for r in json.loads((tmp_path / "breaks" / "local.json").read_text())
+                ["runs"])  # fmt: skip
+    assert cli(tmp_path, api, "heal", *local) == 0
+    back = api.get(BACK)
+    assert back["spec"]["template"]["spec"]["containers"][0]["env"] == [
+        {"name": "FAULT_ERROR_RATIO", "value": "0.5"}
+    ]
+    assert back["metadata"]["annotations"] == {f"{RUN}.FAULT_ERROR_RATIO": first}
+    assert cli(tmp_path, api, "heal", *local) == 0
+    assert api.get(BACK)["spec"]["template"]["spec"]["containers"][0]["env"] == []
+    assert not api.get(BACK)["metadata"].get("annotations")
