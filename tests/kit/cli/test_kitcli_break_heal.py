@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from kubernetes import client
 
 from kit.__main__ import main
+from kit.cli import ownership
+from kit.cli.errors import KitError
+from kit.cli.kube import Kube
 from tests.helpers import moto_aws
 from tests.kit.cli.kitcli_breaks import (
     cluster_api,
@@ -303,3 +307,18 @@ def test_two_runs_on_one_knob_heal_back_in_turn(stack, tmp_path):
     assert cli(tmp_path, api, "heal", *local) == 0
     assert api.get(BACK)["spec"]["template"]["spec"]["containers"][0]["env"] == []
     assert not api.get(BACK)["metadata"].get("annotations")
+
+
+def test_local_stack_file_context_must_be_the_connected_server(tmp_path):
+    """A local stack that names its kubeconfig/context owns that API server only."""
+    named = write_kubeconfig(tmp_path, "https://127.0.0.1:6443")
+    config = {"o11y-kit:kubeconfig": str(named), "o11y-kit:context": "test"}
+    assert ownership.local_api_host(config) == "127.0.0.1:6443"
+    own = ownership.identity("local", {}, {"deployment": {"resources": [namespace_resource()]}},
+                             ownership.local_api_host(config))  # fmt: skip
+    elsewhere = client.Configuration()
+    elsewhere.host = "https://127.0.0.1:7443"
+    with pytest.raises(KitError, match="not the stack's cluster, nothing done"):
+        ownership.prove(Kube(client.ApiClient(elsewhere), "context other"), own)
+    with pytest.raises(KitError, match="records no namespace o11y-monitoring"):
+        ownership.identity("local", {}, {"deployment": {"resources": []}})
