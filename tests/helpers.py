@@ -167,3 +167,16 @@ def quiet_for(seconds: float, value: Callable[[], object]) -> None:
     say what arrived."""
     first = value()
     wait_for(lambda: value() != first, seconds, every=0.05, fail=False)
+
+
+@contextmanager
+def moto_aws(monkeypatch, region: str) -> Iterator:
+    """moto's AWS for one test: test credentials, `region` the default; yields a boto3 Session."""
+    import boto3
+    from moto import mock_aws
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    with mock_aws():
+        yield boto3.Session(region_name=region)

@@ -51,7 +51,11 @@ def add_parsers(commands) -> None:
         help=f"slow: latency back adds (default {DEFAULT_LATENCY_MS})",
     )
     _target(fault, "break_heal", "run_break")
-    heal = commands.add_parser("heal", help="undo every break: pod, knobs, stopped nodes")
+    heal = commands.add_parser("heal", help="undo what a recorded break run did, and only that")
+    heal.add_argument(
+        "--run", dest="break_run", help="which break run (default: the latest recorded)"
+    )
+    heal.add_argument("--yes", action="store_true", help="node: really start the machine")
     _target(heal, "break_heal", "run_heal")
 
     verify = commands.add_parser("verify", help="check that metrics, traces and logs arrive")

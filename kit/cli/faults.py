@@ -1,13 +1,16 @@
 """`kit break pod|slow|errors` and the in-cluster half of `kit heal`: a crash-looping pod
-named phoenix, and the sample app's fault knobs set on (and removed from) sample-back."""
+named phoenix, and the sample app's fault knobs set on (and put back on) sample-back. Each is
+annotated with the break run that made it; heal touches only what still carries that run."""
 
 from __future__ import annotations
 
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from agent.labels import kit_labels
 from components.names import APP_NAMESPACE, app_workload
 from components.versions import SAMPLE_APP_PYTHON_IMAGE
+from kit.cli.breaks import RUN_ANNOTATION
 from kit.cli.kube import Kube
 
 PHOENIX = "phoenix"
@@ -15,7 +18,6 @@ BACK = app_workload("back")
 APP_CONTAINER = "app"
 ERROR_KNOB = "FAULT_ERROR_RATIO"
 LATENCY_KNOB = "FAULT_EXTRA_LATENCY_MS"
-KNOBS = (ERROR_KNOB, LATENCY_KNOB)
 
 
 def phoenix_pod() -> dict:
@@ -65,31 +67,47 @@ def phoenix_pod() -> dict:
     }
 
 
-def break_pod(kube: Kube) -> str:
+def knob_annotation(name: str) -> str:
+    """Which run set this knob: one annotation per knob, so two runs can each undo their own."""
+    return f"{RUN_ANNOTATION}.{name}"
+
+
+def break_pod(kube: Kube, run_id: str) -> tuple[str, dict | None]:
+    """Create phoenix marked with the run; the action to record, or None if it was there."""
+    pod = phoenix_pod()
+    pod["metadata"]["annotations"] = {RUN_ANNOTATION: run_id}
     try:
-        kube.core.create_namespaced_pod(APP_NAMESPACE, phoenix_pod(), _request_timeout=15)
+        kube.core.create_namespaced_pod(APP_NAMESPACE, pod, _request_timeout=15)
     except ApiException as err:
         if err.status == 409:
             return (
-                f"pod {APP_NAMESPACE}/{PHOENIX} already exists (crash-looping); kit heal removes it"
+                f"pod {APP_NAMESPACE}/{PHOENIX} already exists: left as it is, not recorded",
+                None,
             )
         raise
-    return (
+    said = (
         f"created pod {APP_NAMESPACE}/{PHOENIX}: it exits at once and goes into CrashLoopBackOff; "
         "KubePodCrashLooping fires after 15 minutes"
     )
+    return said, {"kind": "pod", "namespace": APP_NAMESPACE, "name": PHOENIX}
 
 
-def set_knob(kube: Kube, name: str, value: str) -> str:
-    """Set one env var on sample-back's app container (a rollout: about 20 s)."""
+def set_knob(kube: Kube, name: str, value: str, run_id: str) -> tuple[str, dict]:
+    """Set one env var on sample-back's app container (a rollout: about 20 s), remembering the
+    value it had (None: unset) so heal puts that back."""
+    deploy = kube.apps.read_namespaced_deployment(BACK, APP_NAMESPACE, _request_timeout=15)
+    _, env = _app_env(deploy)
+    before = next((e.value for e in env if e.name == name), None)
+    before_run = (deploy.metadata.annotations or {}).get(knob_annotation(name))
     patch = {
+        "metadata": {"annotations": {knob_annotation(name): run_id}},
         "spec": {
             "template": {
                 "spec": {
                     "containers": [{"name": APP_CONTAINER, "env": [{"name": name, "value": value}]}]
                 }
             }
-        }
+        },
     }
     kube.apps.patch_namespaced_deployment(
         BACK,
@@ -98,42 +116,71 @@ def set_knob(kube: Kube, name: str, value: str) -> str:
         _content_type="application/strategic-merge-patch+json",
         _request_timeout=15,
     )
-    return f"set {name}={value} on {APP_NAMESPACE}/{BACK} (rolling out)"
+    said = f"set {name}={value} on {APP_NAMESPACE}/{BACK} (rolling out)"
+    action = {"kind": "knob", "deployment": BACK, "name": name, "before": before}
+    return said, {**action, "before_run": before_run}
 
 
-def heal_app(kube: Kube) -> list[str]:
-    """Delete phoenix and remove the fault knobs; says what it did, or that nothing was needed."""
-    done = []
+def heal_pod(kube: Kube, action: dict, run_id: str) -> str:
+    """Delete phoenix if it is still the one this run created."""
+    where = f"{action['namespace']}/{action['name']}"
     try:
-        kube.core.delete_namespaced_pod(
-            PHOENIX,
-            APP_NAMESPACE,
-            grace_period_seconds=0,
-            _preload_content=False,  # the answer is a Pod or a Status: nothing to read from it
-            _request_timeout=15,
+        pod = kube.core.read_namespaced_pod(
+            action["name"], action["namespace"], _request_timeout=15
         )
-        done.append(f"deleted pod {APP_NAMESPACE}/{PHOENIX}")
     except ApiException as err:
         if err.status != 404:
             raise
+        return f"pod {where} is already gone"
+    if (pod.metadata.annotations or {}).get(RUN_ANNOTATION) != run_id:
+        return f"pod {where} is not the one run {run_id} created: left alone"
+    kube.core.delete_namespaced_pod(
+        action["name"],
+        action["namespace"],
+        grace_period_seconds=0,
+        body={"preconditions": {"uid": pod.metadata.uid}},  # that pod, not a newer namesake
+        _preload_content=False,  # the answer is a Pod or a Status: nothing to read from it
+        _request_timeout=15,
+    )
+    return f"deleted pod {where}"
+
+
+def heal_knob(kube: Kube, action: dict, run_id: str) -> str:
+    """Put the knob back as it was before the run, if the run's annotation is still there."""
+    name, key = action["name"], knob_annotation(action["name"])
     deploy = kube.apps.read_namespaced_deployment(BACK, APP_NAMESPACE, _request_timeout=15)
+    if (deploy.metadata.annotations or {}).get(key) != run_id:
+        return f"{name} on {APP_NAMESPACE}/{BACK} was not last set by run {run_id}: left alone"
+    index, env = _app_env(deploy)
+    if action["before"] is None:
+        kept = [e for e in env if e.name != name]
+        said = f"removed {name} from {APP_NAMESPACE}/{BACK}"
+    else:
+        kept = [client.V1EnvVar(name=name, value=action["before"]) if e.name == name else e
+                for e in env]  # fmt: skip
+        said = f"set {name} back to {action['before']} on {APP_NAMESPACE}/{BACK}"
+    path = f"/spec/template/spec/containers/{index}/env"
+    serial = kube.api.sanitize_for_serialization
+    mark = "/metadata/annotations/" + key.replace("/", "~1")
+    earlier = action.get("before_run")  # the run whose value this one replaced owns it again
+    patch = [
+        {"op": "test", "path": path, "value": serial(env)},
+        {"op": "replace", "path": path, "value": serial(kept)},
+        {"op": "add", "path": mark, "value": earlier}
+        if earlier
+        else {"op": "remove", "path": mark},
+    ]
+    kube.apps.patch_namespaced_deployment(
+        BACK,
+        APP_NAMESPACE,
+        patch,
+        _content_type="application/json-patch+json",
+        _request_timeout=15,
+    )
+    return said
+
+
+def _app_env(deploy) -> tuple[int, list]:
     containers = deploy.spec.template.spec.containers
     index = next(i for i, c in enumerate(containers) if c.name == APP_CONTAINER)
-    env = containers[index].env or []
-    kept = [e for e in env if e.name not in KNOBS]
-    if len(kept) != len(env):
-        path = f"/spec/template/spec/containers/{index}/env"
-        patch = [
-            {"op": "test", "path": path, "value": kube.api.sanitize_for_serialization(env)},
-            {"op": "replace", "path": path, "value": kube.api.sanitize_for_serialization(kept)},
-        ]
-        kube.apps.patch_namespaced_deployment(
-            BACK,
-            APP_NAMESPACE,
-            patch,
-            _content_type="application/json-patch+json",
-            _request_timeout=15,
-        )
-        removed = sorted({e.name for e in env} - {e.name for e in kept})
-        done.append(f"removed {', '.join(removed)} from {APP_NAMESPACE}/{BACK}")
-    return done
+    return index, containers[index].env or []

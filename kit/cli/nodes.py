@@ -2,6 +2,8 @@
 the kubelet keeps reporting Ready. Stopping the machine is what fires the node alerts:
 a kind node's container (`docker stop`), an AKS VMSS instance (`az vmss deallocate`), or an EKS
 node group's EC2 instance (`ec2.stop_instances`, with the group's ASG told not to replace it).
+Heal starts only what a recorded break run stopped, and only while it still carries the run's
+annotation or tag (kit/cli/breaks.py).
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kubernetes.client.exceptions import ApiException
+
 from components.names import MONITORING_NAMESPACE
+from kit.cli.breaks import RUN_ANNOTATION
 from kit.cli.errors import KitError
 from kit.cli.kube import Kube, is_fargate
 
@@ -26,6 +31,7 @@ AZURE_ID = re.compile(
 # An ASG replaces an instance that is not running; for the demo it must stay stopped.
 ASG_PROCESSES = ["HealthCheck", "ReplaceUnhealthy"]
 NODEGROUP_TAG = "eks:nodegroup-name"
+CLUSTER_TAG = "eks:cluster-name"
 ASG_TAG = "aws:autoscaling:groupName"
 
 Runner = Callable[[list[str]], None]
@@ -114,48 +120,86 @@ def ec2_instance(node) -> Ec2Instance | None:
     return Ec2Instance(instance_id, region)
 
 
-def stop_ec2(session, instance: Ec2Instance) -> str:
-    """Stop one managed node group instance after telling its ASG not to replace it."""
+def stop_ec2(session, instance: Ec2Instance, run_id: str, cluster: str) -> tuple[str, dict]:
+    """Stop one running instance of the stack's own node groups, after telling its ASG not to
+    replace it. Tags the instance (and the group, when the run suspended anything) with the run,
+    and records only the processes this run suspended."""
     ec2 = session.client("ec2", region_name=instance.region)
-    reservations = ec2.describe_instances(InstanceIds=[instance.instance_id])["Reservations"]
-    tags = {t["Key"]: t["Value"] for t in reservations[0]["Instances"][0].get("Tags", [])}
+    found = ec2.describe_instances(InstanceIds=[instance.instance_id])["Reservations"][0]
+    details = found["Instances"][0]
+    tags = {t["Key"]: t["Value"] for t in details.get("Tags", [])}
     if NODEGROUP_TAG not in tags:
         raise KitError(
             f"{instance.instance_id} is not in an EKS managed node group ({NODEGROUP_TAG})"
         )
-    said = []
-    if ASG_TAG in tags:
-        autoscaling = session.client("autoscaling", region_name=instance.region)
-        autoscaling.suspend_processes(
-            AutoScalingGroupName=tags[ASG_TAG], ScalingProcesses=ASG_PROCESSES
+    if tags.get(CLUSTER_TAG) != cluster:
+        raise KitError(
+            f"{instance.instance_id} belongs to cluster {tags.get(CLUSTER_TAG) or '(none)'}, "
+            f"not the stack's {cluster}: nothing done"
         )
-        said.append(f"suspended {'/'.join(ASG_PROCESSES)} on {tags[ASG_TAG]}")
+    if details["State"]["Name"] != "running":
+        raise KitError(f"{instance.instance_id} is {details['State']['Name']}: nothing done")
+    action = {"kind": "ec2", "instance": instance.instance_id, "region": instance.region,
+              "group": tags.get(ASG_TAG), "suspended": []}  # fmt: skip
+    said = []
+    if action["group"]:
+        autoscaling = session.client("autoscaling", region_name=instance.region)
+        already = _suspended(autoscaling, action["group"])
+        action["suspended"] = [p for p in ASG_PROCESSES if p not in already]
+        if action["suspended"]:
+            autoscaling.create_or_update_tags(Tags=[_group_tag(action["group"], run_id)])
+            autoscaling.suspend_processes(
+                AutoScalingGroupName=action["group"], ScalingProcesses=action["suspended"]
+            )
+            said.append(f"suspended {'/'.join(action['suspended'])} on {action['group']}")
+    run_tag = [{"Key": RUN_ANNOTATION, "Value": run_id}]
+    ec2.create_tags(Resources=[instance.instance_id], Tags=run_tag)
     ec2.stop_instances(InstanceIds=[instance.instance_id])
     said.append(f"stopping {instance.instance_id} (node group {tags[NODEGROUP_TAG]})")
-    return "; ".join(said)
+    return "; ".join(said), action
 
 
-def start_ec2(session, instances: list[Ec2Instance]) -> list[str]:
-    """Start the stopped ones and let their ASGs manage health again."""
+def start_ec2(session, action: dict, run_id: str) -> list[str]:
+    """Start the instance the run stopped and resume what it suspended, each only while it still
+    carries the run's tag; then remove the tags."""
+    ec2 = session.client("ec2", region_name=action["region"])
+    instance = action["instance"]
+    details = ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]
     said = []
-    for region in sorted({i.region for i in instances}):
-        ids = [i.instance_id for i in instances if i.region == region]
-        ec2 = session.client("ec2", region_name=region)
-        found = [
-            inst
-            for r in ec2.describe_instances(InstanceIds=ids)["Reservations"]
-            for inst in r["Instances"]
-        ]
-        stopped = [i["InstanceId"] for i in found if i["State"]["Name"] in ("stopped", "stopping")]
-        if stopped:
-            ec2.start_instances(InstanceIds=stopped)
-            said.append(f"starting {', '.join(stopped)}")
-        groups = {t["Value"] for i in found for t in i.get("Tags", []) if t["Key"] == ASG_TAG}
-        autoscaling = session.client("autoscaling", region_name=region)
-        for group in sorted(groups):
-            autoscaling.resume_processes(AutoScalingGroupName=group, ScalingProcesses=ASG_PROCESSES)
-            said.append(f"resumed {'/'.join(ASG_PROCESSES)} on {group}")
+    if _tags(details.get("Tags", [])).get(RUN_ANNOTATION) != run_id:
+        said.append(f"{instance} no longer carries run {run_id}'s tag: left alone")
+    else:
+        if details["State"]["Name"] in ("stopped", "stopping"):
+            ec2.start_instances(InstanceIds=[instance])
+            said.append(f"starting {instance}")
+        ec2.delete_tags(Resources=[instance], Tags=[{"Key": RUN_ANNOTATION}])
+    group = action.get("group")
+    if group and action["suspended"]:
+        autoscaling = session.client("autoscaling", region_name=action["region"])
+        answer = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group])
+        if _tags(answer["AutoScalingGroups"][0].get("Tags", [])).get(RUN_ANNOTATION) != run_id:
+            said.append(f"{group} no longer carries run {run_id}'s tag: left alone")
+        else:
+            autoscaling.resume_processes(
+                AutoScalingGroupName=group, ScalingProcesses=action["suspended"]
+            )
+            autoscaling.delete_tags(Tags=[_group_tag(group, run_id)])
+            said.append(f"resumed {'/'.join(action['suspended'])} on {group}")
     return said
+
+
+def _tags(tags: list[dict]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+def _group_tag(group: str, run_id: str) -> dict:
+    return {"ResourceId": group, "ResourceType": "auto-scaling-group", "Key": RUN_ANNOTATION,
+            "Value": run_id, "PropagateAtLaunch": False}  # fmt: skip
+
+
+def _suspended(autoscaling, group: str) -> set[str]:
+    answer = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group])
+    return {p["ProcessName"] for p in answer["AutoScalingGroups"][0].get("SuspendedProcesses", [])}
 
 
 def aws_session(region: str | None = None):
@@ -165,54 +209,94 @@ def aws_session(region: str | None = None):
 
 
 def break_node(
-    kube: Kube, requested: str | None, yes: bool, run: Runner = run_command, session=None
-) -> str:
+    kube: Kube,
+    requested: str | None,
+    yes: bool,
+    run_id: str,
+    cluster: str,
+    run: Runner = run_command,
+    session=None,
+) -> tuple[str, dict | None]:
+    """Stop the node's machine (only with --yes); the action to record, or None if not done.
+    The Node is annotated with the run first, so heal can tell it is still the one stopped."""
     node = pick_node(kube, requested)
     name = node.metadata.name
     container = kind_container(node)
+    instance = ec2_instance(node)
     if container:
         command = ["docker", "stop", container]
-        if not yes:
-            return (
-                f"{name} is a kind node, i.e. the Docker container {container}. Stopping it makes "
-                f"the node NotReady in about 40 s. Not done; run `{' '.join(command)}` yourself "
-                "or repeat with --yes (kit heal starts it again)"
-            )
-        run(command)
-        return f"stopped container {container}: node {name} turns NotReady in about 40 s"
-    command = vmss_command(node, "deallocate")
-    if command:
-        if not yes:
-            return f"to stop node {name} (not done without --yes): {' '.join(command)}"
-        run(command)
-        return f"deallocated {name}'s VMSS instance: NotReady in about 1 minute"
-    instance = ec2_instance(node)
-    if instance:
-        if not yes:
-            return (
-                f"node {name} is EC2 instance {instance.instance_id} in {instance.region}; "
-                "repeat with --yes to suspend its ASG's health replacement and stop it"
-            )
-        return stop_ec2(session or aws_session(instance.region), instance)
-    raise KitError(
-        f"do not know how to stop node {name} (providerID {node.spec.provider_id or 'none'}): "
-        "stop the VM or container behind it yourself; cordon/drain does not make a node NotReady"
+        action = {"kind": "docker", "start": ["docker", "start", container]}
+        plan = f"{name} is a kind node, i.e. the Docker container {container}: {' '.join(command)}"
+    elif vmss_command(node, "deallocate"):
+        command = vmss_command(node, "deallocate")
+        action = {"kind": "vmss", "start": vmss_command(node, "start")}
+        plan = f"{name} is a VMSS instance: {' '.join(command)}"
+    elif instance:
+        command, action = None, None
+        plan = (
+            f"{name} is EC2 instance {instance.instance_id} in {instance.region}: suspend its "
+            "ASG's HealthCheck/ReplaceUnhealthy and stop it"
+        )
+    else:
+        raise KitError(
+            f"do not know how to stop node {name} (providerID {node.spec.provider_id or 'none'}): "
+            "stop the VM or container behind it yourself; cordon/drain does not make a node "
+            "NotReady"
+        )
+    if not yes:
+        return f"would stop node {name}. {plan}. Not done: repeat with --yes", None
+    mark_node(kube, name, run_id)
+    try:
+        if instance:
+            aws = session or aws_session(instance.region)
+            said, action = stop_ec2(aws, instance, run_id, cluster)
+        else:
+            run(command)
+            said = f"ran {' '.join(command)}: node {name} turns NotReady within a minute or so"
+    except Exception:
+        mark_node(kube, name, None)  # nothing stopped, nothing to record
+        raise
+    return said, {**action, "node": name}
+
+
+def mark_node(kube: Kube, name: str, run_id: str | None) -> None:
+    """Set (or, with None, remove) the run annotation on a Node."""
+    patch = {"metadata": {"annotations": {RUN_ANNOTATION: run_id}}}
+    kube.core.patch_node(
+        name, patch, _content_type="application/merge-patch+json", _request_timeout=15
     )
 
 
-def heal_nodes(kube: Kube, run: Runner = run_command, session=None) -> list[str]:
-    """Start what break_node stopped: NotReady kind/AKS nodes, stopped EKS instances."""
-    nodes = kube.nodes()
-    said = []
-    for node in nodes:
-        if is_ready(node):
-            continue
-        container = kind_container(node)
-        command = ["docker", "start", container] if container else vmss_command(node, "start")
-        if command:
-            run(command)
-            said.append(f"ran {' '.join(command)}")
-    instances = [i for i in map(ec2_instance, nodes) if i]
-    if instances:
-        said += start_ec2(session or aws_session(instances[0].region), instances)
-    return said
+def heal_node(
+    kube: Kube, action: dict, run_id: str, yes: bool, run: Runner = run_command, session=None
+) -> tuple[str, bool]:
+    """Start the machine a run stopped, if its Node still carries the run's annotation; without
+    --yes only say what would be done. Returns what was said and whether the action is over."""
+    name = action["node"]
+    try:
+        node = kube.core.read_node(name, _request_timeout=15)
+        marked = (node.metadata.annotations or {}).get(RUN_ANNOTATION)
+    except ApiException as err:
+        if err.status != 404:
+            raise
+        if action["kind"] != "ec2":  # an EC2 instance carries its own tag, checked below
+            return f"node {name} is gone: nothing to start", True
+        node, marked = None, run_id
+    if marked != run_id:
+        return f"node {name} no longer carries run {run_id}'s annotation: left alone", True
+    if action["kind"] == "ec2":
+        plan = f"start EC2 instance {action['instance']}"
+        if action["suspended"]:
+            plan += f" and resume {'/'.join(action['suspended'])} on {action['group']}"
+    else:
+        plan = f"run {' '.join(action['start'])}"
+    if not yes:
+        return f"would {plan} (node {name}). Not done: repeat with --yes", False
+    if action["kind"] == "ec2":
+        said = "; ".join(start_ec2(session or aws_session(action["region"]), action, run_id))
+    else:
+        run(action["start"])
+        said = f"ran {' '.join(action['start'])}"
+    if node is not None:
+        mark_node(kube, name, None)
+    return said, True

@@ -1,6 +1,7 @@
 """Stack outputs through the Pulumi CLI, when there is one (kit/cli/pulumi_cli.py: $PULUMI,
 `pulumi` on PATH, or the one `make up` installed in .tools/): the kubeconfig of an aks/eks stack,
-the cluster name and the cloud. Secrets are read into memory, never printed."""
+the cluster name and the cloud; and the stack's state, which `break` and `heal` check the cluster
+against (kit/cli/ownership.py). Secrets are read into memory, never printed."""
 
 from __future__ import annotations
 
@@ -27,16 +28,31 @@ def _cli() -> Path | None:
 
 
 def stack_outputs(stack: str) -> dict:
-    """`pulumi stack output --json --show-secrets --stack S`, with the Makefile's default
-    backend (.pulumi-state) so the CLI finds the stacks `make up` created."""
+    """`pulumi stack output --json --show-secrets --stack S`."""
+    outputs = _pulumi_json(stack, "output", "--json", "--show-secrets")
+    if not outputs:
+        raise KitError(f"stack {stack!r} is not deployed (no outputs): run make up STACK={stack}")
+    return outputs
+
+
+def stack_state(stack: str) -> dict:
+    """`pulumi stack export --stack S`: every resource the stack's `up` made, with its outputs
+    (secrets stay encrypted)."""
+    return _pulumi_json(stack, "export")
+
+
+def _pulumi_json(stack: str, *command: str) -> dict:
+    """Run `pulumi stack <command> --stack S` with the Makefile's default backend
+    (.pulumi-state) so the CLI finds the stacks `make up` created, and parse what it prints."""
     env = dict(os.environ)
     env.setdefault("PULUMI_BACKEND_URL", f"file://{ROOT}/.pulumi-state")
     cli = _cli()
     if cli is None:
         raise KitError("no Pulumi CLI to read the stack's outputs with: run make up, or set PULUMI")
+    shown = f"pulumi stack {command[0]} --stack {stack}"
     try:
         done = subprocess.run(
-            [str(cli), "stack", "output", "--json", "--show-secrets", "--stack", stack],
+            [str(cli), "stack", *command, "--stack", stack],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -45,7 +61,7 @@ def stack_outputs(stack: str) -> dict:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise KitError(f"pulumi stack output --stack {stack} failed: {err}") from None
+        raise KitError(f"{shown} failed: {err}") from None
     if done.returncode != 0 and "PULUMI_CONFIG_PASSPHRASE" in done.stderr:
         # Captured output means no terminal: Pulumi cannot prompt for the passphrase.
         raise KitError(
@@ -56,9 +72,6 @@ def stack_outputs(stack: str) -> dict:
         first = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise KitError(f"stack {stack!r} has no outputs (is it deployed? make up): {first}")
     try:
-        outputs = json.loads(done.stdout or "{}")
+        return json.loads(done.stdout or "{}")
     except json.JSONDecodeError:
-        raise KitError(f"pulumi stack output --stack {stack} did not print JSON") from None
-    if not outputs:
-        raise KitError(f"stack {stack!r} is not deployed (no outputs): run make up STACK={stack}")
-    return outputs
+        raise KitError(f"{shown} did not print JSON") from None

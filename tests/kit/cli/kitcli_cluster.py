@@ -20,6 +20,17 @@ def node(name: str, provider_id: str, ready: bool = True, labels: dict | None = 
     }
 
 
+def kind_nodes() -> list[dict]:
+    """A kind cluster's nodes: a control plane and two workers."""
+    kind = "kind://docker/kit/"
+    return [
+        node("kit-control-plane", kind + "kit-control-plane",
+             labels={"node-role.kubernetes.io/control-plane": ""}),
+        node("kit-worker", kind + "kit-worker"),
+        node("kit-worker2", kind + "kit-worker2"),
+    ]  # fmt: skip
+
+
 def pod(
     name: str,
     namespace: str,

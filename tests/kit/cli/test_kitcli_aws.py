@@ -7,13 +7,12 @@ import datetime as dt
 import json
 import time
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from kit.cli import checks_aws, nodes
 from kit.cli.checks import FAIL, PASS
 from kit.cli.kube import Kube
+from tests.helpers import moto_aws
 from tests.kit.cli.kitcli_cluster import node
 
 REGION = "us-east-1"
@@ -24,10 +23,8 @@ CLUSTER = "o11y-kit-eks"
 
 @pytest.fixture
 def session(monkeypatch):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    with mock_aws():
-        yield boto3.Session(region_name=REGION)
+    with moto_aws(monkeypatch, REGION) as session:
+        yield session
 
 
 def put_trace(session, services: list[str]) -> None:
@@ -88,7 +85,8 @@ def test_cloudwatch_logs_without_the_log_group_fails(session):
 
 
 class _Nodes(Kube):
-    """A Kube whose nodes are given; only the node list and monitoring pods are asked for."""
+    """A Kube whose nodes are given; it answers the node list, reads and annotation patches of
+    those nodes, and an empty list of monitoring pods."""
 
     def __init__(self, items):
         self._items = items
@@ -98,11 +96,21 @@ class _Nodes(Kube):
 
     @property
     def core(self):
+        from kubernetes.client import V1PodList
+
+        items = self._items
+
         class Core:
             def list_namespaced_pod(self, *args, **kwargs):
-                from kubernetes.client import V1PodList
-
                 return V1PodList(items=[])
+
+            def read_node(self, name, **kwargs):
+                return next(n for n in items if n.metadata.name == name)
+
+            def patch_node(self, name, body, **kwargs):
+                found = self.read_node(name)
+                marks = {**(found.metadata.annotations or {}), **body["metadata"]["annotations"]}
+                found.metadata.annotations = {k: v for k, v in marks.items() if v is not None}
 
         return Core()
 
@@ -159,16 +167,17 @@ def test_break_node_stops_the_instance_and_heal_starts_it(session):
     instance_id = node_group_instance(session)
     worker = _node_model("ip-10-0-1-5.ec2.internal", instance_id)
 
-    said = nodes.break_node(_Nodes([worker]), None, yes=False, session=session)
-    assert "--yes" in said and _state(session, instance_id) == "running"
+    said, action = nodes.break_node(_Nodes([worker]), None, False, "r1", CLUSTER, session=session)
+    assert "--yes" in said and action is None and _state(session, instance_id) == "running"
 
-    said = nodes.break_node(_Nodes([worker]), None, yes=True, session=session)
+    said, action = nodes.break_node(_Nodes([worker]), None, True, "r1", CLUSTER, session=session)
     assert _state(session, instance_id) == "stopped", said
     assert {"HealthCheck", "ReplaceUnhealthy"} <= _suspended(session)
 
     not_ready = _node_model("ip-10-0-1-5.ec2.internal", instance_id, ready=False)
-    said = nodes.heal_nodes(_Nodes([not_ready]), session=session)
-    assert _state(session, instance_id) in ("pending", "running"), said
+    not_ready.metadata.annotations = worker.metadata.annotations
+    said, over = nodes.heal_node(_Nodes([not_ready]), action, "r1", True, session=session)
+    assert over and _state(session, instance_id) in ("pending", "running"), said
     assert not {"HealthCheck", "ReplaceUnhealthy"} & _suspended(session)
 
 
@@ -180,5 +189,13 @@ def test_break_node_refuses_instances_outside_a_node_group(session):
     ]
     worker = _node_model("ip-10-0-1-6.ec2.internal", instance_id)
     with pytest.raises(nodes.KitError, match="not in an EKS managed node group"):
-        nodes.break_node(_Nodes([worker]), None, yes=True, session=session)
+        nodes.break_node(_Nodes([worker]), None, True, "r1", CLUSTER, session=session)
     assert _state(session, instance_id) == "running"
+
+
+def test_break_node_refuses_another_clusters_instance(session):
+    instance_id = node_group_instance(session)
+    worker = _node_model("ip-10-0-1-5.ec2.internal", instance_id)
+    with pytest.raises(nodes.KitError, match="not the stack's other-cluster"):
+        nodes.break_node(_Nodes([worker]), None, True, "r1", "other-cluster", session=session)
+    assert _state(session, instance_id) == "running" and not _suspended(session)

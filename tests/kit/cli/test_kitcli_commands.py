@@ -13,12 +13,14 @@ import pytest
 from werkzeug import Request, Response
 
 from kit.__main__ import build_parser, main
-from kit.cli import workloads
+from kit.cli import breaks, workloads
 from kit.cli.kube import connect
 from kit.cli.portforward import LocalForward, service_pod_port
+from tests.kit.cli.kitcli_breaks import NAMESPACE_UID, install, namespace_resource
 from tests.kit.cli.kitcli_cluster import (
     NS,
     deployment,
+    kind_nodes,
     listing,
     namespace,
     node,
@@ -133,13 +135,28 @@ def healthy_cluster(**overrides) -> dict:
         NS["app"]: [pod("sample-front-1", NS["app"], "kit-worker2", "sample-front")],
     }
     table = {
-        f"/api/v1/namespaces/{NS['monitoring']}": namespace(NS["monitoring"]),
+        f"/api/v1/namespaces/{NS['monitoring']}": monitoring_namespace(),
         "/api/v1/nodes": listing("Node", overrides.pop("nodes", nodes)),
         **pod_routes({**pods, **overrides.pop("pods", {})}),
         **workload_routes(overrides.pop("workloads", local_workloads())),
     }
     table.update(overrides.pop("extra", {}))
     return table
+
+
+def monitoring_namespace() -> dict:
+    """o11y-monitoring with the uid the local stack's state records (kitcli_breaks)."""
+    made = namespace(NS["monitoring"])
+    made["metadata"]["uid"] = NAMESPACE_UID
+    return made
+
+
+@pytest.fixture
+def local_stack(tmp_path, monkeypatch):
+    """The local stack's outputs and state, for break and heal to prove the cluster its own."""
+    stack = install(tmp_path, monkeypatch)
+    stack.say({"cloud": "local", "cluster": "kind-kit"}, [namespace_resource()])
+    return stack
 
 
 def run_cli(tmp_path, table: dict, *argv: str) -> tuple[int, ReplayServer]:
@@ -231,10 +248,10 @@ def test_status_names_every_gap(tmp_path, capsys):
 
 
 @pytest.mark.live
-def test_break_pod_creates_a_restricted_crash_looping_pod(tmp_path, capsys):
+def test_break_pod_creates_a_restricted_crash_looping_pod(tmp_path, capsys, local_stack):
     created = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "phoenix"}}
     table = healthy_cluster(extra={("POST", f"/api/v1/namespaces/{NS['app']}/pods"): created})
-    code, api = run_cli(tmp_path, table, "break", "pod")
+    code, api = run_cli(tmp_path, table, "break", "pod", "--stack", "local")
     assert code == 0
     body = next(r.body for r in api.requests if r.method == "POST")
     spec = body["spec"]
@@ -251,59 +268,76 @@ def test_break_pod_creates_a_restricted_crash_looping_pod(tmp_path, capsys):
 
 
 @pytest.mark.live
-def test_break_errors_sets_the_knob_by_strategic_merge(tmp_path):
+def test_break_errors_sets_the_knob_by_strategic_merge(tmp_path, local_stack):
     path = f"/apis/apps/v1/namespaces/{NS['app']}/deployments/sample-back"
-    table = healthy_cluster(extra={("PATCH", path): deployment("sample-back", NS["app"])})
-    code, api = run_cli(tmp_path, table, "break", "errors", "--ratio", "0.25")
+    back = deployment("sample-back", NS["app"])
+    table = healthy_cluster(extra={path: back, ("PATCH", path): back})
+    code, api = run_cli(tmp_path, table, "break", "errors", "--ratio", "0.25", "--stack", "local")
     assert code == 0
     patch = next(r for r in api.requests if r.method == "PATCH")
     assert patch.headers["content-type"] == "application/strategic-merge-patch+json"
     container = patch.body["spec"]["template"]["spec"]["containers"][0]
     assert container == {"name": "app", "env": [{"name": "FAULT_ERROR_RATIO", "value": "0.25"}]}
+    (run,) = breaks.runs("local")
+    marks = patch.body["metadata"]["annotations"]
+    assert marks == {"o11y-kit/break-run.FAULT_ERROR_RATIO": run["run"]}
 
 
 @pytest.mark.live
-def test_heal_removes_knobs_and_phoenix(tmp_path, capsys):
+def test_heal_removes_knobs_and_phoenix(tmp_path, capsys, local_stack):
     path = f"/apis/apps/v1/namespaces/{NS['app']}/deployments/sample-back"
     env = [{"name": "TIER", "value": "back"}, {"name": "FAULT_EXTRA_LATENCY_MS", "value": "400"}]
     back = deployment("sample-back", NS["app"], env=env)
+    back["metadata"]["annotations"] = {"o11y-kit/break-run.FAULT_EXTRA_LATENCY_MS": "r1"}
+    phoenix_path = f"/api/v1/namespaces/{NS['app']}/pods/phoenix"
+    phoenix = pod("phoenix", NS["app"], "kit-worker", "phoenix", ready=False)
+    phoenix["metadata"].update(uid="p-1", annotations={"o11y-kit/break-run": "r1"})
     deleted = {"kind": "Status", "apiVersion": "v1", "status": "Success", "metadata": {}}
+    breaks.add("local", "r1", [
+        {"kind": "knob", "deployment": "sample-back", "name": "FAULT_EXTRA_LATENCY_MS",
+         "before": None},
+        {"kind": "pod", "namespace": NS["app"], "name": "phoenix"},
+    ])  # fmt: skip
     table = healthy_cluster(
         extra={
             path: back,
             ("PATCH", path): back,
-            ("DELETE", f"/api/v1/namespaces/{NS['app']}/pods/phoenix"): deleted,
+            phoenix_path: phoenix,
+            ("DELETE", phoenix_path): deleted,
         }
     )
-    code, api = run_cli(tmp_path, table, "heal")
+    code, api = run_cli(tmp_path, table, "heal", "--stack", "local")
     assert code == 0
+    delete = next(r for r in api.requests if r.method == "DELETE")
+    assert delete.body["preconditions"] == {"uid": "p-1"}
     patch = next(r for r in api.requests if r.method == "PATCH")
     assert patch.headers["content-type"] == "application/json-patch+json"
-    test_op, replace_op = patch.body
+    test_op, replace_op, remove_op = patch.body
     assert test_op["op"] == "test" and test_op["value"] == env
     assert replace_op == {
         "op": "replace",
         "path": "/spec/template/spec/containers/0/env",
         "value": [{"name": "TIER", "value": "back"}],
     }
+    assert remove_op == {
+        "op": "remove",
+        "path": "/metadata/annotations/o11y-kit~1break-run.FAULT_EXTRA_LATENCY_MS",
+    }
     out = capsys.readouterr().out
     assert "deleted pod o11y-app/phoenix" in out and "removed FAULT_EXTRA_LATENCY_MS" in out
+    assert breaks.runs("local") == []
 
 
 @pytest.mark.live
-def test_break_node_on_kind_needs_yes(tmp_path, capsys):
-    nodes = [
-        node("kit-control-plane", KIND + "kit-control-plane",
-             labels={"node-role.kubernetes.io/control-plane": ""}),
-        node("kit-worker", KIND + "kit-worker"),
-        node("kit-worker2", KIND + "kit-worker2"),
-    ]  # fmt: skip
-    code, api = run_cli(tmp_path, healthy_cluster(nodes=nodes), "break", "node")
+def test_break_node_on_kind_needs_yes(tmp_path, capsys, local_stack):
+    table = healthy_cluster(nodes=kind_nodes())
+    code, api = run_cli(tmp_path, table, "break", "node", "--stack", "local")
     out = capsys.readouterr().out
     assert code == 0
     # kit-worker runs Prometheus, so the demo stops the other worker, and only with --yes.
     assert "docker stop kit-worker2" in out and "Not done" in out
     assert all(r.method == "GET" for r in api.requests)
+    assert local_stack.calls("docker") == [] and breaks.runs("local") == []
 
 
 def every_fourth_fails(httpserver) -> str:

@@ -70,3 +70,10 @@ def test_every_cli_command_and_choice_is_walked_through():
 
 def test_open_offers_every_target():
     assert list(OPEN_TARGETS) == sorted(TARGETS)
+
+
+def test_break_and_heal_are_shown_with_their_stack():
+    """They refuse to run without one (kit/cli/break_heal.py): the page must not show that."""
+    used = [shlex.split(c) for c in kit_commands()]
+    bare = [" ".join(c) for c in used if c[0] in ("break", "heal") and "--stack" not in c]
+    assert not bare, f"break/heal without --stack in WALKTHROUGH.md: {bare}"
