@@ -9,6 +9,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from agent.labels import kit_labels
+from components.names import GRAFANA_ROLE
+
 # What the restricted level asks of every container (Pod Security Standards, "Restricted").
 RESTRICTED_CONTAINER = {
     "allowPrivilegeEscalation": False,
@@ -58,15 +61,34 @@ def loki_without_rules_sidecar() -> dict[str, Any]:
 
 def grafana_namespaced(namespace: str) -> dict[str, Any]:
     """The dashboard and datasource sidecars watch only `namespace` (where the kit's dashboard
-    ConfigMaps are), so the chart grants a Role there instead of a ClusterRole that reads every
-    Secret and ConfigMap in the cluster (grafana chart: templates/role.yaml, clusterrole.yaml)."""
+    ConfigMaps are), so the chart binds a Role there instead of a ClusterRole that reads every
+    Secret and ConfigMap in the cluster (grafana chart: templates/role.yaml, clusterrole.yaml).
+    The Role is the kit's own (`grafana_role`): the chart's adds every Secret of the namespace."""
     return {
-        "rbac": {"namespaced": True},
+        "rbac": {"namespaced": True, "useExistingRole": GRAFANA_ROLE},
         "sidecar": {
             # The kit's dashboards and the chart's datasources are ConfigMaps.
             "dashboards": {"enabled": True, "searchNamespace": namespace, "resource": "configmap"},
             "datasources": {"searchNamespace": namespace, "resource": "configmap"},
         },
+    }
+
+
+def grafana_role(namespace: str) -> dict[str, Any]:
+    """What the sidecars need: read the ConfigMaps of `namespace`. The chart's own Role grants
+    `secrets` beside them whenever a sidecar is on (no value removes it), which would let Grafana
+    read the alert receiver's credentials; the chart binds this one instead."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {
+            "name": GRAFANA_ROLE,
+            "namespace": namespace,
+            "labels": kit_labels("grafana", "monitoring"),
+        },
+        "rules": [
+            {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+        ],
     }
 
 

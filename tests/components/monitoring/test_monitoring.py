@@ -16,6 +16,7 @@ from tests.helpers import STACK_NAMES
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SECRET = "kubernetes:core/v1:Secret"
+ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 
 
 def releases(ev) -> dict[str, dict]:
@@ -71,6 +72,24 @@ def test_grafana_password_is_generated_kept_in_a_secret_and_exported_as_secret(e
     assert grafana["admin"]["existingSecret"] == "grafana-admin"
     assert password not in json.dumps(releases(ev), default=str)
     assert "adminPassword" not in json.dumps(grafana)
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_grafanas_role_is_the_kits_and_reads_only_configmaps(evaluated, stack):
+    """The chart's own Role adds `secrets` to whatever its sidecars need; the chart binds the
+    kit's instead (tests/kit/plan/test_rendered_charts.py follows the binding)."""
+    ev = evaluated(stack)
+    rbac = releases(ev)["kps"]["values"]["grafana"]["rbac"]
+    assert rbac["namespaced"] is True
+    (role,) = [
+        r.inputs
+        for r in ev.of_type(ROLE)
+        if r.inputs["metadata"]["name"] == rbac["useExistingRole"]
+    ]
+    assert role["metadata"]["namespace"] == "o11y-monitoring"
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+    ]
 
 
 def test_grafana_is_not_exposed_and_the_outputs_say_how_to_reach_it(evaluated):
