@@ -125,8 +125,10 @@ class Monitoring(pulumi.ComponentResource):
             type="Opaque",
             opts=child,
         )
-        # Bound by the chart's RoleBinding (chart_security.grafana_namespaced): ConfigMaps only.
-        grafana_role = k8s_objects.create(chart_security.grafana_role(namespace), child)
+        # Grafana's sidecars read ConfigMaps only; the chart makes no RBAC (chart_security).
+        grafana_rbac = [
+            k8s_objects.create(obj, child) for obj in chart_security.grafana_rbac(namespace)
+        ]
         receiver_secret = (
             [_receiver_secret(name, namespace, args.alert_secrets, child)]
             if args.alert_secrets
@@ -151,7 +153,7 @@ class Monitoring(pulumi.ComponentResource):
             # Not on Loki and Tempo: Grafana's datasources are URLs it tries when queried, so
             # waiting for those releases would only lengthen every `up`.
             child.merge(
-                pulumi.ResourceOptions(depends_on=[secret, grafana_role, *receiver_secret])
+                pulumi.ResourceOptions(depends_on=[secret, *grafana_rbac, *receiver_secret])
             ),
         )
         self.content = MonitoringContent(

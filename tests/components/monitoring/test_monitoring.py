@@ -17,6 +17,7 @@ from tests.helpers import STACK_NAMES
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SECRET = "kubernetes:core/v1:Secret"
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 
 
 def releases(ev) -> dict[str, dict]:
@@ -76,19 +77,26 @@ def test_grafana_password_is_generated_kept_in_a_secret_and_exported_as_secret(e
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
 def test_grafanas_role_is_the_kits_and_reads_only_configmaps(evaluated, stack):
-    """The chart's own Role adds `secrets` to whatever its sidecars need; the chart binds the
-    kit's instead (tests/kit/plan/test_rendered_charts.py follows the binding)."""
+    """The chart's own Role adds `secrets` to whatever its sidecars need, so the chart makes no
+    RBAC and the kit binds Grafana to its own Role (tests/kit/plan/test_rendered_charts.py
+    follows the binding from the rendered Deployment's account)."""
     ev = evaluated(stack)
-    rbac = releases(ev)["kps"]["values"]["grafana"]["rbac"]
-    assert rbac["namespaced"] is True
-    (role,) = [
-        r.inputs
-        for r in ev.of_type(ROLE)
-        if r.inputs["metadata"]["name"] == rbac["useExistingRole"]
+    assert releases(ev)["kps"]["values"]["grafana"]["rbac"] == {"create": False}
+    (role,) = [r.inputs for r in ev.of_type(ROLE) if "grafana" in r.inputs["metadata"]["name"]]
+    (binding,) = [
+        r.inputs for r in ev.of_type(ROLE_BINDING) if "grafana" in r.inputs["metadata"]["name"]
     ]
-    assert role["metadata"]["namespace"] == "o11y-monitoring"
+    assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == "o11y-monitoring"
     assert role["rules"] == [
         {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+    ]
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": role["metadata"]["name"],
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "kps-grafana", "namespace": "o11y-monitoring"}
     ]
 
 
