@@ -9,6 +9,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from agent.labels import kit_labels
+from components.names import GRAFANA_ROLE, GRAFANA_SERVICE_ACCOUNT
+
 # What the restricted level asks of every container (Pod Security Standards, "Restricted").
 RESTRICTED_CONTAINER = {
     "allowPrivilegeEscalation": False,
@@ -58,16 +61,49 @@ def loki_without_rules_sidecar() -> dict[str, Any]:
 
 def grafana_namespaced(namespace: str) -> dict[str, Any]:
     """The dashboard and datasource sidecars watch only `namespace` (where the kit's dashboard
-    ConfigMaps are), so the chart grants a Role there instead of a ClusterRole that reads every
-    Secret and ConfigMap in the cluster (grafana chart: templates/role.yaml, clusterrole.yaml)."""
+    ConfigMaps are), so a Role there suffices instead of a ClusterRole that reads every Secret
+    and ConfigMap in the cluster (grafana chart: templates/clusterrole.yaml). The chart makes
+    no RBAC: its Role adds every Secret of the namespace (templates/role.yaml); the kit's
+    (`grafana_rbac`) does not."""
     return {
-        "rbac": {"namespaced": True},
+        "rbac": {"create": False},
         "sidecar": {
             # The kit's dashboards and the chart's datasources are ConfigMaps.
             "dashboards": {"enabled": True, "searchNamespace": namespace, "resource": "configmap"},
             "datasources": {"searchNamespace": namespace, "resource": "configmap"},
         },
     }
+
+
+def grafana_rbac(namespace: str) -> list[dict[str, Any]]:
+    """What the sidecars need: read the ConfigMaps of `namespace`. The chart's own Role grants
+    `secrets` beside them whenever a sidecar is on (no value removes it), which would let Grafana
+    read the alert receiver's credentials. A Role and RoleBinding of the kit's own names, not
+    the chart's: a RoleBinding's roleRef cannot change, so `helm upgrade` could not repoint it."""
+    meta = {
+        "name": GRAFANA_ROLE,
+        "namespace": namespace,
+        "labels": kit_labels("grafana", "monitoring"),
+    }
+    rbac = "rbac.authorization.k8s.io"
+    role = {
+        "apiVersion": f"{rbac}/v1",
+        "kind": "Role",
+        "metadata": meta,
+        "rules": [
+            {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+        ],
+    }
+    binding = {
+        "apiVersion": f"{rbac}/v1",
+        "kind": "RoleBinding",
+        "metadata": meta,
+        "roleRef": {"apiGroup": rbac, "kind": "Role", "name": GRAFANA_ROLE},
+        "subjects": [
+            {"kind": "ServiceAccount", "name": GRAFANA_SERVICE_ACCOUNT, "namespace": namespace}
+        ],
+    }
+    return [role, binding]
 
 
 def tempo_storage() -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 
 from agent.labels import kit_labels
 from agent.quantities import gomemlimit
-from components import chart_security, options, versions
+from components import chart_security, k8s_objects, options, versions
 from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
 from components.generated_password import GeneratedPassword
 from components.monitoring_content import MonitoringContent, MonitoringContentArgs
@@ -125,6 +125,10 @@ class Monitoring(pulumi.ComponentResource):
             type="Opaque",
             opts=child,
         )
+        # Grafana's sidecars read ConfigMaps only; the chart makes no RBAC (chart_security).
+        grafana_rbac = [
+            k8s_objects.create(obj, child) for obj in chart_security.grafana_rbac(namespace)
+        ]
         receiver_secret = (
             [_receiver_secret(name, namespace, args.alert_secrets, child)]
             if args.alert_secrets
@@ -148,7 +152,9 @@ class Monitoring(pulumi.ComponentResource):
             kube_prometheus_stack_values(self.endpoints, args.alert_receiver, args.node_namespace),
             # Not on Loki and Tempo: Grafana's datasources are URLs it tries when queried, so
             # waiting for those releases would only lengthen every `up`.
-            child.merge(pulumi.ResourceOptions(depends_on=[secret, *receiver_secret])),
+            child.merge(
+                pulumi.ResourceOptions(depends_on=[secret, *grafana_rbac, *receiver_secret])
+            ),
         )
         self.content = MonitoringContent(
             f"{name}-content",

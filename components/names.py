@@ -17,6 +17,8 @@ KPS_RELEASE = versions.KUBE_PROMETHEUS_STACK_CHART.release
 LOKI_RELEASE = versions.LOKI_CHART.release
 TEMPO_RELEASE = versions.TEMPO_CHART.release
 GRAFANA_ADMIN_SECRET = "grafana-admin"
+GRAFANA_ROLE = "grafana-configmap-reader"  # the kit's Role for its sidecars (chart_security)
+GRAFANA_SERVICE_ACCOUNT = f"{KPS_RELEASE}-grafana"  # the grafana chart's (its fullname)
 
 # The backends' Services: kube-prometheus-stack names its own after fullnameOverride (the
 # release), Loki and Tempo (single binary) name theirs after the release.

@@ -39,6 +39,7 @@ from components.network_policy_blocks import (
 )
 from components.platforms.base_cluster import FargatePod, KitCluster
 from components.settings import KitConfig
+from policy.kit_rules import cidrs as cidrs_rule
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "sample-app"
 # What runs in the cluster (not the benchmark, the Dockerfile or the lock's input).
@@ -79,6 +80,9 @@ class SampleAppArgs:
     # How a tier in `fargate_tiers` gets its collector sidecar (KitCluster.fargate_pod).
     fargate_pod: FargatePod | None = None
     frontend_allowed_cidrs: tuple[str, ...] = ()  # empty: the front end stays ClusterIP
+    # The stack accepts ranges that span much of the Internet; the Service says so, for the
+    # policy pack (policy/kit_rules/cidrs.py).
+    frontend_open_to_internet: bool = False
     # Where the front end's outside traffic comes from as its pods see it: None when the load
     # balancer keeps the client's address (then `frontend_allowed_cidrs`); eks's Classic ELB
     # proxies from its own addresses in the public subnets (KitCluster.load_balancer_cidrs).
@@ -214,12 +218,10 @@ def tier_service(args: SampleAppArgs, tier: str) -> dict[str, Any]:
         spec["ports"] = [{"name": "http", "port": 80, "targetPort": "http"}]
         spec["loadBalancerSourceRanges"] = list(args.frontend_allowed_cidrs)
         spec["externalTrafficPolicy"] = "Local"  # keep client IPs for the source ranges
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": _meta(tier, args.namespace, app_workload(tier)),
-        "spec": spec,
-    }
+    meta = _meta(tier, args.namespace, app_workload(tier))
+    if spec["type"] == "LoadBalancer" and args.frontend_open_to_internet:
+        meta["annotations"] = {cidrs_rule.OPEN_TO_INTERNET_ANNOTATION: "true"}
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
 
 
 def load_generator(args: SampleAppArgs) -> dict[str, Any]:
@@ -419,6 +421,7 @@ def build(
             fargate_tiers=config.cluster.fargate_tiers,
             fargate_pod=cluster.fargate_pod,
             frontend_allowed_cidrs=config.app.frontend_allowed_cidrs,
+            frontend_open_to_internet=config.app.frontend_open_to_internet,
             load_balancer_cidrs=cluster.load_balancer_cidrs,
             node_namespace=node_namespace,
             host_network_cidrs=cluster.host_network_cidrs,

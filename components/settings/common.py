@@ -111,9 +111,10 @@ class CommonSettings(BaseModel):
     )
     frontend_open_to_internet: Boolean = Field(
         False,
-        description="Must be true for frontendAllowedCidrs to list 0.0.0.0/0 or ::/0: "
-        "acknowledges that anyone on the Internet can reach the front end (which ignores fault "
-        "headers, but takes any load).",
+        description="Must be true for frontendAllowedCidrs to span, merged, more than an IPv4 "
+        "/8 or an IPv6 /11 (0.0.0.0/0, ::/0, or 0.0.0.0/1 with 128.0.0.0/1): acknowledges that "
+        "anyone on the Internet can reach the front end (which ignores fault headers, but takes "
+        "any load).",
     )
     log_retention_days: Annotated[Integer, int_range(1, MAX_RETENTION_DAYS)] = Field(
         30,

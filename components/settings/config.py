@@ -56,6 +56,7 @@ class AppConfig:
     enabled: bool
     load_rps: int
     frontend_allowed_cidrs: tuple[str, ...]
+    frontend_open_to_internet: bool  # the stack accepts ranges that span much of the Internet
     image: str | None  # None: source from a ConfigMap on the pinned Python image
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Annotated, ClassVar
 
@@ -17,6 +16,7 @@ from components.settings.common import (
     elsewhere,
 )
 from components.settings.fields import LineError, RuleError, Strings, Text, each
+from policy.kit_rules import cidrs as cidrs_rule
 
 
 class ManagedSettings(CommonSettings):
@@ -38,7 +38,9 @@ class ManagedSettings(CommonSettings):
     ] = Field(
         [],
         description="aks/eks: CIDRs allowed to reach the sample app's front end through a "
-        "LoadBalancer; empty keeps it private (port-forward).",
+        "LoadBalancer; empty keeps it private (port-forward). Together, merged, they may span at "
+        "most an IPv4 /8 and an IPv6 /11 (1/256 of each family's public space) unless "
+        "frontendOpenToInternet is true.",
         json_schema_extra=elsewhere(
             "only used on aks and eks; cloud is {cloud} (the local stack has no load balancer)"
         ),
@@ -85,13 +87,14 @@ class ManagedSettings(CommonSettings):
     @field_validator("frontend_allowed_cidrs")
     @classmethod
     def _open_only_when_acknowledged(cls, cidrs: list[str], info: ValidationInfo) -> list[str]:
-        """A /0 puts the front end on the whole Internet: only when the stack says so."""
-        anywhere = [c for c in cidrs if ipaddress.ip_network(c).prefixlen == 0]
-        if anywhere and info.data.get("frontend_open_to_internet") is False:
+        """Ranges that together span much of a family put the front end on the Internet: only
+        when the stack says so (the policy pack judges the Service with the same function)."""
+        wide = cidrs_rule.internet_wide(cidrs)
+        if wide and info.data.get("frontend_open_to_internet") is False:
             raise RuleError(
-                f"{', '.join(anywhere)} lets anyone on the Internet reach the front end; list "
-                "your own addresses (e.g. 203.0.113.7/32), or set frontendOpenToInternet: true "
-                "to confirm",
+                f"{cidrs_rule.spans(wide)}: that opens the front end to the Internet; list "
+                f"your own addresses (e.g. 203.0.113.7/32; at most {cidrs_rule.WIDEST} in all), "
+                "or set frontendOpenToInternet: true to confirm",
                 cidrs,
             )
         return cidrs

@@ -191,6 +191,7 @@ def _kit_config(stack: str, settings: CommonSettings) -> KitConfig:
             enabled=v["sample_app"],
             load_rps=v["load_rps"],
             frontend_allowed_cidrs=tuple(v["frontend_allowed_cidrs"]),
+            frontend_open_to_internet=v["frontend_open_to_internet"],
             image=v["sample_app_image"] or None,
         ),
         alerting=AlertingConfig(

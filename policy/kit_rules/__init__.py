@@ -33,7 +33,8 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     ),
     ResourceRule(
         "kit-load-balancer-source-ranges",
-        "A LoadBalancer Service lists loadBalancerSourceRanges",
+        "A LoadBalancer Service lists loadBalancerSourceRanges that, merged, span no more than "
+        "an IPv4 /8 and an IPv6 /11, unless the stack acknowledges it is open to the Internet",
         load_balancer_source_ranges,
     ),
     ResourceRule(

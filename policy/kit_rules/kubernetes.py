@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from . import cidrs
 from .base import Props, Resource, k8s_kind
 
 # The only account that may hold nodes/proxy (it lets its holder reach every kubelet, exec
@@ -59,10 +60,24 @@ def rbac_no_wildcards(resource_type: str, props: Props) -> list[str]:
 
 
 def load_balancer_source_ranges(resource_type: str, props: Props) -> list[str]:
+    """Source ranges that, merged, span much of the Internet count as none, unless the stack
+    acknowledged it (frontendOpenToInternet: true sets the annotation)."""
     spec = props.get("spec") or {}
-    open_to_all = spec.get("type") == "LoadBalancer" and not spec.get("loadBalancerSourceRanges")
-    if k8s_kind(resource_type) == "Service" and open_to_all:
+    if k8s_kind(resource_type) != "Service" or spec.get("type") != "LoadBalancer":
+        return []
+    ranges = spec.get("loadBalancerSourceRanges") or []
+    if not ranges:
         return ["a LoadBalancer without loadBalancerSourceRanges is open to every address"]
+    try:
+        wide = cidrs.internet_wide(ranges)
+    except ValueError as err:
+        return [f"loadBalancerSourceRanges: {err}"]
+    annotations = (props.get("metadata") or {}).get("annotations") or {}
+    if wide and annotations.get(cidrs.OPEN_TO_INTERNET_ANNOTATION) != "true":
+        return [
+            f"loadBalancerSourceRanges {cidrs.spans(wide)}: open to the Internet without the "
+            f"{cidrs.OPEN_TO_INTERNET_ANNOTATION} annotation (frontendOpenToInternet: true)"
+        ]
     return []
 
 

@@ -24,6 +24,8 @@ BROKEN_CASES = (
     "role-with-wildcard",
     "binding-to-cluster-admin",
     "open-load-balancer",
+    "load-balancer-open-in-ipv4-halves",
+    "load-balancer-open-in-ipv6-halves",
     "namespace-without-level",
     "image-latest",
     "image-untagged",
@@ -84,6 +86,10 @@ def broken_resources(evaluated) -> dict[str, tuple[str, Resource]]:
     service = _one(evaluated, "aks", "kubernetes:core/v1:Service", "front")
     service.props["spec"] = {**service.props["spec"], "type": "LoadBalancer"}
     service.props["spec"].pop("loadBalancerSourceRanges", None)
+    # No entry is /0, but together they are all of IPv4 (IPv6), and nothing acknowledges it.
+    halves4, halves6 = copy.deepcopy(service), copy.deepcopy(service)
+    halves4.props["spec"]["loadBalancerSourceRanges"] = ["0.0.0.0/1", "128.0.0.0/1"]
+    halves6.props["spec"]["loadBalancerSourceRanges"] = ["::/1", "8000::/1"]
     namespace = _one(evaluated, "local", "kubernetes:core/v1:Namespace")
     del namespace.props["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
     latest = _one(evaluated, "local", DEPLOYMENT, "front")
@@ -119,6 +125,8 @@ def broken_resources(evaluated) -> dict[str, tuple[str, Resource]]:
         "role-with-wildcard": ("kit-rbac-no-wildcards", role),
         "binding-to-cluster-admin": ("kit-rbac-no-wildcards", admin),
         "open-load-balancer": ("kit-load-balancer-source-ranges", service),
+        "load-balancer-open-in-ipv4-halves": ("kit-load-balancer-source-ranges", halves4),
+        "load-balancer-open-in-ipv6-halves": ("kit-load-balancer-source-ranges", halves6),
         "namespace-without-level": ("kit-namespace-pod-security", namespace),
         "image-latest": ("kit-images-pinned", latest),
         "image-untagged": ("kit-images-pinned", untagged),

@@ -16,6 +16,8 @@ from tests.helpers import STACK_NAMES
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SECRET = "kubernetes:core/v1:Secret"
+ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 
 
 def releases(ev) -> dict[str, dict]:
@@ -71,6 +73,31 @@ def test_grafana_password_is_generated_kept_in_a_secret_and_exported_as_secret(e
     assert grafana["admin"]["existingSecret"] == "grafana-admin"
     assert password not in json.dumps(releases(ev), default=str)
     assert "adminPassword" not in json.dumps(grafana)
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_grafanas_role_is_the_kits_and_reads_only_configmaps(evaluated, stack):
+    """The chart's own Role adds `secrets` to whatever its sidecars need, so the chart makes no
+    RBAC and the kit binds Grafana to its own Role (tests/kit/plan/test_rendered_charts.py
+    follows the binding from the rendered Deployment's account)."""
+    ev = evaluated(stack)
+    assert releases(ev)["kps"]["values"]["grafana"]["rbac"] == {"create": False}
+    (role,) = [r.inputs for r in ev.of_type(ROLE) if "grafana" in r.inputs["metadata"]["name"]]
+    (binding,) = [
+        r.inputs for r in ev.of_type(ROLE_BINDING) if "grafana" in r.inputs["metadata"]["name"]
+    ]
+    assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == "o11y-monitoring"
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+    ]
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": role["metadata"]["name"],
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "kps-grafana", "namespace": "o11y-monitoring"}
+    ]
 
 
 def test_grafana_is_not_exposed_and_the_outputs_say_how_to_reach_it(evaluated):

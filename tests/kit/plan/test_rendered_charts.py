@@ -148,46 +148,99 @@ def test_node_exporter_alone_of_the_charts_runs_in_the_node_namespace(rendered):
     assert set(placed.values()) == {MONITORING}
 
 
-def test_grafana_watches_only_its_own_namespace_with_a_role(rendered):
+def test_grafana_watches_only_its_own_namespace_with_a_role(rendered, evaluated):
     objects = rendered()
-    assert not [
-        o for o in objects if o["kind"] == "ClusterRole" and "grafana" in o["metadata"]["name"]
+    assert (
+        not [  # the chart's Role would add Secrets: the kit makes Grafana's RBAC
+            o
+            for o in objects
+            if o["kind"] in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
+            and "grafana" in o["metadata"]["name"]
+        ]
+    )
+    (binding,) = [
+        o
+        for o in kit_objects(evaluated("local"))
+        if o["kind"] == "RoleBinding" and "grafana" in o["metadata"]["name"]
     ]
-    assert one(objects, "Role", "kps-grafana")["metadata"]["namespace"] == MONITORING
+    assert binding["metadata"]["namespace"] == MONITORING
+    assert binding["roleRef"]["kind"] == "Role"
     for name in ("grafana-sc-dashboard", "grafana-sc-datasources"):
         env = {e["name"]: e.get("value") for e in containers(
             one(objects, "Deployment", "kps-grafana"))[name]["env"]}  # fmt: skip
         assert (env["NAMESPACE"], env["RESOURCE"]) == (MONITORING, "configmap")
 
 
-# Cluster-wide grants the rendered plan keeps, each because the component cannot work without
-# it (docs/security.md): the operator writes the config Secrets and ConfigMaps and the
-# StatefulSets of the Prometheus and Alertmanager it manages (prometheus-operator
-# Documentation/rbac.md).
-SECRETS_CLUSTER_WIDE = {"kps-operator"}
-WILDCARD_VERBS = {"kps-operator"}
+@pytest.mark.parametrize("stack", ["local", "aks", "eks"])
+def test_grafana_may_read_configmaps_and_nothing_else(rendered, evaluated, stack):
+    """Whatever its bindings name, chart's or kit's: Grafana's account reads ConfigMaps, and no
+    Secret of its namespace (the alert receiver's token or SMTP password)."""
+    objects = rendered(stack) + kit_objects(evaluated(stack))
+    pod = one(objects, "Deployment", "kps-grafana")["spec"]["template"]["spec"]
+    account = {"kind": "ServiceAccount", "name": pod["serviceAccountName"], "namespace": MONITORING}
+    bound = [
+        b["roleRef"] | {"namespace": b["metadata"].get("namespace")}
+        for b in objects
+        if b["kind"] in ("RoleBinding", "ClusterRoleBinding") and account in b["subjects"]
+    ]
+    assert bound
+    rules = [
+        rule
+        for ref in bound
+        for rule in one_role(objects, ref["kind"], ref["name"], ref["namespace"])["rules"]
+    ]
+    assert rules == [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+    ]
+
+
+def kit_objects(evaluation) -> list[dict]:
+    return [manifests.manifest(r) for r in evaluation.resources if manifests.is_object(r)]
+
+
+def one_role(objects: list[dict], kind: str, name: str, namespace: str | None) -> dict:
+    (found,) = [
+        o
+        for o in objects
+        if (o["kind"], o["metadata"]["name"]) == (kind, name)
+        and o["metadata"].get("namespace") == (namespace if kind == "Role" else None)
+    ]
+    return found
+
+
+# Grants of Secrets, or of every resource, that the rendered plan keeps, each because the
+# component cannot work without it (docs/security.md): the operator writes the config Secrets
+# and ConfigMaps and the StatefulSets of the Prometheus and Alertmanager it manages
+# (prometheus-operator Documentation/rbac.md), cluster-wide; the admission webhook's hook job
+# stores the certificate it generates as a Secret of the monitoring namespace.
+SECRETS_READERS = {("ClusterRole", "kps-operator"), ("Role", "kps-admission")}
+WILDCARD_VERBS = {("ClusterRole", "kps-operator")}
 
 
 @pytest.mark.parametrize("stack", ["local", "aks", "eks"])
-def test_only_the_operator_may_touch_secrets_cluster_wide_or_use_a_wildcard(
+def test_only_the_operator_and_webhook_job_touch_secrets_or_use_a_wildcard(
     rendered, evaluated, stack
 ):
-    kit = [manifests.manifest(r) for r in evaluated(stack).resources if manifests.is_object(r)]
-    roles = [o for o in rendered(stack) + kit if o["kind"] == "ClusterRole"]
-    assert len(roles) >= 5
+    roles = [
+        o
+        for o in rendered(stack) + kit_objects(evaluated(stack))
+        if o["kind"] in ("Role", "ClusterRole")
+    ]
+    assert len([r for r in roles if r["kind"] == "ClusterRole"]) >= 5
+    assert len([r for r in roles if r["kind"] == "Role"]) >= 2
     secrets = {
-        role["metadata"]["name"]
+        (role["kind"], role["metadata"]["name"])
         for role in roles
         for rule in role.get("rules") or []
         if "secrets" in rule.get("resources", []) or "*" in rule.get("resources", [])
     }
     wildcards = {
-        role["metadata"]["name"]
+        (role["kind"], role["metadata"]["name"])
         for role in roles
         for rule in role.get("rules") or []
         if "*" in rule.get("verbs", []) + rule.get("resources", []) + rule.get("apiGroups", [])
     }
-    assert (secrets, wildcards) == (SECRETS_CLUSTER_WIDE, WILDCARD_VERBS)
+    assert (secrets, wildcards) == (SECRETS_READERS, WILDCARD_VERBS)
 
 
 def test_custom_resources_are_checked_strictly_against_the_charts_own_crds(rendered):
