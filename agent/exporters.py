@@ -28,17 +28,24 @@ RETRY_FOREVER = {
 QUEUE_BYTES = 48 * 2**20
 QUEUE_DISK_FACTOR = 4.5
 
+# Batches are made by the queue's consumers, from records already on disk (exporterhelper's
+# `sending_queue::batch`, counted in log records, spans or data points): a batch processor in
+# front would hold records in memory after file_log has moved its checkpoint past them, so a
+# crash would lose them (tests/agent/test_node_logs_crash_live.py).
+QUEUE_BATCH = {"flush_timeout": "5s", "min_size": 1024, "max_size": 2048, "sizer": "items"}
+
 
 def persistent_queue(consumers: int = 4) -> Json:
-    """A queue on file_storage that survives restarts, bounded in bytes. When it is full the
-    exporter refuses new data and the batch processor in front of it drops that data, counted
-    in otelcol_exporter_enqueue_failed_* (the OtelAgentQueueFull alert)."""
+    """A queue on file_storage that survives restarts, bounded in bytes, batching as it sends.
+    When it is full the exporter refuses new data, counted in otelcol_exporter_enqueue_failed_*
+    (the OtelAgentQueueFull alert): file_log retries it, then drops it (docs/reliability.md)."""
     return {
         "enabled": True,
         "num_consumers": consumers,
         "sizer": "bytes",
         "queue_size": QUEUE_BYTES,
         "storage": QUEUE_STORAGE,
+        "batch": QUEUE_BATCH,
     }
 
 

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent.collector_run import TRACE_ID, Collector, app_line, cri, logs_only_config, write
+from tests.agent.collector_run import (
+    TRACE_ID,
+    Collector,
+    app_line,
+    cri,
+    logs_only_config,
+    node_agent_gates,
+    write,
+)
 from tests.agent.otelcol import collector
 from tests.agent.stacks import NAMESPACE
 from tests.helpers import quiet_for, wait_for
@@ -39,7 +47,9 @@ def running():
         root = Path(tmp)
         text, env = logs_only_config(sink.endpoint, root / "pod")
         (root / "relay.yaml").write_text(text)
-        agent = Collector(binary, root / "relay.yaml", env, root / "collector.log")
+        agent = Collector(
+            binary, root / "relay.yaml", env, root / "collector.log", node_agent_gates()
+        )
         try:
             yield agent, sink, root / "pod/var/log/pods"
         finally:

@@ -33,6 +33,7 @@ from tests.agent.collector_run import (
     cri,
     free_port,
     logs_only_config,
+    node_agent_gates,
     write,
 )
 from tests.agent.otelcol import collector
@@ -101,7 +102,9 @@ def test_a_full_queue_stays_within_its_disk_bound_and_counts_what_it_drops():
         telemetry = config["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]
         metrics_url = f"http://127.0.0.1:{telemetry['prometheus']['port']}/metrics"
         (root / "relay.yaml").write_text(yaml.safe_dump(config))
-        agent = Collector(binary, root / "relay.yaml", env, root / "collector.log")
+        agent = Collector(
+            binary, root / "relay.yaml", env, root / "collector.log", node_agent_gates()
+        )
         try:
             with PeakSize(state) as filling:
                 agent.start()
