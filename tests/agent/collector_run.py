@@ -17,7 +17,7 @@ import yaml
 
 from agent import ModePatch, node_agent_config, node_agent_manifests
 from agent.node_agent import DEFAULT_NODE_RESOURCES
-from tests.agent.otelcol import mount_volumes, resolve_env
+from tests.agent.otelcol import collector, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
 from tests.helpers import wait_for
 
@@ -79,6 +79,15 @@ def logs_only_config(sink_url: str, root: Path) -> tuple[str, dict[str, str]]:
     env = resolve_env(container, NAMESPACE, "otel-node-agent-x2x4q", {}, {})
     env["MY_POD_IP"] = "127.0.0.1"
     return mount_volumes(yaml.safe_dump(config, sort_keys=False), container, root), env
+
+
+def node_agent_logs(sink_url: str, root: Path) -> Collector:
+    """The built collector on logs_only_config with the node agent's feature gates; the pods'
+    log folders are under root/pod/var/log/pods."""
+    text, env = logs_only_config(sink_url, root / "pod")
+    (root / "relay.yaml").write_text(text)
+    log = root / "collector.log"
+    return Collector(collector(), root / "relay.yaml", env, log, node_agent_gates())
 
 
 class Collector:

@@ -18,15 +18,7 @@ from pathlib import Path
 import pytest
 
 from agent.exporters import QUEUE_BATCH
-from tests.agent.collector_run import (
-    Collector,
-    app_line,
-    cri,
-    logs_only_config,
-    node_agent_gates,
-    write,
-)
-from tests.agent.otelcol import collector
+from tests.agent.collector_run import app_line, cri, node_agent_logs, write
 from tests.helpers import quiet_for, wait_for
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
@@ -51,11 +43,7 @@ def write_steadily(log: Path, first: int, count: int) -> None:
 def test_a_killed_node_agent_loses_no_line_and_repeats_at_most_its_last_poll():
     with OtlpReceiver() as sink, tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        text, env = logs_only_config(sink.endpoint, root / "pod")
-        (root / "relay.yaml").write_text(text)
-        agent = Collector(
-            collector(), root / "relay.yaml", env, root / "collector.log", node_agent_gates()
-        )
+        agent = node_agent_logs(sink.endpoint, root)
         pods = root / "pod/var/log/pods"
         log = pods / "shop_sample-front-7d9f8-aaaaa_11111111-1111-1111-1111-111111111111/app/0.log"
         try:
