@@ -35,7 +35,7 @@ QUEUE_DISK_FACTOR = 4.5
 QUEUE_BATCH = {"flush_timeout": "5s", "min_size": 1024, "max_size": 2048, "sizer": "items"}
 
 
-def persistent_queue(consumers: int = 4) -> Json:
+def persistent_queue(consumers: int = 4, batch: bool = True) -> Json:
     """A queue on file_storage that survives restarts, bounded in bytes, batching as it sends.
     When it is full the exporter refuses new data, counted in otelcol_exporter_enqueue_failed_*
     (the OtelAgentQueueFull alert): file_log retries it, then drops it (docs/reliability.md)."""
@@ -45,15 +45,15 @@ def persistent_queue(consumers: int = 4) -> Json:
         "sizer": "bytes",
         "queue_size": QUEUE_BYTES,
         "storage": QUEUE_STORAGE,
-        "batch": QUEUE_BATCH,
+        **({"batch": QUEUE_BATCH} if batch else {}),
     }
 
 
-def reliable(config: Json, consumers: int = 4) -> Json:
+def reliable(config: Json, consumers: int = 4, batch: bool = True) -> Json:
     return {
         **config,
         "retry_on_failure": RETRY_FOREVER,
-        "sending_queue": persistent_queue(consumers),
+        "sending_queue": persistent_queue(consumers, batch),
     }
 
 
@@ -73,6 +73,8 @@ def trace_backend(backends: Backends) -> Preset:
 
 
 def gateway(endpoint: str) -> Preset:
-    """The Fargate sidecar's only exporter: the gateway, which holds the credentials."""
+    """The Fargate sidecar's only exporter: the gateway, which holds the credentials and
+    batches. Unbatched here, each export is one read of a log file, in order: a batch made
+    from the queue would put what a restart re-sends after newer records."""
     config = {"endpoint": endpoint, "tls": {"insecure": True}}
-    return Preset(exporters={"otlp_grpc/gateway": reliable(config)})
+    return Preset(exporters={"otlp_grpc/gateway": reliable(config, batch=False)})

@@ -49,12 +49,6 @@ def problems(config: Mapping[str, Any]) -> list[str]:
     used: dict[str, set[str]] = {section: set() for section in defined}
     for name, pipeline in pipelines.items():
         found += _pipeline_problems(name, pipeline, defined, used)
-    found += [
-        f"exporter {eid!r} queues on disk but does not batch in its sending_queue"
-        for eid, exporter in sorted((config.get("exporters") or {}).items())
-        if (queue := (exporter or {}).get("sending_queue") or {}).get("storage")
-        and "batch" not in queue
-    ]
     used["extensions"] = set(service.get("extensions") or [])
     found += [
         f"service.extensions references undefined extension {eid!r}"

@@ -17,7 +17,7 @@ import yaml
 
 from agent import ModePatch, node_agent_config, node_agent_manifests
 from agent.node_agent import DEFAULT_NODE_RESOURCES
-from tests.agent.otelcol import collector, mount_volumes, resolve_env
+from tests.agent.otelcol import buildable_args, collector, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
 from tests.helpers import wait_for
 
@@ -40,7 +40,7 @@ def node_agent_gates() -> list[str]:
         if o["kind"] == "DaemonSet"
     ]
     container = daemon_set["spec"]["template"]["spec"]["containers"][0]
-    return [arg for arg in container["args"] if not arg.startswith("--config=")]
+    return buildable_args(container["args"])
 
 
 def logs_only_config(sink_url: str, root: Path) -> tuple[str, dict[str, str]]:
