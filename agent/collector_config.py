@@ -10,7 +10,7 @@ import yaml
 
 from agent.preset import Json, Preset
 from agent.preset_catalog import METRICS_PORT
-from agent.validate import FIRST_PROCESSOR, LAST_PROCESSOR, check_config
+from agent.validate import FIRST_PROCESSOR, check_config
 
 # The collector's own metrics (accepted/refused/dropped items, queue size, export failures) on
 # :8888 for Prometheus, the same reader the Helm chart configures.
@@ -31,10 +31,11 @@ SELF_TELEMETRY: Json = {
 def pipeline(
     receivers: Sequence[str], exporters: Sequence[str], processors: Sequence[str] = ()
 ) -> Json:
-    """A pipeline with memory_limiter first and batch last around `processors`."""
+    """A pipeline with memory_limiter before `processors`; no batch processor: the exporters
+    batch in their sending queue, after persisting (agent/exporters.py)."""
     return {
         "receivers": list(receivers),
-        "processors": [FIRST_PROCESSOR, *processors, LAST_PROCESSOR],
+        "processors": [FIRST_PROCESSOR, *processors],
         "exporters": list(exporters),
     }
 

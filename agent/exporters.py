@@ -28,25 +28,32 @@ RETRY_FOREVER = {
 QUEUE_BYTES = 48 * 2**20
 QUEUE_DISK_FACTOR = 4.5
 
+# Batches are made by the queue's consumers, from records already on disk (exporterhelper's
+# `sending_queue::batch`, counted in log records, spans or data points): a batch processor in
+# front would hold records in memory after file_log has moved its checkpoint past them, so a
+# crash would lose them (tests/agent/test_node_logs_crash_live.py).
+QUEUE_BATCH = {"flush_timeout": "5s", "min_size": 1024, "max_size": 2048, "sizer": "items"}
 
-def persistent_queue(consumers: int = 4) -> Json:
-    """A queue on file_storage that survives restarts, bounded in bytes. When it is full the
-    exporter refuses new data and the batch processor in front of it drops that data, counted
-    in otelcol_exporter_enqueue_failed_* (the OtelAgentQueueFull alert)."""
+
+def persistent_queue(consumers: int = 4, batch: bool = True) -> Json:
+    """A queue on file_storage that survives restarts, bounded in bytes, batching as it sends.
+    When it is full the exporter refuses new data, counted in otelcol_exporter_enqueue_failed_*
+    (the OtelAgentQueueFull alert): file_log retries it, then drops it (docs/reliability.md)."""
     return {
         "enabled": True,
         "num_consumers": consumers,
         "sizer": "bytes",
         "queue_size": QUEUE_BYTES,
         "storage": QUEUE_STORAGE,
+        **({"batch": QUEUE_BATCH} if batch else {}),
     }
 
 
-def reliable(config: Json, consumers: int = 4) -> Json:
+def reliable(config: Json, consumers: int = 4, batch: bool = True) -> Json:
     return {
         **config,
         "retry_on_failure": RETRY_FOREVER,
-        "sending_queue": persistent_queue(consumers),
+        "sending_queue": persistent_queue(consumers, batch),
     }
 
 
@@ -66,6 +73,8 @@ def trace_backend(backends: Backends) -> Preset:
 
 
 def gateway(endpoint: str) -> Preset:
-    """The Fargate sidecar's only exporter: the gateway, which holds the credentials."""
+    """The Fargate sidecar's only exporter: the gateway, which holds the credentials and
+    batches. Unbatched here, each export is one read of a log file, in order: a batch made
+    from the queue would put what a restart re-sends after newer records."""
     config = {"endpoint": endpoint, "tls": {"insecure": True}}
-    return Preset(exporters={"otlp_grpc/gateway": reliable(config)})
+    return Preset(exporters={"otlp_grpc/gateway": reliable(config, batch=False)})

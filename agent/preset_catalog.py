@@ -31,7 +31,8 @@ APP_NAME_LABEL = "app.kubernetes.io/name"
 
 
 def base(resources: Resources) -> Preset:
-    """What every collector needs: health probes, self-metrics, memory protection, batching."""
+    """What every collector needs: health probes, self-metrics, memory protection. Batching is
+    the exporters' own (agent/exporters.py), after the persistent queue."""
     return Preset(
         extensions={"health_check": {"endpoint": f"${{env:MY_POD_IP}}:{HEALTH_PORT}"}},
         processors={
@@ -42,7 +43,6 @@ def base(resources: Resources) -> Preset:
                 "limit_percentage": 80,
                 "spike_limit_percentage": 25,
             },
-            "batch": {"timeout": "5s", "send_batch_size": 1024, "send_batch_max_size": 2048},
         },
         env=(
             field_env("MY_POD_IP", "status.podIP"),
@@ -133,6 +133,13 @@ CONTAINER_LOG_OPERATORS: list[Json] = [
 ]
 
 
+# file_log hands each line to the pipeline before moving its checkpoint, but by default through
+# a buffer of its own, flushed every 100 ms (stanza helper.BatchingLogEmitter): the checkpoint
+# can move past lines still in it, which a crash loses. This alpha gate (off by default,
+# contrib#35456; pkg/stanza adapter/factory.go, container/config.go) makes it wait until the
+# exporter has queued them on disk (tests/agent/test_node_logs_crash_live.py).
+SYNCHRONOUS_LOG_EMITTER_GATE = "stanza.synchronousLogEmitter"
+
 # /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log, and the newest rotated one
 # (`?` is one character: the .gz and .tmp files of older rotations do not match).
 CONTAINER_LOG_FILES = "/var/log/pods/*/*/*.log"
@@ -166,6 +173,7 @@ def container_logs(namespace: str, own_pod_prefix: str, own_container: str) -> P
         ),
         volume_mounts=({"name": "varlogpods", "mountPath": "/var/log/pods", "readOnly": True},),
         runs_as_root=True,
+        feature_gates=(f"+{SYNCHRONOUS_LOG_EMITTER_GATE}",),
     )
 
 

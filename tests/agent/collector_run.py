@@ -10,13 +10,14 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
 from agent import ModePatch, node_agent_config, node_agent_manifests
 from agent.node_agent import DEFAULT_NODE_RESOURCES
-from tests.agent.otelcol import mount_volumes, resolve_env
+from tests.agent.otelcol import buildable_args, collector, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
 from tests.helpers import wait_for
 
@@ -31,8 +32,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def node_agent_gates() -> list[str]:
+    """The node agent container's arguments but the config file: its feature gates."""
+    (daemon_set,) = [
+        o
+        for o in node_agent_manifests(NAMESPACE, backends_for("local"), ModePatch())
+        if o["kind"] == "DaemonSet"
+    ]
+    container = daemon_set["spec"]["template"]["spec"]["containers"][0]
+    return buildable_args(container["args"])
+
+
 def logs_only_config(sink_url: str, root: Path) -> tuple[str, dict[str, str]]:
-    """The node agent's config reduced to its container-log pipeline, and the pod's env."""
+    """The node agent's config reduced to its container-log pipeline, and the pod's env (run it
+    with node_agent_gates())."""
     cloud, patch = "local", ModePatch()
     # A copy: the built config holds the presets' constants, which the ports below must not move
     # for the other tests in this process.
@@ -47,13 +60,17 @@ def logs_only_config(sink_url: str, root: Path) -> tuple[str, dict[str, str]]:
     container = daemon_set["spec"]["template"]["spec"]["containers"][0]
     loki = config["exporters"]["otlp_http/loki"]
     config["receivers"] = {"file_log": config["receivers"]["file_log"]}
-    config["processors"] = {k: config["processors"][k] for k in ("memory_limiter", "batch")}
+    # The node agent's own log processors, minus k8s_attributes (no API server here).
+    processors = [
+        p for p in config["service"]["pipelines"]["logs"]["processors"] if p != "k8s_attributes"
+    ]
+    config["processors"] = {k: config["processors"][k] for k in processors}
     config["exporters"] = {"otlp_http/loki": {**loki, "endpoint": sink_url}}
     config["extensions"]["health_check"]["endpoint"] = f"127.0.0.1:{free_port()}"
     config["service"]["pipelines"] = {
         "logs": {
             "receivers": ["file_log"],
-            "processors": ["memory_limiter", "batch"],
+            "processors": processors,
             "exporters": ["otlp_http/loki"],
         }
     }
@@ -64,11 +81,22 @@ def logs_only_config(sink_url: str, root: Path) -> tuple[str, dict[str, str]]:
     return mount_volumes(yaml.safe_dump(config, sort_keys=False), container, root), env
 
 
+def node_agent_logs(sink_url: str, root: Path) -> Collector:
+    """The built collector on logs_only_config with the node agent's feature gates; the pods'
+    log folders are under root/pod/var/log/pods."""
+    text, env = logs_only_config(sink_url, root / "pod")
+    (root / "relay.yaml").write_text(text)
+    log = root / "collector.log"
+    return Collector(collector(), root / "relay.yaml", env, log, node_agent_gates())
+
+
 class Collector:
     """The binary on a config file, started and stopped like a pod's container."""
 
-    def __init__(self, binary: Path, config: Path, env: dict[str, str], log: Path) -> None:
-        self.command = [str(binary), f"--config={config}"]
+    def __init__(
+        self, binary: Path, config: Path, env: dict[str, str], log: Path, args: Sequence[str] = ()
+    ) -> None:
+        self.command = [str(binary), f"--config={config}", *args]
         self.env = {"PATH": "/usr/bin:/bin", **env}
         self.log = log
         self.health = yaml.safe_load(config.read_text())["extensions"]["health_check"]["endpoint"]
@@ -93,6 +121,11 @@ class Collector:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=WAIT_SECONDS)
+
+    def kill(self) -> None:
+        """SIGKILL, as the kernel's OOM killer does: no shutdown, no flush."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=WAIT_SECONDS)
 
 
 def cri(stream: str, text: str, partial: bool = False) -> str:

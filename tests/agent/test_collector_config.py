@@ -61,10 +61,12 @@ def test_every_component_type_ships_in_the_pinned_contrib_release(stack_id, mode
 
 
 @pytest.mark.parametrize(("stack_id", "mode", "rendered"), CONFIGS)
-def test_every_pipeline_starts_with_memory_limiter_and_ends_with_batch(stack_id, mode, rendered):
-    for name, pipeline in yaml.safe_load(rendered)["service"]["pipelines"].items():
+def test_every_pipeline_starts_with_memory_limiter_and_has_no_batch(stack_id, mode, rendered):
+    config = yaml.safe_load(rendered)
+    assert not {component_type(p) for p in config["processors"]} & {"batch"}
+    for name, pipeline in config["service"]["pipelines"].items():
         assert pipeline["processors"][0] == "memory_limiter", name
-        assert pipeline["processors"][-1] == "batch", name
+        assert "batch" not in map(component_type, pipeline["processors"]), name
 
 
 @pytest.mark.parametrize(("stack_id", "mode", "rendered"), CONFIGS)
@@ -75,6 +77,8 @@ def test_queueing_exporters_persist_their_queue_in_file_storage(stack_id, mode, 
     for cid, exporter in config["exporters"].items():
         if component_type(cid) in queueing:
             assert exporter["sending_queue"]["storage"] == "file_storage", cid
+            if cid != "otlp_grpc/gateway":  # the Fargate sidecar's: agent/exporters.py gateway()
+                assert exporter["sending_queue"]["batch"]["sizer"] == "items", cid
             assert exporter["retry_on_failure"]["enabled"] is True, cid
 
 
@@ -87,15 +91,15 @@ def test_self_telemetry_is_exposed_on_8888(stack_id, mode, rendered):
 def _valid_config() -> dict:
     return {
         "receivers": {"otlp": {}},
-        "processors": {"memory_limiter": {}, "batch": {}},
-        "exporters": {"otlp_grpc/traces": {}},
+        "processors": {"memory_limiter": {}},
+        "exporters": {"otlp_grpc/traces": {"sending_queue": {"storage": "fs", "batch": {}}}},
         "extensions": {"health_check": {}},
         "service": {
             "extensions": ["health_check"],
             "pipelines": {
                 "traces": {
                     "receivers": ["otlp"],
-                    "processors": ["memory_limiter", "batch"],
+                    "processors": ["memory_limiter"],
                     "exporters": ["otlp_grpc/traces"],
                 }
             },
@@ -117,14 +121,17 @@ def test_validator_accepts_a_minimal_valid_config():
             "references undefined exporter 'debug'",
         ),
         (
-            lambda c: c["service"]["pipelines"]["traces"].update(processors=["batch"]),
+            lambda c: c["service"]["pipelines"]["traces"].update(processors=[]),
             "must start with memory_limiter",
         ),
         (
-            lambda c: c["service"]["pipelines"]["traces"].update(
-                processors=["memory_limiter", "batch", "memory_limiter"]
+            lambda c: (
+                c["processors"].update({"batch/x": {}}),
+                c["service"]["pipelines"]["traces"].update(
+                    processors=["memory_limiter", "batch/x"]
+                ),
             ),
-            "must end with batch",
+            "has a batch processor",
         ),
         (lambda c: c["service"].update(extensions=["pprof"]), "undefined extension 'pprof'"),
     ],
@@ -183,13 +190,13 @@ def test_a_built_config_shares_no_block_with_another():
 
     preset = Preset(
         receivers={"otlp": {"protocols": {"grpc": {}}}},
-        processors={"memory_limiter": {"limit_percentage": 80}, "batch": {}},
+        processors={"memory_limiter": {"limit_percentage": 80}},
         exporters={"debug": {}},
     )
     pipelines = {
         "traces": {
             "receivers": ["otlp"],
-            "processors": ["memory_limiter", "batch"],
+            "processors": ["memory_limiter"],
             "exporters": ["debug"],
         }
     }

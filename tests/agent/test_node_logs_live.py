@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent.collector_run import TRACE_ID, Collector, app_line, cri, logs_only_config, write
-from tests.agent.otelcol import collector
+from tests.agent.collector_run import TRACE_ID, app_line, cri, node_agent_logs, write
 from tests.agent.stacks import NAMESPACE
 from tests.helpers import quiet_for, wait_for
 from tests.sample_app.otlp_receiver import OtlpReceiver
@@ -34,12 +33,9 @@ def arrived(sink: OtlpReceiver, count: int) -> list:
 
 @pytest.fixture
 def running():
-    binary = collector()
     with OtlpReceiver() as sink, tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        text, env = logs_only_config(sink.endpoint, root / "pod")
-        (root / "relay.yaml").write_text(text)
-        agent = Collector(binary, root / "relay.yaml", env, root / "collector.log")
+        agent = node_agent_logs(sink.endpoint, root)
         try:
             yield agent, sink, root / "pod/var/log/pods"
         finally:

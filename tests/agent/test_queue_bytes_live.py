@@ -4,13 +4,12 @@ retries), its backend down while a container writes three queues' worth of logs.
 
 The queue fills to its byte bound and stops there, and the state directory stays within
 QUEUE_DISK_FACTOR x the queue's bytes, also while the agent restarts with the queue full
-(file_storage compacts at start). What the full queue refuses is dropped (the batch processor
-between receiver and exporter does not pass the refusal back to file_log) and counted in
-otelcol_exporter_enqueue_failed_log_records, which the OtelAgentQueueFull alert reads: when
-the backend returns, every line has either arrived, once, or been counted. The queue is
-scaled down to
-QUEUE_BYTES_HERE so the test takes seconds; sizer, storage, retries and compaction are the
-kit's. Prints the measured disk factors (docs/reliability.md cites them).
+(file_storage compacts at start). What the full queue refuses is counted in
+otelcol_exporter_enqueue_failed_log_records, which the OtelAgentQueueFull alert reads, each time
+it is refused: file_log retries it (its retry_on_failure) and drops it when it gives up or stops.
+When the backend returns, every line has arrived, once, or been counted. The queue is scaled
+down to QUEUE_BYTES_HERE so the test takes seconds; sizer, storage, retries and compaction are
+the kit's. Prints the measured disk factors (docs/reliability.md cites them).
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from tests.agent.collector_run import (
     cri,
     free_port,
     logs_only_config,
+    node_agent_gates,
     write,
 )
 from tests.agent.otelcol import collector
@@ -101,7 +101,9 @@ def test_a_full_queue_stays_within_its_disk_bound_and_counts_what_it_drops():
         telemetry = config["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]
         metrics_url = f"http://127.0.0.1:{telemetry['prometheus']['port']}/metrics"
         (root / "relay.yaml").write_text(yaml.safe_dump(config))
-        agent = Collector(binary, root / "relay.yaml", env, root / "collector.log")
+        agent = Collector(
+            binary, root / "relay.yaml", env, root / "collector.log", node_agent_gates()
+        )
         try:
             with PeakSize(state) as filling:
                 agent.start()
@@ -140,4 +142,6 @@ def test_a_full_queue_stays_within_its_disk_bound_and_counts_what_it_drops():
         assert restarting.peak <= bound, f"{restarting.peak / MIB:.1f} MiB while restarting"
         assert len(seqs) == len(set(seqs)), "duplicates"
         assert dropped > 0, "nothing refused: the queue was not full"
-        assert len(seqs) + dropped == LINES, f"{len(seqs)} arrived + {dropped:.0f} counted"
+        # a refused line may be counted more than once, then arrive on a later retry
+        missing = LINES - len(seqs)
+        assert missing <= dropped, f"{missing} lost, {dropped:.0f} counted"

@@ -83,7 +83,11 @@ def app_log_files() -> Preset:
         for stream in STREAMS
     }
     mount = {"name": APP_LOG_VOLUME, "mountPath": APP_LOG_DIR, "readOnly": True}
-    return Preset(receivers=receivers, volume_mounts=(mount,))
+    return Preset(
+        receivers=receivers,
+        volume_mounts=(mount,),
+        feature_gates=(f"+{presets.SYNCHRONOUS_LOG_EMITTER_GATE}",),
+    )
 
 
 _POD_ATTRIBUTES = (

@@ -26,7 +26,7 @@ import yaml
 from components.platforms.eks.fargate_sidecar import APP_LOG_DIR, wrapper_script
 from tests.agent.collector_pods import collector_pods
 from tests.agent.collector_run import Collector, free_port
-from tests.agent.otelcol import collector, mount_volumes
+from tests.agent.otelcol import buildable_args, collector, mount_volumes
 from tests.agent.otlp_grpc_sink import GrpcLogSink
 from tests.agent.stacks import evaluation
 from tests.helpers import quiet_for, wait_for
@@ -91,7 +91,8 @@ def sidecar():
         root = Path(tmp)
         (root / "relay.yaml").write_text(_config(pod, sink.port, root / "pod"))
         env = {**pod.env, "MY_POD_IP": "127.0.0.1"}
-        agent = Collector(binary, root / "relay.yaml", env, root / "collector.log")
+        log = root / "collector.log"
+        agent = Collector(binary, root / "relay.yaml", env, log, buildable_args(pod.args))
         try:
             yield agent, sink, app_env, root
         finally:
