@@ -20,7 +20,7 @@ PY := $(VENV)/bin/python
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv app-venv crd-validate policy-venv otelcol helm charts psa kube-score test lint fmt plan \
+.PHONY: help venv app-venv crd-validate policy-venv lock otelcol helm charts psa kube-score test lint fmt plan \
 	test-quick bench bench-agent up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
 
 help:
@@ -34,6 +34,7 @@ help:
 	@echo "make otelcol                    build the kit's collector (needs Go) into .build/otelcol"
 	@echo "make otelcol OTELCOL_FULL=1     the complete distribution (public Go proxy) into .build/otelcol-full"
 	@echo "make lint / make fmt            ruff check + format check / apply formatting"
+	@echo "make lock                       requirements*.txt with hashes from requirements*.in"
 	@echo "make bench                      offline evaluation time, log wrapper throughput"
 	@echo "make bench-agent                CPU and memory of the node agent under its limits (needs Go)"
 	@echo "make cluster-up / cluster-down  a local control plane with 3 kwok nodes (needs Go)"
@@ -49,7 +50,7 @@ comma := ,
 $(VENV)/.installed: requirements.txt
 	$(check_python)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 venv: $(VENV)/.installed
@@ -78,10 +79,22 @@ crd-validate: kit/crd-validate/node_modules/.package-lock.json
 policy/venv/.installed: policy/requirements.txt
 	$(check_python)
 	$(PYTHON) -m venv policy/venv
-	policy/venv/bin/pip install --quiet -r policy/requirements.txt
+	policy/venv/bin/pip install --quiet --require-hashes -r policy/requirements.txt
 	touch $@
 
 policy-venv: policy/venv/.installed
+
+# requirements.txt and policy/requirements.txt from their requirements.in, each with the hashes of
+# every file of each pinned release (all platforms), by pip-tools pinned here, in a throwaway venv.
+PIP_TOOLS := pip-tools==7.7.0
+PIP_COMPILE = .build/pip-tools/bin/pip-compile --quiet --generate-hashes --strip-extras \
+	--allow-unsafe --no-emit-index-url --no-emit-find-links
+lock:
+	$(check_python)
+	rm -rf .build/pip-tools && $(PYTHON) -m venv .build/pip-tools
+	.build/pip-tools/bin/pip install --quiet $(PIP_TOOLS)
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	cd policy && ../$(PIP_COMPILE) -o requirements.txt requirements.in
 
 # The kit's collector distribution (agent/otelcol-builder.yaml, every component the configs use),
 # built with the Collector Builder of the same release. By default the buildable subset: the
@@ -258,7 +271,7 @@ $(E2E_CLI)/pulumi-language-python: $(E2E_BUILD)/pulumi/go.mod $(E2E_BUILD)/pulum
 	install -m 755 $(E2E_BUILD)/pulumi/language-python/pulumi-language-python-exec $(E2E_BUILD)/pulumi/pulumi-resource-pulumi-python $(E2E_CLI)/
 
 # Linked as the version the pip SDK asks for (requirements.txt), so the engine loads it.
-K8S_SDK_VERSION = $$(sed -n 's/^pulumi-kubernetes==//p' $(CURDIR)/requirements.txt)
+K8S_SDK_VERSION = $$(sed -n 's/^pulumi-kubernetes==\([^ ]*\).*/\1/p' $(CURDIR)/requirements.txt)
 $(E2E_BIN)/pulumi-resource-kubernetes: $(E2E_BUILD)/provider/go.mod $(E2E_BUILD)/provider/go.sum $(E2E_BUILD)/provider/main.go requirements.txt
 	src=$$(cd $(E2E_BUILD)/provider && $(GO) list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4) && \
 	$(PYTHON) $(E2E_BUILD)/provider/embed_schema.py "$$src/cmd/pulumi-resource-kubernetes" $(K8S_SDK_VERSION) $(E2E_BUILD)/provider && \

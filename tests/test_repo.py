@@ -12,10 +12,38 @@ from tests.helpers import ROOT
 
 
 def test_every_python_dependency_is_pinned_exactly():
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            assert re.match(r"^[A-Za-z0-9_.\-\[\]]+==[\w.]+$", line), line
+    for requirements in ("requirements.in", "policy/requirements.in"):
+        for line in (ROOT / requirements).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line:
+                assert re.match(r"^[A-Za-z0-9_.\-\[\]]+==[\w.]+$", line), (requirements, line)
+
+
+@pytest.mark.parametrize("folder", ["", "policy/"])
+def test_every_locked_dependency_is_pinned_exactly_with_hashes_and_installed_with_them(folder):
+    """pip checks each downloaded file against the lock; the lock holds every direct pin."""
+    text = (ROOT / folder / "requirements.txt").read_text()
+    entries = re.split(r"\n(?=[A-Za-z])", text)
+    locked = {}
+    for entry in entries:
+        entry = "\n".join(line for line in entry.splitlines() if not line.lstrip().startswith("#"))
+        if not entry.strip():
+            continue
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([\w.]+) \\\n", entry)
+        assert match, entry
+        assert re.findall(r"--hash=sha256:[0-9a-f]{64}", entry), match[1]
+        locked[canonical(match[1])] = match[2]
+    for line in (ROOT / folder / "requirements.in").read_text().splitlines():
+        pin = line.split("#")[0].strip()
+        if pin:
+            name, version = pin.split("==")
+            assert locked.get(canonical(name.split("[")[0])) == version, pin
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"pip install --quiet --require-hashes -r {folder}requirements.txt" in makefile
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def test_the_config_table_is_generated_from_pulumi_yaml():

@@ -35,7 +35,7 @@ VENVS = ("venv", "policy/venv", "sample-app/.venv", "kit/crd-validate/node_modul
 def _k8s_sdk_version() -> str:
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         if line.startswith("pulumi-kubernetes=="):
-            return line.split("==")[1]
+            return line.split("==")[1].split()[0]  # before the hashes' backslash
     raise AssertionError("requirements.txt pins no pulumi-kubernetes")
 
 
