@@ -28,7 +28,7 @@ help:
 	@echo "make destroy STACK=...          remove everything the stack created"
 	@echo "                                (YES=1: no confirmation prompt, for scripts and CI)"
 	@echo "make plan STACK=...             offline: render and validate what up would create"
-	@echo "make charts                     fill the chart cache (KIT_CHART_CACHE) with helm pull"
+	@echo "make charts                     fill the chart cache (KIT_CHART_CACHE), sha256-checked"
 	@echo "make test                       run the test suite, one pytest-xdist worker per core"
 	@echo "make test-quick                 the offline tier: no program started, no socket"
 	@echo "make otelcol                    build the kit's collector (needs Go) into .build/otelcol"
@@ -140,9 +140,10 @@ otelcol:
 helm: venv
 	@$(PY) -m kit.plan.helm_tool install >/dev/null
 
-# The pinned charts into $$KIT_CHART_CACHE (default ~/.cache/o11y-kit/charts); pulls only
-# what is missing, so an offline machine with a filled cache never needs the network.
-charts: helm
+# The pinned charts into $$KIT_CHART_CACHE (default ~/.cache/o11y-kit/charts), each kept only if
+# its sha256 is the one in components/versions.py; downloads only what is missing or altered, so
+# an offline machine with a filled cache never needs the network.
+charts: venv
 	@$(PY) -m kit.plan.helm_tool pull
 
 # The official Pod Security evaluator (k8s.io/pod-security-admission, kit/psa/), built once.
@@ -192,7 +193,7 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-plan: venv crd-validate charts psa kube-score
+plan: venv crd-validate helm charts psa kube-score
 	$(PY) -m kit plan --stack $(STACK)
 
 bench: venv

@@ -178,7 +178,14 @@ def test_the_node_version_the_makefile_requires_is_the_one_package_json_and_docs
     major = re.fullmatch(r">=(\d+)", engines)[1]
     assert f"NODE_MAJOR := {major}\n" in (ROOT / "Makefile").read_text()
     assert f"Node.js {major}+" in (ROOT / "docs" / "development.md").read_text()
-    assert f"NODE_MAJOR={major}" in (ROOT / ".ci/run").read_text()
+    ci_run = (ROOT / ".ci/run").read_text()
+    ci_version = re.search(r"^NODE_VERSION=(\d+)\.(\d+)\.(\d+)$", ci_run, re.M)
+    assert ci_version and ci_version[1] == major, "CI pins an exact Node of the required major"
+    lock = json.loads((ROOT / ".ci/node/package-lock.json").read_text())
+    (binary,) = [p for name, p in lock["packages"].items() if name.startswith("node_modules/")]
+    assert binary["version"] == ci_version[0].removeprefix("NODE_VERSION=")
+    assert binary["integrity"].startswith("sha512-")
+    assert "npm ci --prefix .ci/node " in ci_run and "node@" not in ci_run
 
 
 @pytest.mark.parametrize("target", ["up", "destroy"])
