@@ -12,7 +12,7 @@ from agent import exporters
 from agent import preset_catalog as presets
 from agent.backends import Backends, Resources
 from agent.cloud_patch import ModePatch
-from agent.collector_config import build_config, config_checksum, pipeline, render_config
+from agent.collector_config import build_config, pipeline, render_config
 from agent.distribution import COLLECTOR_IMAGE
 from agent.k8s import (
     CONFIG_KEY,
@@ -20,11 +20,9 @@ from agent.k8s import (
     FARGATE_COMPUTE_TYPE,
     collector_pod_spec,
     config_map,
-    metadata,
+    daemon_set,
     otlp_service,
-    pod_template,
     rbac,
-    selector_labels,
     service_account,
 )
 from agent.preset import Json, Preset, combine
@@ -133,20 +131,10 @@ def node_agent_manifests(
         "affinity": NOT_ON_FARGATE,
         **patch.pod_spec,
     }
-    daemon_set = {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": metadata(NODE_AGENT, namespace),
-        "spec": {
-            "selector": {"matchLabels": selector_labels(NODE_AGENT)},
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-            "template": pod_template(NODE_AGENT, config_checksum(rendered), pod_spec),
-        },
-    }
     return [
         service_account(NODE_AGENT, namespace, patch.service_account_annotations),
         *rbac(NODE_AGENT, namespace, preset),
         config_map(NODE_AGENT, namespace, {CONFIG_KEY: rendered}),
-        daemon_set,
+        daemon_set(NODE_AGENT, namespace, rendered, pod_spec),
         otlp_service(NODE_AGENT, namespace, node_local=True),
     ]

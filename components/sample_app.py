@@ -88,7 +88,6 @@ class SampleAppArgs:
     # proxies from its own addresses in the public subnets (KitCluster.load_balancer_cidrs).
     load_balancer_cidrs: tuple[str, ...] | None = None
     node_namespace: str = ""  # the node agent's
-    host_network_cidrs: tuple[str, ...] = ()  # where a host-network node agent listens (eks)
     load_rps: int = 2
 
 
@@ -176,7 +175,7 @@ def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
             {"key": NAME, "operator": "In", "values": [app_workload(t) for t in APP_TIERS]}
         ]
     }
-    node_agent = node_agent_peers(args.node_namespace, args.host_network_cidrs)
+    node_agent = node_agent_peers(args.node_namespace)
     telemetry = [egress(node_agent, OTLP_HTTP)]
     if args.fargate_tiers:
         telemetry.append(egress([named(agent.FARGATE_GATEWAY, args.agent_namespace)], OTLP_GRPC))
@@ -424,7 +423,6 @@ def build(
             frontend_open_to_internet=config.app.frontend_open_to_internet,
             load_balancer_cidrs=cluster.load_balancer_cidrs,
             node_namespace=node_namespace,
-            host_network_cidrs=cluster.host_network_cidrs,
             load_rps=config.app.load_rps,
         ),
         opts=opts,
