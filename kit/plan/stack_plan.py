@@ -26,7 +26,9 @@ from typing import Any
 
 import yaml
 
-from kit.plan import helm_render, helm_tool, manifests, output_dir
+from components import platforms
+from components.settings import PROJECT
+from kit.plan import helm_render, helm_tool, manifests, offline, output_dir
 from kit.plan.checks import chart_schemas, pod_security, references
 from kit.plan.helm_render import HELM_RELEASE, RenderedRelease
 from kit.plan.offline import Evaluation, Registered, Secret, evaluate
@@ -83,8 +85,14 @@ def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> Plan
     invalid = manifests.validate(objects) + chart_schemas.validate(releases, objects)
     chart_objects = [obj for release in releases for obj in release.objects]
     findings, pods = pod_security.check(objects + chart_objects)
-    checked = references.check(objects + chart_objects)
+    checked = references.check(objects + chart_objects, pod_cidrs=_pod_cidrs(stack, overrides))
     return PlanResult(evaluation, out, objects, invalid, releases, findings, pods, checked)
+
+
+def _pod_cidrs(stack: str, overrides: dict[str, Any] | None) -> tuple[str, ...] | None:
+    """Where the stack's cloud gives pods addresses (None: unknown to the kit)."""
+    config, _ = offline.stack_config(stack, overrides)
+    return platforms.facts(config[f"{PROJECT}:cloud"]).pod_cidrs
 
 
 def render_tree(resources: list[Registered]) -> str:
