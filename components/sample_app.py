@@ -405,7 +405,7 @@ def build(
 ) -> SampleApp | None:
     """The stack's app; pass depends_on=[the agent] in `opts`: Fargate tiers mount the sidecar's
     ConfigMap, which the agent creates. `agent_namespaces` is (cluster agent, node agent);
-    `cluster` says where host-network and load-balanced traffic comes from (NetworkPolicies)."""
+    `cluster` says where load-balanced traffic comes from (NetworkPolicies)."""
     agent_namespace, node_namespace = agent_namespaces
     if not config.app.enabled:
         return None
