@@ -108,6 +108,16 @@ NOT_ON_FARGATE = {
 }
 
 
+def node_pod_spec(name: str, image: str, resources: Resources, preset: Preset) -> Json:
+    """A collector on every VM node: it tolerates every taint (a node without its agent has no
+    logs or metrics) but never targets Fargate nodes, which cannot run DaemonSets."""
+    return {
+        **collector_pod_spec(name, image, resources, preset),
+        "tolerations": [{"operator": "Exists"}],
+        "affinity": NOT_ON_FARGATE,
+    }
+
+
 def node_agent_manifests(
     namespace: str,
     backends: Backends,
@@ -115,22 +125,14 @@ def node_agent_manifests(
     resources: Resources | None = None,
     image: str = COLLECTOR_IMAGE,
 ) -> list[Json]:
-    """ServiceAccount, RBAC, ConfigMap, DaemonSet and the node-local OTLP Service.
-
-    Tolerates every taint (a node without its agent has no logs or metrics) but never targets
-    Fargate nodes, which cannot run DaemonSets.
-    """
+    """ServiceAccount, RBAC, ConfigMap, DaemonSet (node_pod_spec) and the node-local OTLP
+    Service."""
     patch = patch or ModePatch()
     resources = resources or node_resources(patch)
     config = node_agent_config(namespace, backends, patch, resources)
     rendered = render_config(config)
     preset = node_agent_preset(namespace, backends, patch, resources)
-    pod_spec = {
-        **collector_pod_spec(NODE_AGENT, image, resources, preset),
-        "tolerations": [{"operator": "Exists"}],
-        "affinity": NOT_ON_FARGATE,
-        **patch.pod_spec,
-    }
+    pod_spec = {**node_pod_spec(NODE_AGENT, image, resources, preset), **patch.pod_spec}
     return [
         service_account(NODE_AGENT, namespace, patch.service_account_annotations),
         *rbac(NODE_AGENT, namespace, preset),

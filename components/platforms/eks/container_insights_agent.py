@@ -20,13 +20,12 @@ from agent.collector_config import build_config, pipeline, render_config
 from agent.distribution import COLLECTOR_IMAGE
 from agent.k8s import (
     CONFIG_KEY,
-    collector_pod_spec,
     config_map,
     daemon_set,
     rbac,
     service_account,
 )
-from agent.node_agent import NOT_ON_FARGATE
+from agent.node_agent import node_pod_spec
 from agent.preset import Json, Preset, combine
 from agent.preset_catalog import LOOPBACK
 from components.platforms.eks.container_insights import (
@@ -74,14 +73,9 @@ def container_insights_manifests(
     name = CONTAINER_INSIGHTS_AGENT
     preset = container_insights_preset(aws, resources)
     rendered = render_config(container_insights_config(aws, resources))
-    spec = collector_pod_spec(name, image, resources, preset)
-    pod_spec = {
-        **spec,
-        "containers": [_loopback_probes(c) for c in spec["containers"]],
-        "tolerations": [{"operator": "Exists"}],
-        "affinity": NOT_ON_FARGATE,
-        **HOST_NETWORK,
-    }
+    spec = node_pod_spec(name, image, resources, preset)
+    containers = [_loopback_probes(c) for c in spec["containers"]]
+    pod_spec = {**spec, "containers": containers, **HOST_NETWORK}
     return [
         service_account(name, namespace, aws.role_annotations),
         *rbac(name, namespace, preset),

@@ -22,7 +22,8 @@ ignore such pods when matching podSelector and namespaceSelector and treat their
 any node traffic (Kubernetes docs, Network Policies, "hostNetwork pods"), so no policy isolates
 it, and a flow to or from it is admitted only by an ipBlock or a rule without peers. A Fargate
 pod enforces no policy of its own (EKS user guide, "Limit Pod traffic with Kubernetes network
-policies"); its peers' still apply.
+policies"): its policies still must admit its wanted flows (they say what is meant, and hold
+where a plugin enforces them), but only its peers' count when a flow must be refused.
 """
 
 from __future__ import annotations
@@ -84,10 +85,13 @@ class Endpoint:
         return self.spec in (OUTSIDE, INTERNET)
 
     @property
-    def enforces(self) -> bool:
-        """Whether its own policies apply: not on the host network, outside, or Fargate."""
-        fargate = all(dict(self.labels).get(k) == v for k, v in FARGATE_LABEL.items())
-        return not (self.outside or self.host_network or fargate)
+    def isolable(self) -> bool:
+        """Whether a policy can select it: a pod not on the host network."""
+        return not (self.outside or self.host_network)
+
+    @property
+    def fargate(self) -> bool:
+        return all(dict(self.labels).get(k) == v for k, v in FARGATE_LABEL.items())
 
     def __str__(self) -> str:
         return self.spec if self.outside else f"{self.namespace}/{self.spec}"
@@ -107,13 +111,7 @@ def table(design: Path = DESIGN, section: str = SECTION) -> list[Flow]:
     return flows
 
 
-def check(
-    index: Index,
-    report: Report,
-    design: Path | None = None,
-    pod_cidrs: tuple[str, ...] | None = None,
-) -> None:
-    cluster = Cluster(index, pod_cidrs)
+def check(cluster: Cluster, report: Report, design: Path | None = None) -> None:
     not_here = 0
     for flow, source, target, port in cases(cluster, table(design or DESIGN)):
         if source is None:
@@ -197,14 +195,19 @@ def selects(selector: Json | None, labels: dict[str, str]) -> bool:
 
 
 def refusal(
-    cluster: Cluster, source: Endpoint, target: Endpoint, port: tuple[int, str]
+    cluster: Cluster,
+    source: Endpoint,
+    target: Endpoint,
+    port: tuple[int, str],
+    fargate_enforces: bool = True,
 ) -> tuple[str, str] | None:
-    """(direction, where) of the policies that refuse the flow; None when it is admitted."""
+    """(direction, where) of the policies that refuse the flow; None when it is admitted.
+    `fargate_enforces` False: a Fargate pod's own policies refuse nothing, as on EKS."""
     for direction, pod, peer, peer_key in (
         ("Ingress", target, source, "from"),
         ("Egress", source, target, "to"),
     ):
-        if not pod.enforces:
+        if not pod.isolable or (pod.fargate and not fargate_enforces):
             continue
         policies = _isolating(cluster.index, pod, direction)
         if policies and not any(

@@ -57,8 +57,9 @@ def check(
     report.add("role binding", _role_bindings(index))
     collector_refs.check(index, report)
     service_refs.check(index, report)
-    network_flows.check(index, report, design, pod_cidrs)
-    refused_flows.check(index, report, design, pod_cidrs)
+    cluster = network_flows.Cluster(index, pod_cidrs)
+    network_flows.check(cluster, report, design)
+    refused_flows.check(cluster, report, design)
     kube_score.check(everything, report)
     return report
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from kit.plan.checks.findings import Dangling, Report
 from kit.plan.checks.network_flows import DESIGN, Cluster, Flow, cases, refusal, table
-from kit.plan.checks.object_index import Index
 
 SECTION = "## Refused flows"
 # In a row's `why`: the change that will refuse it is not in yet. Its admitted flows are notes,
@@ -23,13 +22,7 @@ SECTION = "## Refused flows"
 PENDING = "(pending: "
 
 
-def check(
-    index: Index,
-    report: Report,
-    design: Path | None = None,
-    pod_cidrs: tuple[str, ...] | None = None,
-) -> None:
-    cluster = Cluster(index, pod_cidrs)
+def check(cluster: Cluster, report: Report, design: Path | None = None) -> None:
     for row in table(design or DESIGN, SECTION):
         for flow, admitted in verdicts(cluster, row):
             if PENDING in row.why:
@@ -42,7 +35,7 @@ def check(
 def verdicts(cluster: Cluster, row: Flow) -> list[tuple[str, bool]]:
     """(flow, admitted) for each flow of the row in this plan (none when its pods are not)."""
     return [
-        (flow, refusal(cluster, source, target, port) is None)
+        (flow, refusal(cluster, source, target, port, fargate_enforces=False) is None)
         for flow, source, target, port in cases(cluster, [row])
         if source is not None and target is not None and port is not None
     ]

@@ -70,7 +70,7 @@ def _small_plan(fargate: bool) -> list[dict]:
 def _admitted(objects: list[dict], stack: str) -> list[str]:
     """The refused table's flows these objects admit, pending rows left out."""
     report = Report(len(objects))
-    refused_flows.check(Index(objects), report, pod_cidrs=STACKS[stack][0])
+    refused_flows.check(Cluster(Index(objects), STACKS[stack][0]), report)
     return [d.object for d in report.dangling]
 
 
