@@ -43,6 +43,34 @@ def this_platform(arches: Mapping[str, str]) -> str:
     return f"{systems.get(sys.platform, sys.platform)}-{arches.get(machine.lower(), machine)}"
 
 
+def chosen(variable: str, env: Mapping[str, str], error: type[DownloadError]) -> Path | None:
+    """The executable `$variable` names (e.g. PULUMI=<path>), None when it is unset."""
+    named = env.get(variable)
+    if not named:
+        return None
+    found = shutil.which(named, path=env.get("PATH"))
+    if found is None:
+        raise error(f"{variable}={named} is not an executable file")
+    return Path(found)
+
+
+def pinned_sha256(
+    table: Mapping[tuple[str, str], str],
+    target: str,
+    tool: str,
+    instead: str,
+    error: type[DownloadError],
+) -> str:
+    """The sha256 pinned for `target` (`<os>-<arch>`); else `error` naming the platforms pinned
+    for `tool` and what to do `instead`."""
+    os_name, _, arch = target.partition("-")
+    expected = table.get((os_name, arch))
+    if expected is None:
+        pinned = ", ".join("-".join(p) for p in table)
+        raise error(f"no pinned {tool} for {target} (pinned: {pinned}): {instead}")
+    return expected
+
+
 @dataclass(frozen=True)
 class PinnedDownload:
     """A release file pinned by sha256. `prefix` starts every line said; `override` is the

@@ -17,7 +17,15 @@ import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from kit.cli.pinned_download import DownloadError, PinnedDownload, Say, one_line, tools_dir
+from kit.cli.pinned_download import (
+    DownloadError,
+    PinnedDownload,
+    Say,
+    chosen,
+    one_line,
+    pinned_sha256,
+    tools_dir,
+)
 from kit.cli.pinned_download import this_platform as platform_in
 
 # The Makefile reads this line (the folder it adds to PATH): keep it `VERSION = "..."`.
@@ -59,12 +67,9 @@ def this_platform() -> str:
 def find(env: Mapping[str, str] = os.environ) -> Path | None:
     """The CLI to use without downloading anything, or None: $PULUMI, `pulumi` on PATH, or the
     pinned CLI already in the tools folder."""
-    chosen = env.get("PULUMI")
-    if chosen:
-        found = shutil.which(chosen, path=env.get("PATH"))
-        if found is None:
-            raise PulumiCliError(f"PULUMI={chosen} is not an executable file")
-        return Path(found)
+    named = chosen("PULUMI", env, PulumiCliError)
+    if named:
+        return named
     on_path = shutil.which("pulumi", path=env.get("PATH"))
     if on_path:
         return Path(on_path)
@@ -80,14 +85,10 @@ def resolve(env: Mapping[str, str] = os.environ, say: Say = print) -> Path:
 
 def install(tools: Path, target: str, releases: str, say: Say) -> Path:
     """Download, verify and unpack the pinned release for `target` into the tools folder."""
-    os_name, _, arch = target.partition("-")
-    expected = SHA256.get((os_name, arch))
-    if expected is None:
-        raise PulumiCliError(
-            f"no pinned Pulumi CLI v{VERSION} for {target} (pinned: "
-            f"{', '.join('-'.join(p) for p in SHA256)}): set PULUMI=<path> or install the CLI "
-            "(https://www.pulumi.com/docs/iac/download-install/)"
-        )
+    instead = (
+        "set PULUMI=<path> or install the CLI (https://www.pulumi.com/docs/iac/download-install/)"
+    )
+    expected = pinned_sha256(SHA256, target, f"Pulumi CLI v{VERSION}", instead, PulumiCliError)
     url = f"{releases.rstrip('/')}/pulumi-v{VERSION}-{target}.tar.gz"
     release = PinnedDownload("pulumi-cli", "PULUMI=<path>", url, expected)
     final = release.install(install_dir(tools), _unpack, say, "no Pulumi CLI found")
