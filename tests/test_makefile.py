@@ -281,5 +281,8 @@ def test_local_up_without_a_cluster_or_docker_stops_before_pulumi_in_one_line(tm
     done = make("up", tmp_path, False, "local", **env)
     assert done.returncode != 0
     said = [line for line in done.stderr.splitlines() if line.startswith("local-cluster: ")]
-    assert len(said) == 1 and "install Docker and start it" in said[0]
+    assert (
+        len(said) == 1
+        and "install Docker (https://docs.docker.com/get-docker/) and start it" in said[0]
+    )
     assert machine.calls() == []

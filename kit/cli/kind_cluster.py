@@ -35,6 +35,7 @@ WORKERS = 2  # the node-failure demo stops one worker; the kit's pods still fit 
 CREATE_WAIT = "180s"  # kind create --wait: the control plane Ready before Pulumi starts
 DOCKER_TIMEOUT_SECONDS = 20
 INSTALL_DOCKER = "https://docs.docker.com/get-docker/"
+DOCKER_MISSING = "docker: command not found"
 
 
 def say(line: str) -> None:
@@ -66,11 +67,13 @@ def up(stack: str) -> None:
         return  # a cluster answers: the kit deploys there and creates none
     docker = _docker_problem()
     if docker is not None:
+        get_docker = f"install Docker ({INSTALL_DOCKER}) and start it"
+        stack_file = stackfile.path_of(stack).relative_to(stackfile.ROOT)
         raise KitError(
             f"no reachable kube context ({problem}) and no Docker to create a kind cluster in "
-            f"({docker}): install Docker and start it ({INSTALL_DOCKER}), or choose a reachable "
-            f"cluster (kubectl config use-context <name>, or o11y-kit:context in "
-            f"{stackfile.path_of(stack).relative_to(stackfile.ROOT)})"
+            f"({docker}): {get_docker if docker == DOCKER_MISSING else 'start Docker'}, or "
+            "choose a reachable cluster (kubectl config use-context <name>, or o11y-kit:context "
+            f"in {stack_file})"
         )
     say(f"no reachable kube context ({problem}); creating a kind cluster with Docker")
     _create(stack, _kind())
@@ -179,7 +182,7 @@ def _docker_problem() -> str | None:
             check=False,
         )
     except FileNotFoundError:
-        return "docker: command not found"
+        return DOCKER_MISSING
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"docker info: {one_line(err)}"
     if answer.returncode != 0:

@@ -171,7 +171,7 @@ def test_without_docker_one_line_says_what_to_install_or_which_context_to_use(
     assert err[0].startswith("local-cluster: no reachable kube context (no usable kubeconfig: ")
     assert err[0].endswith(
         "and no Docker to create a kind cluster in (docker: command not found): install Docker "
-        "and start it (https://docs.docker.com/get-docker/), or choose a reachable cluster "
+        "(https://docs.docker.com/get-docker/) and start it, or choose a reachable cluster "
         "(kubectl config use-context <name>, or o11y-kit:context in stacks/Pulumi.local.yaml)"
     )
     assert machine.calls() == []
@@ -187,6 +187,7 @@ def test_a_stopped_docker_daemon_is_the_same_one_line(machine, capsys):
         "(docker info: Cannot connect to the Docker daemon at unix:///var/run/docker.sock.)"
         in (err[0])
     )
+    assert "Docker daemon at unix:///var/run/docker.sock.): start Docker, or choose a " in err[0]
     assert machine.calls() == ["docker info --format {{.ServerVersion}}"]
 
 
