@@ -93,7 +93,7 @@ def install(tools: Path, target: str, releases: str, say: Say) -> Path:
     expected = pinned_sha256(SHA256, target, f"kind v{VERSION}", instead, KindCliError)
     url = f"{releases.rstrip('/')}/v{VERSION}/kind-{target}"
     release = PinnedDownload("kind", "KIND=<path>", url, expected)
-    final = release.install(install_dir(tools), _as_executable, say, "no kind found")
+    final = release.install(install_dir(tools), _as_executable, say, f"no kind v{VERSION} found")
     say(f"kind: installed into {final}")
     return final / "kind"
 

@@ -53,8 +53,8 @@ def test_a_missing_kind_is_downloaded_verified_and_then_creates_the_cluster(mach
     installed = machine.tools / f"kind-v{kind_cli.VERSION}"
     err = said(capsys)
     assert err[1:4] == [
-        f"kind: no kind found; downloading kind-{PLATFORM} from {machine.releases.url}/"
-        f"v{kind_cli.VERSION}",
+        f"kind: no kind v{kind_cli.VERSION} found; downloading kind-{PLATFORM} from "
+        f"{machine.releases.url}/v{kind_cli.VERSION}",
         f"kind: checksum ok (sha256 {hashlib.sha256(GOOD).hexdigest()})",
         f"kind: installed into {installed}",
     ]
