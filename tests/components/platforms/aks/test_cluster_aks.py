@@ -3,10 +3,16 @@ comes from."""
 
 from __future__ import annotations
 
+import yaml
+
 from components import versions
-from components.platforms.aks.offline_outputs import ADMIN_CREDENTIALS as AKS_ADMIN_CREDENTIALS
+from components.platforms.aks.offline_outputs import CLIENT_CONFIG, USER_CREDENTIALS
 from kit.plan.offline import Secret
 from tests.helpers import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
+
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ADMIN_CREDENTIALS = "azure-native:containerservice:listManagedClusterAdminCredentials"
+RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"  # Azure built-in roles, Containers
 
 
 def test_aks_is_a_free_tier_vmss_cluster_with_identity_oidc_and_network_policy(evaluated):
@@ -38,12 +44,49 @@ def test_everything_lives_in_the_stacks_own_resource_group(evaluated):
     assert one(ev, AKS).inputs["resourceGroupName"] == group.outputs["name"]
 
 
-def test_kube_provider_uses_the_clusters_admin_credentials(evaluated):
+def test_sign_in_is_entra_id_with_azure_rbac_and_no_local_accounts(evaluated):
+    cluster = one(evaluated("aks"), AKS).inputs
+    assert cluster["aadProfile"] == {"managed": True, "enableAzureRBAC": True}
+    assert cluster["disableLocalAccounts"] is True
+
+
+def test_the_deployer_is_cluster_admin_through_azure_rbac_on_this_cluster_only(evaluated):
     ev = evaluated("aks")
-    (call,) = [args for token, args in ev.invokes if token == AKS_ADMIN_CREDENTIALS]
+    assert CLIENT_CONFIG in [token for token, _ in ev.invokes]
+    grant = one(ev, ROLE_ASSIGNMENT).inputs
+    assert grant["scope"] == one(ev, AKS).outputs["id"]
+    assert grant["principalId"] == "33333333-3333-3333-3333-333333333333"  # the offline objectId
+    assert grant["roleDefinitionId"] == (
+        "/subscriptions/00000000-0000-0000-0000-000000000000"
+        f"/providers/Microsoft.Authorization/roleDefinitions/{RBAC_CLUSTER_ADMIN}"
+    )
+
+
+def test_no_admin_credential_is_read(evaluated):
+    assert ADMIN_CREDENTIALS not in [token for token, _ in evaluated("aks").invokes]
+
+
+def test_kube_provider_gets_tokens_from_kubelogin_and_holds_no_credential(evaluated):
+    ev = evaluated("aks")
+    (call,) = [args for token, args in ev.invokes if token == USER_CREDENTIALS]
     assert call["resourceName"] == "o11y-kit-aks"
-    secret = one(ev, K8S_PROVIDER).inputs["kubeconfig"]
+    provider = one(ev, K8S_PROVIDER)
+    secret = provider.inputs["kubeconfig"]
     assert isinstance(secret, Secret)
-    kubeconfig = secret.value
-    assert kubeconfig.startswith("apiVersion: v1")  # base64-decoded, as the provider needs it
-    assert "current-context: o11y-kit-aks" in kubeconfig
+    kubeconfig = yaml.safe_load(secret.value)  # base64-decoded, as the provider needs it
+    assert kubeconfig["current-context"] == "o11y-kit-aks"
+    (cluster,) = kubeconfig["clusters"]
+    assert set(cluster["cluster"]) == {"server", "certificate-authority-data"}
+    (user,) = kubeconfig["users"]
+    assert list(user["user"]) == ["exec"]  # no token, client certificate/key or password
+    plugin = user["user"]["exec"]
+    assert plugin["command"] == "kubelogin"
+    assert plugin["args"] == [
+        "get-token",
+        "--login",
+        "azurecli",
+        "--server-id",
+        "6dae42f8-4368-4678-94ff-3960e28e3630",
+    ]
+    grant = one(ev, ROLE_ASSIGNMENT)
+    assert grant.urn in provider.dependencies  # admin before the first kube call
