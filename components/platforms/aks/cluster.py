@@ -46,6 +46,7 @@ class AksClusterArgs:
     node_count: int
     vm_size: str
     dns_prefix: str
+    api_server_allowed_cidrs: tuple[str, ...] = ()
 
 
 class AksCluster(KitCluster):
@@ -73,6 +74,7 @@ class AksCluster(KitCluster):
             # static admin certificate exists to leak or to rotate away.
             aad_profile={"managed": True, "enable_azure_rbac": True},
             disable_local_accounts=True,
+            **_api_server_access(args.api_server_allowed_cidrs),
             oidc_issuer_profile={"enabled": True},
             addon_profiles={
                 "omsagent": {
@@ -150,6 +152,13 @@ class AksCluster(KitCluster):
         self._finish(self.cluster.name, kubeconfig)
 
 
+def _api_server_access(cidrs: tuple[str, ...]) -> dict[str, object]:
+    """Authorized IP ranges when some are configured; none leaves the API server public."""
+    if not cidrs:
+        return {}
+    return {"api_server_access_profile": {"authorized_ip_ranges": list(cidrs)}}
+
+
 def build(config: KitConfig) -> AksCluster:
     """Registry entry: the aks stack's workspace, then its cluster, from its config."""
     workspace = AzureWorkspace(
@@ -172,6 +181,7 @@ def build(config: KitConfig) -> AksCluster:
             node_count=config.cluster.node_count,
             vm_size=config.cluster.vm_size,
             dns_prefix=config.name,
+            api_server_allowed_cidrs=config.cluster.api_server_allowed_cidrs,
         ),
     )
     cluster.workspace = workspace

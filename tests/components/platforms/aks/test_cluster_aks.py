@@ -3,10 +3,12 @@ comes from."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from components import versions
 from components.platforms.aks.offline_outputs import CLIENT_CONFIG, USER_CREDENTIALS
+from components.settings import ConfigError, load_declarations, parse_config
 from kit.plan.offline import Secret
 from tests.helpers import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
 
@@ -90,3 +92,30 @@ def test_kube_provider_gets_tokens_from_kubelogin_and_holds_no_credential(evalua
     ]
     grant = one(ev, ROLE_ASSIGNMENT)
     assert grant.urn in provider.dependencies  # admin before the first kube call
+
+
+def test_api_server_is_public_behind_entra_id_by_default(evaluated):
+    assert "apiServerAccessProfile" not in one(evaluated("aks"), AKS).inputs
+
+
+def test_api_server_ranges_follow_config(evaluate):
+    ev = evaluate("aks", aksApiServerAllowedCidrs='["203.0.113.7/32", "2001:db8::/48"]')
+    access = one(ev, AKS).inputs["apiServerAccessProfile"]
+    assert access == {"authorizedIPRanges": ["203.0.113.7/32", "2001:db8::/48"]}
+
+
+@pytest.mark.parametrize(
+    ("stack", "value", "expected"),
+    [
+        ("aks", '["203.0.113.7"]', "'203.0.113.7' not a CIDR such as 203.0.113.7/32"),
+        ("aks", '["203.0.113.7/24"]', "'203.0.113.7/24' not a CIDR"),  # host bits set
+        ("eks", '["203.0.113.7/32"]', "only used on aks; cloud is eks"),
+    ],
+)
+def test_api_server_ranges_must_be_cidrs_and_only_on_aks(stack, value, expected):
+    raw = {"cloud": stack, "region": "japaneast", "aksApiServerAllowedCidrs": value}
+    if stack == "eks":
+        raw.update(region="ap-northeast-1", fargateTiers='["back"]')
+    with pytest.raises(ConfigError) as err:
+        parse_config(raw, stack, load_declarations())
+    assert any(expected in problem for problem in err.value.problems), err.value.problems
