@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from components.platforms.base import Platform
-    from components.platforms.facts import PlatformFacts
+    from components.platforms.platform_facts import PlatformFacts
 
 PLATFORMS: dict[str, str] = {
     "local": "components.platforms.local.platform",

@@ -30,7 +30,10 @@ SHARED = (".tools", ".build", "kit/crd-validate/node_modules", "policy/venv", "v
 
 def export(ref: str, into: Path) -> Path:
     """The tree of `ref` (as committed) in `into`, with this checkout's built tools linked in."""
-    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        why = archive.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        raise SystemExit(f"plan diff: cannot read revision {ref!r}: {why[-1]}")
     with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
         tar.extractall(into, filter="data")
     for name in SHARED:

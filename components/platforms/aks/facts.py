@@ -1,6 +1,6 @@
 """aks: the kit creates the cluster; Application Insights is read in the portal."""
 
-from components.platforms.facts import PlatformFacts
+from components.platforms.platform_facts import PlatformFacts
 
 FACTS = PlatformFacts(
     creates_cluster=True,

@@ -1,5 +1,5 @@
 """local: the kit deploys into a cluster it did not create and must never delete."""
 
-from components.platforms.facts import PlatformFacts
+from components.platforms.platform_facts import PlatformFacts
 
 FACTS = PlatformFacts(creates_cluster=False)

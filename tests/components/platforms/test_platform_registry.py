@@ -39,3 +39,17 @@ def test_the_kit_never_claims_a_cluster_it_deploys_into():
     stack's own (crd_leftovers, connect); local deploys into the user's."""
     assert not facts("local").creates_cluster
     assert facts("aks").creates_cluster and facts("eks").creates_cluster
+
+
+def test_the_registry_functions_survive_loading_every_platform():
+    """A submodule of components.platforms named like one of its functions would replace the
+    function on the package once something imports it (the cluster CLI then calls a module)."""
+    import importlib
+
+    import components.platforms as registry
+
+    for module in PLATFORMS.values():
+        package = module.rpartition(".")[0]
+        for part in ("facts", "config", "platform"):
+            importlib.import_module(f"{package}.{part}")
+    assert callable(registry.facts) and callable(registry.platform)

@@ -1,6 +1,8 @@
 """kit/plan/diff.py tells a moved or changed resource from an unchanged one."""
 
-from kit.plan.diff import differences
+import pytest
+
+from kit.plan.diff import differences, main
 
 PARENT = "urn:pulumi:local::o11y-kit::o11y-kit:app:SampleApp::app"
 COMPONENT = {"type": "o11y-kit:app:SampleApp", "name": "app", "parent": "", "inputs": {}}
@@ -34,3 +36,10 @@ def test_added_and_removed_resources_are_named():
     assert differences("local", [deployment(1)], []) == [
         "local: only in REF: kubernetes:apps/v1:Deployment front"
     ]
+
+
+@pytest.mark.live  # runs git
+def test_an_unknown_revision_is_one_line():
+    with pytest.raises(SystemExit) as stopped:
+        main(["no-such-revision-o11y"])
+    assert str(stopped.value).startswith("plan diff: cannot read revision 'no-such-revision-o11y'")
