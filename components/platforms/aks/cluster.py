@@ -11,6 +11,7 @@ import pulumi_azure_native.containerservice as containerservice
 import pulumi_azure_native.monitor as monitor
 import pulumi_kubernetes as k8s
 
+from components.platforms.aks.admin_ready import AksAdminReady
 from components.platforms.aks.kql import KQL_QUERIES
 from components.platforms.aks.kubeconfig import kubelogin_kubeconfig
 from components.platforms.aks.workspace import AzureWorkspace, AzureWorkspaceArgs
@@ -144,10 +145,12 @@ class AksCluster(KitCluster):
                 lambda b64: kubelogin_kubeconfig(base64.b64decode(b64).decode())
             )
         )
+        # The grant takes minutes to reach the cluster: nothing talks to it before it works.
+        ready = AksAdminReady(f"{name}-deployer-admin-ready", kubeconfig, admin.id, opts=child)
         self.provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=kubeconfig,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[admin]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ready]),
         )
         self._finish(self.cluster.name, kubeconfig)
 

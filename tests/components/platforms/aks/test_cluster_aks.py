@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from pulumi.dynamic.dynamic import serialize_provider
 
 from components import versions
+from components.platforms.aks.admin_ready import AdminReadyProvider
 from components.platforms.aks.offline_outputs import CLIENT_CONFIG, USER_CREDENTIALS
 from components.settings import ConfigError, load_declarations, parse_config
 from kit.plan.offline import Secret
 from tests.helpers import AKS, K8S_PROVIDER, RESOURCE_GROUP, one
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ADMIN_READY = "pulumi-python:dynamic:AksAdminReady"
 ADMIN_CREDENTIALS = "azure-native:containerservice:listManagedClusterAdminCredentials"
 RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"  # Azure built-in roles, Containers
 
@@ -90,8 +93,30 @@ def test_kube_provider_gets_tokens_from_kubelogin_and_holds_no_credential(evalua
         "--server-id",
         "6dae42f8-4368-4678-94ff-3960e28e3630",
     ]
-    grant = one(ev, ROLE_ASSIGNMENT)
-    assert grant.urn in provider.dependencies  # admin before the first kube call
+
+
+def test_nothing_reaches_the_cluster_before_the_deployer_grant_works(evaluated):
+    """The gate polls with the provider's own kubeconfig once the grant exists; the provider
+    waits for the gate, and every Kubernetes object goes through that provider."""
+    ev = evaluated("aks")
+    grant, gate, provider = one(ev, ROLE_ASSIGNMENT), one(ev, ADMIN_READY), one(ev, K8S_PROVIDER)
+    assert gate.inputs["roleAssignmentId"] == grant.outputs["id"]
+    assert grant.urn in gate.dependencies
+    assert gate.inputs["kubeconfig"].value == provider.inputs["kubeconfig"].value
+    assert gate.urn in provider.dependencies
+    kube_objects = [r for r in ev.resources if r.custom and r.type.startswith("kubernetes:")]
+    assert kube_objects
+    assert {r.provider.rsplit("::", 1)[0] for r in kube_objects} == {provider.urn}
+
+
+def test_the_gate_checks_again_only_for_a_new_cluster_or_grant():
+    provider = AdminReadyProvider()
+    olds = {"kubeconfig": "k", "roleAssignmentId": "/grant/1", "attempts": 3.0}
+    same = provider.diff("id", olds, {"kubeconfig": "k", "roleAssignmentId": "/grant/1"})
+    assert (same.changes, same.replaces) == (False, None)
+    regranted = provider.diff("id", olds, {"kubeconfig": "k", "roleAssignmentId": "/grant/2"})
+    assert (regranted.changes, regranted.replaces) == (True, ["roleAssignmentId"])
+    assert len(serialize_provider(AdminReadyProvider())) < 200  # by reference: no drift
 
 
 def test_api_server_is_public_behind_entra_id_by_default(evaluated):

@@ -1,0 +1,123 @@
+"""The wait for the deployer's AKS grant, against a loopback API server over TLS, with the kube
+provider's own kubeconfig (kubelogin_kubeconfig) and a `kubelogin` on PATH that hands out a token
+only for the arguments that kubeconfig passes."""
+
+from __future__ import annotations
+
+import base64
+import os
+import ssl
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from pytest_httpserver import HTTPServer
+
+from components.platforms.aks.admin_check import REVIEW, REVIEW_PATH, AdminCheckError
+from components.platforms.aks.admin_check import wait_until_admin as wait
+from components.platforms.aks.kubeconfig import AKS_SERVER_APP_ID, kubelogin_kubeconfig
+from tests.tls import self_signed_ca
+
+pytestmark = pytest.mark.live
+
+TOKEN = "entra-token-for-the-aks-server-app"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+FAKE_KUBELOGIN = f"""#!{sys.executable}
+import json, os, sys
+expected = ["get-token", "--login", "azurecli", "--server-id", "{AKS_SERVER_APP_ID}"]
+if sys.argv[1:] != expected or "KUBERNETES_EXEC_INFO" not in os.environ:
+    sys.exit("kubelogin: unexpected call " + " ".join(sys.argv[1:]))
+print(json.dumps({{"kind": "ExecCredential", "status": {{"token": "{TOKEN}"}}}}))
+"""
+DENIED = {"kind": "Status", "status": "Failure", "reason": "Forbidden", "code": 403}
+
+
+def _allowed(allowed: bool) -> dict:
+    return {**REVIEW, "status": {"allowed": allowed, "reason": "" if allowed else "no grant"}}
+
+
+@pytest.fixture
+def apiserver(tmp_path: Path) -> Iterator[tuple[HTTPServer, bytes]]:
+    """An HTTPS server on loopback and the CA (PEM) its certificate chains to."""
+    cert, key = self_signed_ca("apiserver", ips=("127.0.0.1",))
+    (tmp_path / "tls.crt").write_bytes(cert)
+    (tmp_path / "tls.key").write_bytes(key)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "tls.crt", tmp_path / "tls.key")
+    server = HTTPServer(host="127.0.0.1", ssl_context=context)
+    server.start()
+    yield server, cert
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def kubelogin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "kubelogin").write_text(FAKE_KUBELOGIN)
+    (folder / "kubelogin").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+
+
+def _kubeconfig(server: HTTPServer, ca: bytes) -> str:
+    """What the kube provider gets: kubelogin_kubeconfig of AKS's user kubeconfig."""
+    entry = {
+        "server": f"https://127.0.0.1:{server.port}",
+        "certificate-authority-data": base64.b64encode(ca).decode(),
+    }
+    user = {"name": "clusterUser", "user": {"token": "dropped"}}
+    source = {
+        "clusters": [{"name": "aks", "cluster": entry}],
+        "users": [user],
+        "contexts": [{"name": "aks", "context": {"cluster": "aks", "user": "clusterUser"}}],
+        "current-context": "aks",
+    }
+    return kubelogin_kubeconfig(yaml.safe_dump(source))
+
+
+def _answer(server: HTTPServer, body: dict, status: int = 201) -> None:
+    request = server.expect_ordered_request(REVIEW_PATH, method="POST", headers=BEARER, json=REVIEW)
+    request.respond_with_json(body, status=status)
+
+
+def test_waits_through_forbidden_and_denied_until_allowed(apiserver, kubelogin):
+    server, ca = apiserver
+    _answer(server, DENIED, status=403)
+    _answer(server, _allowed(False))
+    _answer(server, _allowed(True))
+    assert wait(_kubeconfig(server, ca), timeout=30, interval=0.05, hint="x") == 3
+    server.check_assertions()  # every request had the token and the review, in order
+
+
+def test_gives_up_at_the_deadline_naming_the_server_the_answer_and_what_to_check(
+    apiserver, kubelogin
+):
+    server, ca = apiserver
+    server.expect_request(REVIEW_PATH, headers=BEARER).respond_with_json(DENIED, status=403)
+    with pytest.raises(AdminCheckError) as err:
+        wait(_kubeconfig(server, ca), timeout=0.5, interval=0.05, hint="the grant")
+    message = str(err.value)
+    assert "\n" not in message
+    assert f"https://127.0.0.1:{server.port} still refuses" in message
+    assert "last answer: HTTP 403" in message and message.endswith("check the grant")
+    assert len(server.log) > 1  # it asked again before giving up
+
+
+def test_trusts_only_the_clusters_ca(apiserver, kubelogin):
+    server, _ = apiserver
+    server.expect_request(REVIEW_PATH).respond_with_json(_allowed(True))
+    other_ca, _ = self_signed_ca("apiserver", ips=("127.0.0.1",))
+    with pytest.raises(AdminCheckError, match="unreachable.*CERTIFICATE_VERIFY_FAILED"):
+        wait(_kubeconfig(server, other_ca), timeout=0.3, interval=0.05, hint="x")
+    assert server.log == []
+
+
+def test_without_kubelogin_it_fails_at_once_saying_how_to_install_it(apiserver, monkeypatch):
+    server, ca = apiserver
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(AdminCheckError, match=r"kubelogin not found on PATH.*az aks install-cli"):
+        wait(_kubeconfig(server, ca), timeout=30, interval=0.05, hint="x")
+    assert server.log == []
