@@ -5,19 +5,24 @@ only for the arguments that kubeconfig passes."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import ssl
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from pulumi.dynamic.dynamic import serialize_provider
 from pytest_httpserver import HTTPServer
 
 from components.platforms.aks.admin_check import REVIEW, REVIEW_PATH, AdminCheckError
 from components.platforms.aks.admin_check import wait_until_admin as wait
+from components.platforms.aks.admin_ready import AdminReadyProvider
 from components.platforms.aks.kubeconfig import AKS_SERVER_APP_ID, kubelogin_kubeconfig
+from tests.helpers import ROOT
 from tests.tls import self_signed_ca
 
 pytestmark = pytest.mark.live
@@ -121,3 +126,31 @@ def test_without_kubelogin_it_fails_at_once_saying_how_to_install_it(apiserver, 
     with pytest.raises(AdminCheckError, match=r"kubelogin not found on PATH.*az aks install-cli"):
         wait(_kubeconfig(server, ca), timeout=30, interval=0.05, hint="x")
     assert server.log == []
+
+
+def test_the_pickled_gate_creates_in_a_fresh_interpreter_at_the_project_root(apiserver, kubelogin):
+    """What `python -m pulumi.dynamic` does with the gate's `__provider` input and the plain
+    inputs the engine sends it (the SDK's provider declines secrets), in a process that never
+    imported the kit."""
+    server, ca = apiserver
+    _answer(server, _allowed(True))
+    code = (
+        "import base64, json, sys, dill\n"
+        "from pulumi.runtime._serialization import _deserialize\n"
+        "provider = _deserialize(lambda: dill.loads(base64.b64decode(sys.argv[1])))\n"
+        "created = provider.create(json.loads(sys.argv[2]))\n"
+        "print(json.dumps([created.id, created.outs]))\n"
+    )
+    props = {"kubeconfig": _kubeconfig(server, ca), "roleAssignmentId": "/grant/1"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run(
+        [sys.executable, "-c", code, serialize_provider(AdminReadyProvider()), json.dumps(props)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout) == ["/grant/1", {**props, "attempts": 1}]
+    server.check_assertions()
