@@ -93,6 +93,8 @@ def test_kube_provider_gets_tokens_from_kubelogin_and_holds_no_credential(evalua
         "--server-id",
         "6dae42f8-4368-4678-94ff-3960e28e3630",
     ]
+    exported = ev.outputs["kubeconfig"]  # the stack output: the same, so no credential either
+    assert isinstance(exported, Secret) and exported.value == secret.value
 
 
 def test_nothing_reaches_the_cluster_before_the_deployer_grant_works(evaluated):
