@@ -2,11 +2,10 @@
 the kube provider's own kubeconfig (its kubelogin exec user, so the very token it will send).
 
 A new Azure RBAC role assignment reaches the cluster's authorizer only minutes after ARM reports
-it created ("New role assignments can take up to five minutes to propagate and be updated by the
-authorization server", learn.microsoft.com/azure/aks/manage-azure-rbac), and pulumi-kubernetes
-retries a create only on NotFound and NoMatch, never on 403 Forbidden
-(pulumi/pulumi-kubernetes@ecd723a4 provider/pkg/await/await.go, Creation). So the first `pulumi
-up` would fail on its first Kubernetes object without this wait.
+it created (up to five, says learn.microsoft.com/azure/aks/manage-azure-rbac, "Before you
+begin"), and pulumi-kubernetes retries a create only on NotFound and NoMatch, never on 403
+Forbidden (pulumi/pulumi-kubernetes@ecd723a4 provider/pkg/await/await.go, Creation). So the
+first `pulumi up` would fail on its first Kubernetes object without this wait.
 """
 
 from __future__ import annotations
@@ -59,11 +58,12 @@ def exec_token(user: dict[str, Any]) -> str:
         raise AdminCheckError(
             f"{plugin['command']} not found on PATH: install it (az aks install-cli)"
         ) from None
+    except subprocess.TimeoutExpired:
+        run = subprocess.CompletedProcess(command, 1, "", f"no token after {EXEC_SECONDS} s")
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["no error output"])[-1]
         raise AdminCheckError(
-            f"{plugin['command']} {' '.join(plugin.get('args', [])[:1])} failed ({last}): "
-            "is `az login` done, for the tenant of the cluster?"
+            f"{' '.join(command[:2])} failed ({last}): is `az login` done, in the cluster's tenant?"
         )
     return json.loads(run.stdout)["status"]["token"]
 

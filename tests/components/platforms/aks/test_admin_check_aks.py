@@ -29,8 +29,7 @@ pytestmark = pytest.mark.live
 
 TOKEN = "entra-token-for-the-aks-server-app"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
-FAKE_KUBELOGIN = f"""#!{sys.executable}
-import json, os, sys
+FAKE_KUBELOGIN = f"""import json, os, sys
 expected = ["get-token", "--login", "azurecli", "--server-id", "{AKS_SERVER_APP_ID}"]
 if sys.argv[1:] != expected or "KUBERNETES_EXEC_INFO" not in os.environ:
     sys.exit("kubelogin: unexpected call " + " ".join(sys.argv[1:]))
@@ -58,13 +57,17 @@ def apiserver(tmp_path: Path) -> Iterator[tuple[HTTPServer, bytes]]:
     server.stop()
 
 
-@pytest.fixture
-def kubelogin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = tmp_path / "bin"
+def _kubelogin_on_path(folder: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `kubelogin` Python script first on PATH."""
     folder.mkdir()
-    (folder / "kubelogin").write_text(FAKE_KUBELOGIN)
+    (folder / "kubelogin").write_text(f"#!{sys.executable}\n{body}")
     (folder / "kubelogin").chmod(0o755)
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.fixture
+def kubelogin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _kubelogin_on_path(tmp_path / "bin", FAKE_KUBELOGIN, monkeypatch)
 
 
 def _kubeconfig(server: HTTPServer, ca: bytes) -> str:
@@ -124,6 +127,18 @@ def test_without_kubelogin_it_fails_at_once_saying_how_to_install_it(apiserver, 
     server, ca = apiserver
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(AdminCheckError, match=r"kubelogin not found on PATH.*az aks install-cli"):
+        wait(_kubeconfig(server, ca), timeout=30, interval=0.05, hint="x")
+    assert server.log == []
+
+
+def test_a_failing_kubelogin_stops_the_wait_at_once_with_its_last_error_line(
+    apiserver, tmp_path, monkeypatch
+):
+    server, ca = apiserver
+    script = "import sys\nsys.exit('details\\nAADSTS700082: the refresh token has expired')\n"
+    _kubelogin_on_path(tmp_path / "bin", script, monkeypatch)
+    expected = r"^kubelogin get-token failed \(AADSTS700082: .*\): is `az login` done"
+    with pytest.raises(AdminCheckError, match=expected):
         wait(_kubeconfig(server, ca), timeout=30, interval=0.05, hint="x")
     assert server.log == []
 
