@@ -29,8 +29,8 @@ class AdminReadyProvider(dynamic.ResourceProvider):
         hint = (
             f"that the role assignment {props['roleAssignmentId']} (Azure Kubernetes Service "
             "RBAC Cluster Admin) names the identity of your `az login`, and that "
-            "aksApiServerAllowedCidrs lists the address you deploy from; deploying again "
-            "waits again"
+            "aksApiServerAllowedCidrs, if set, lists the address you deploy from; deploying "
+            "again waits again"
         )
         attempts = wait_until_admin(props["kubeconfig"], TIMEOUT_SECONDS, POLL_SECONDS, hint)
         outs = {key: props[key] for key in WATCHED}
