@@ -64,6 +64,16 @@ class Amount:
 
 
 @dataclass(frozen=True)
+class Container:
+    """One container of a pod (init containers too) with its own requests and limits."""
+
+    name: str
+    init: bool
+    requests: Amount
+    limits: Amount
+
+
+@dataclass(frozen=True)
 class Workload:
     """One controller's pods: how many, and what each pod requests and is limited to."""
 
@@ -73,6 +83,7 @@ class Workload:
     pods: int
     requests: Amount  # per pod
     limits: Amount  # per pod
+    containers: tuple[Container, ...] = ()
 
     @property
     def total_requests(self) -> Amount:
@@ -175,7 +186,13 @@ def _workload(obj: Json, nodes: int, reloader: Json) -> Workload | None:
     else:
         return None
     requests, limits = pod_amounts(pod)
-    return Workload(kind, meta.get("namespace", ""), meta.get("name", ""), count, requests, limits)
+    containers = tuple(
+        Container(c.get("name", ""), init, _container(c, "requests"), _container(c, "limits"))
+        for init, key in ((True, "initContainers"), (False, "containers"))
+        for c in pod.get(key) or []
+    )
+    namespace, name = meta.get("namespace", ""), meta.get("name", "")
+    return Workload(kind, namespace, name, count, requests, limits, containers)
 
 
 def _count(spec: Json, key: str) -> int:

@@ -47,6 +47,11 @@ def test_init_containers_count_as_the_scheduler_counts_them():
     (w,) = pod_resources([workload("Deployment", "d", apps, [big_init])], 1).workloads
     # max(sum of app containers, largest init container), per resource
     assert (w.requests.cpu, w.requests.memory) == (Decimal("0.2"), Decimal(256 * MIB))
+    assert [(c.name, c.init, c.requests.memory) for c in w.containers] == [
+        ("init", True, 256 * MIB),
+        ("a", False, 64 * MIB),
+        ("b", False, 64 * MIB),
+    ]
 
 
 def test_sidecars_add_to_the_app_containers_and_to_later_init_containers():
