@@ -61,9 +61,10 @@ PIP_INSTALL = [
 ]  # fmt: skip
 APP_COMMAND = ["python", "/app/app.py"]
 # Requests == limits: Fargate requires guaranteed QoS; on VM nodes it keeps the demo's numbers
-# predictable. Idle footprint: sample-app/README.md.
-APP_RESOURCES = {"cpu": "100m", "memory": "192Mi"}
-INIT_RESOURCES = {"cpu": "100m", "memory": "256Mi"}
+# predictable. The init container's pip is the pod's peak, so the app gets as much: a pod
+# reserves the larger of the two anyway. Measured footprint: docs/sizing.md.
+APP_RESOURCES = {"cpu": "100m", "memory": "160Mi"}
+INIT_RESOURCES = {"cpu": "100m", "memory": "160Mi"}
 
 
 @dataclass(frozen=True)

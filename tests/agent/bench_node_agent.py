@@ -1,5 +1,5 @@
 """Benchmark: the node agent, every pipeline, real collector, the DaemonSet's own limits
-(`make bench-agent [BENCH_ARGS="--cpu 200m --memory 200Mi"]`).
+(`make bench-agent [BENCH_ARGS="--cpu 200m --memory 200Mi"]`; by default the local stack's size).
 
 What runs is the local stack's node-agent config as the DaemonSet gives it (env, mounts), with
 only what cannot run here changed (bench_config): kubelet_stats reads a loopback kubelet that
@@ -51,7 +51,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_serv
 
 from agent import ModePatch, distribution, node_agent_config, node_agent_manifests
 from agent.backends import Resources
-from agent.node_agent import DEFAULT_NODE_RESOURCES
+from components.platforms.local.agent_patch import LOCAL_NODE_RESOURCES
 from tests.agent.bench_cgroup import Cgroup
 from tests.agent.bench_load import app_metrics, app_spans, post
 from tests.agent.collector_run import Collector, app_line, cri, free_port, write
@@ -322,8 +322,8 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cpu", default=DEFAULT_NODE_RESOURCES.cpu, help="container CPU limit")
-    parser.add_argument("--memory", default=DEFAULT_NODE_RESOURCES.memory, help="memory limit")
+    parser.add_argument("--cpu", default=LOCAL_NODE_RESOURCES.cpu, help="container CPU limit")
+    parser.add_argument("--memory", default=LOCAL_NODE_RESOURCES.memory, help="memory limit")
     parser.add_argument("--unconfined", action="store_true", help="no cgroup, even as root")
     args = parser.parse_args(argv)
     try:
