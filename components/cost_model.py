@@ -170,6 +170,16 @@ def pod_templates(objects: list[dict[str, Any]]) -> list[tuple[dict[str, Any], i
     return found
 
 
+def operator_pods(objects: list[dict[str, Any]]) -> int:
+    """Pods the prometheus-operator creates: `replicas` (x `shards`) per Prometheus or
+    Alertmanager object, one when unset."""
+    return sum(
+        int(obj["spec"].get("replicas", 1)) * int(obj["spec"].get("shards", 1))
+        for obj in objects
+        if obj.get("kind") in ("Prometheus", "Alertmanager")
+    )
+
+
 def env_value(workload: Mapping[str, Any], container: str, name: str) -> str | None:
     """An environment variable of one container of a workload's pod template."""
     for c in workload["spec"]["template"]["spec"]["containers"]:

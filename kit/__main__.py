@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     cost_cmd.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key"
     )
+    cost_docs = commands.add_parser("cost-docs", help="print the shipped stacks' cost tables")
+    cost_docs.add_argument("--update", type=Path, nargs="+", metavar="PAGE", help="rewrite them")
     docs_cmd = commands.add_parser("config-docs", help="print the config keys as Markdown")
     docs_cmd.add_argument("--update", type=Path, metavar="README", help="rewrite its table")
     cli.add_parsers(commands)
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "cost":
         return _cost(args)
+
+    if args.command == "cost-docs":
+        return _cost_docs(args)
 
     if args.command == "config-docs":
         from kit.config_docs import config_table, update_readme
@@ -97,6 +102,22 @@ def _cost_of_plan(result, overrides: dict[str, str]) -> str:
     charts = [obj for release in result.releases for obj in release.objects]
     plan = planned(result.evaluation, overrides, charts)
     return report.render(report.estimate(plan, DEFAULTS)) + "\n" + report.resources(plan)
+
+
+def _cost_docs(args: argparse.Namespace) -> int:
+    from kit.plan.cost import docs
+
+    if not args.update:
+        plans = docs.shipped()
+        print(docs.summary_table(plans) + "\n\n" + docs.lines_table(plans))
+        return 0
+    try:
+        for path in docs.update(args.update):
+            print(f"{path}: updated")
+    except (OSError, ValueError) as err:
+        print(f"cost-docs failed: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _cost(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from components.cost_model import (
     load_rps,
     of_type,
     only,
+    operator_pods,
     pod_templates,
 )
 from components.platforms.eks.fargate_sizing import billed_size
@@ -223,6 +224,7 @@ def ec2_pods(plan: PlannedStack, node_count: int) -> int:
         for workload, replicas, per_node in pod_templates(plan.objects)
         if per_node or not _selected(workload, selectors)
     )
+    pods += operator_pods(plan.objects)
     for addon in of_type(plan, "aws:eks/addon:Addon"):
         name = addon.inputs.get("addonName", "")
         pods += (
