@@ -129,8 +129,13 @@ def test_the_cost_tables_are_generated_from_the_shipped_stacks_plans(evaluated):
     from tests.helpers import chart_objects
 
     plans = [planned(evaluated(s), chart_objects=chart_objects(evaluated(s))) for s in names()]
-    tables = {docs.SUMMARY: docs.summary_table(plans), docs.LINES: docs.lines_table(plans)}
-    for page, table in ((ROOT / "README.md", docs.SUMMARY), (DOCS / "cost.md", docs.LINES)):
+    tables = {
+        docs.SUMMARY: docs.summary_table(plans),
+        docs.LINES: docs.lines_table(plans),
+        docs.PRICES: docs.prices_table(),
+    }
+    pages = [(ROOT / "README.md", docs.SUMMARY), (DOCS / "cost.md", docs.LINES)]
+    for page, table in [*pages, (DOCS / "cost.md", docs.PRICES)]:
         text = page.read_text()
         assert f"<!-- /{table} -->" in text, f"{page.name} lost its {table} table"
         assert docs.replace_marked(text, tables) == text, f"run `{docs.COMMAND}`"

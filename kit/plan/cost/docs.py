@@ -14,6 +14,7 @@ from kit.stackfile import names
 
 SUMMARY = "cost-summary"
 LINES = "cost-lines"
+PRICES = "cost-prices"
 COMMAND = "python -m kit cost-docs --update README.md docs/cost.md"
 
 
@@ -60,6 +61,18 @@ def lines_table(plans: list[Planned]) -> str:
     return "\n".join(rows)
 
 
+def prices_table() -> str:
+    """Every figure of the pinned price tables, with its source and the date it was read."""
+    rows = ["| item | region | USD | per | source | read |", "|---|---|---:|---|---|---|"]
+    for table in report.price_tables():
+        for p in sorted(table.all_prices(), key=lambda p: (p.item, p.region)):
+            rows.append(
+                f"| {table.cloud} {p.item} | {p.region} | {p.value:f} | {p.unit} | {p.source} "
+                f"| {p.read} |"
+            )
+    return "\n".join(rows)
+
+
 def _hourly(monthly: Decimal) -> str:
     return f"{monthly / HOURS_PER_MONTH:.4f}"
 
@@ -67,7 +80,11 @@ def _hourly(monthly: Decimal) -> str:
 def update(paths: list[Path], plans: list[Planned] | None = None) -> list[Path]:
     """Rewrite the tables between their markers in `paths`; the files it changed."""
     plans = shipped() if plans is None else plans
-    tables = {SUMMARY: summary_table(plans), LINES: lines_table(plans)}
+    tables = {
+        SUMMARY: summary_table(plans),
+        LINES: lines_table(plans),
+        PRICES: prices_table(),
+    }
     changed = []
     for path in paths:
         text = path.read_text()

@@ -8,8 +8,16 @@ import importlib
 import importlib.util
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import ModuleType
 
-from components.cost_model import GB, HOURS_PER_MONTH, CostComponent, Usage, load_rps
+from components.cost_model import (
+    GB,
+    HOURS_PER_MONTH,
+    CostComponent,
+    PriceTable,
+    Usage,
+    load_rps,
+)
 from components.platforms import PLATFORMS
 from kit.plan import pod_resources
 from kit.plan.cost.planned import Planned
@@ -54,10 +62,21 @@ class Estimate:
 def estimate(plan: Planned, usage: Usage) -> Estimate:
     """The cost components the cloud's platform reads from the plan (none on local)."""
     found = Estimate(plan.stack, plan.cloud, load_rps(plan), usage)
-    module = PLATFORMS[plan.cloud].rpartition(".")[0] + ".costs"
-    if importlib.util.find_spec(module):
-        found.lines = importlib.import_module(module).components(plan, usage)
+    costs = _costs(plan.cloud)
+    if costs:
+        found.lines = costs.components(plan, usage)
     return found
+
+
+def price_tables() -> list[PriceTable]:
+    """Each cloud's pinned prices (its platform's `costs` module)."""
+    return [costs.PRICES for costs in map(_costs, PLATFORMS) if costs]
+
+
+def _costs(cloud: str) -> ModuleType | None:
+    """The platform's `costs` module; None for a cloud that bills nothing (local)."""
+    module = PLATFORMS[cloud].rpartition(".")[0] + ".costs"
+    return importlib.import_module(module) if importlib.util.find_spec(module) else None
 
 
 def render(found: Estimate) -> str:
@@ -104,10 +123,8 @@ def resources(plan: Planned) -> str:
 
 
 def _nodes(plan: Planned) -> int:
-    module = PLATFORMS[plan.cloud].rpartition(".")[0] + ".costs"
-    if not importlib.util.find_spec(module):
-        return 0
-    return importlib.import_module(module).nodes(plan)
+    costs = _costs(plan.cloud)
+    return costs.nodes(plan) if costs else 0
 
 
 def _component(c: CostComponent, mark: str) -> str:
