@@ -126,6 +126,14 @@ def test_ten_times_the_load_ten_times_the_telemetry(evaluate):
     )
 
 
+def test_a_region_the_tables_do_not_list_is_priced_from_the_nearest_and_says_so(evaluate):
+    found = estimate_of(evaluate("eks", region="eu-west-1"))
+    priced = [c for c in found.lines if c.price]
+    assert {c.price.region for c in priced} == {"us-east-1"}  # nearer than Tokyo
+    assert all("eu-west-1 not in the price table: us-east-1 price" in c.note for c in priced)
+    assert "eu-west-1 not in the price table: us-east-1 price" in report.render(found)
+
+
 def test_the_front_end_opened_adds_its_load_balancer(evaluate):
     found = estimate_of(evaluate("aks", frontendAllowedCidrs=["198.51.100.0/24"]))
     ip = [c for c in found.lines if c.name.startswith("public IP of")]
