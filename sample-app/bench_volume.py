@@ -29,6 +29,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 HERE = Path(__file__).resolve().parent
 TOTALS: Counter = Counter()
+SETTLE_S = 7
 LOCK = threading.Lock()
 
 
@@ -98,16 +99,21 @@ def main() -> int:
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     processes, front = start_counted(python, f"http://127.0.0.1:{sink.server_address[1]}")
     try:
-        fire(front, args.rps, 3)  # warm-up, then count from a clean slate
-        time.sleep(2)
+        fire(front, args.rps, 3)  # warm-up, exported (the span batch delay is 5 s), then
+        time.sleep(SETTLE_S)  # counting starts from a clean slate
         with LOCK:
             TOTALS.clear()
         started = time.monotonic()
         tally = fire(front, args.rps, args.seconds)
         elapsed = time.monotonic() - started
+        time.sleep(1)  # the last requests' log lines, before the tiers log their shutdown
+        with LOCK:
+            logs = {k: TOTALS[k] for k in ("log_lines", "log_bytes")}
     finally:
         codes = stop(processes)  # shutting down flushes spans and metrics into the counts
         sink.shutdown()
+    for key, before_shutdown in logs.items():  # the tiers' shutdown lines are no request's
+        TOTALS[key] = before_shutdown
     served = len(tally["latencies_ms"])
     if any(codes) or tally["errors"] or not served:
         raise SystemExit(f"bench: exit codes {codes}, {tally['errors']} errors, {served} served")

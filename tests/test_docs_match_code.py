@@ -139,3 +139,17 @@ def test_the_cost_tables_are_generated_from_the_shipped_stacks_plans(evaluated):
         text = page.read_text()
         assert f"<!-- /{table} -->" in text, f"{page.name} lost its {table} table"
         assert docs.replace_marked(text, tables) == text, f"run `{docs.COMMAND}`"
+
+
+def test_the_cost_usage_defaults_are_the_measurement_docs_cost_shows():
+    from kit.plan.cost.usage import DEFAULTS, MEASURED_BY
+
+    page = (DOCS / "cost.md").read_text()
+    assert MEASURED_BY in page
+    measured = {
+        "log bytes per request": DEFAULTS.log_bytes_per_request,
+        "spans per request": DEFAULTS.spans_per_request,
+        "OTLP span bytes per request": DEFAULTS.span_bytes_per_request,
+    }
+    for label, value in measured.items():
+        assert re.search(rf"^{label}\s+{value}$", page, re.MULTILINE), label

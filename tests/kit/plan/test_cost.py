@@ -20,7 +20,7 @@ pytestmark = pytest.mark.live
 H = HOURS_PER_MONTH
 D = Decimal
 REQUESTS_PER_MONTH_AT_2 = 2 * 730 * 3600
-LOG_BYTES, SPAN_BYTES = 606, 1932  # the usage defaults (docs/cost.md#usage)
+LOG_BYTES, SPAN_BYTES = 600, 1930  # the usage defaults (docs/cost.md#usage)
 # eks prices (components/platforms/eks/prices.yaml): Tokyo where listed, else us-east-1
 EKS, T3_LARGE, NAT, NAT_GB = D("0.10"), D("0.0835"), D("0.062"), D("0.062")
 FARGATE_VCPU, FARGATE_GB = D("0.04048"), D("0.004445")
@@ -87,7 +87,7 @@ def test_aks_costs_what_its_plan_deploys(evaluated):
     ingested = D(REQUESTS_PER_MONTH_AT_2) * (LOG_BYTES + SPAN_BYTES) / 10**9
     assert found.total(False) == (2 * D2S_V3 + STANDARD_LB + PUBLIC_IP) * H  # Free tier: $0
     assert found.total(True) == (ingested - 5) * LOG_ANALYTICS_GB
-    assert round(found.total() / H, 4) == D("0.2483")
+    assert round(found.total() / H, 4) == D("0.2481")
     assert [c.name for c in found.unpriced] == ["OS disks, 64 GB (system)"]
 
 
