@@ -48,7 +48,6 @@ class Usage:
 
     log_bytes_per_request: Decimal
     span_bytes_per_request: Decimal
-    spans_per_request: Decimal
     traces_per_request: Decimal
 
 
@@ -150,7 +149,8 @@ def line(
 ) -> CostComponent:
     """A cost component priced from `table`, noting a price borrowed from another region."""
     price, note = table.price(item, region)
-    unit = price.unit if price else extra.pop("unit", "?")
+    unit_if_unpriced = extra.pop("unit", "?")  # the table's unit wins where it has a price
+    unit = price.unit if price else unit_if_unpriced
     notes = "; ".join(n for n in (extra.pop("note", ""), note) if n)
     free = table.free.get(item, Decimal(0))
     return CostComponent(

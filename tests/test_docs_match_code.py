@@ -148,7 +148,6 @@ def test_the_cost_usage_defaults_are_the_measurement_docs_cost_shows():
     assert MEASURED_BY in page
     measured = {
         "log bytes per request": DEFAULTS.log_bytes_per_request,
-        "spans per request": DEFAULTS.spans_per_request,
         "OTLP span bytes per request": DEFAULTS.span_bytes_per_request,
     }
     for label, value in measured.items():

@@ -21,13 +21,11 @@ MEASURED_BY = "sample-app/bench_volume.py --rps 2 --seconds 180"
 DEFAULTS = Usage(
     log_bytes_per_request=Decimal(600),  # stdout JSON lines, three tiers
     span_bytes_per_request=Decimal(1930),  # OTLP/protobuf, as the SDKs export them
-    spans_per_request=Decimal("5.00"),  # a server span per tier, a client span per call
     traces_per_request=Decimal(1),  # front starts one trace per request
 )
 KEYS = {
     "logBytesPerRequest": "log_bytes_per_request",
     "spanBytesPerRequest": "span_bytes_per_request",
-    "spansPerRequest": "spans_per_request",
     "tracesPerRequest": "traces_per_request",
 }
 assert set(KEYS.values()) == {f.name for f in fields(Usage)}

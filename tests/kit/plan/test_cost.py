@@ -152,7 +152,7 @@ def test_cost_prints_the_lines_and_the_pods_of_a_stack(capsys):
     ("text", "problem"),
     [
         ("logBytesPerRequest: -1\n", "logBytesPerRequest = -1: expected a number >= 0"),
-        ("spansPerRequest: many\n", "spansPerRequest = 'many': expected a number >= 0"),
+        ("tracesPerRequest: many\n", "tracesPerRequest = 'many': expected a number >= 0"),
         ("bytes: 3\n", "bytes = 3: unknown key; one of logBytesPerRequest"),
     ],
 )
