@@ -28,7 +28,7 @@ from components.cost_model import (
 from components.platforms.eks.fargate_sizing import billed_size
 
 PRICES = PriceTable(Path(__file__).with_name("prices.yaml"))
-FARGATE_LABEL = "o11y-kit/compute"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 # Add-ons that run one pod per EC2 node; CoreDNS runs two replicas (EKS user guide,
 # "Manage CoreDNS": "two replicas by default").
 PER_NODE_ADDONS = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
@@ -89,9 +89,6 @@ def components(plan: PlannedStack, usage: Usage) -> list[CostComponent]:
     lines.append(priced("cloudwatch-alarm", "alarms", alarms, "month", resource="alarms"))
     lines += usage_lines(plan, usage, rps, priced)
     return lines
-
-
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
 def usage_lines(plan: PlannedStack, usage: Usage, rps: Decimal, priced) -> list[CostComponent]:
