@@ -32,7 +32,8 @@ RESOURCES = ("cpu", "memory")
 MIB = 2**20
 GIB = 2**30
 # The local stack's cluster: the kind cluster `make up STACK=local` creates, one control-plane
-# node and two workers, so that the node-failure demo keeps two nodes running.
+# node and kit/cli/kind_cluster.py's WORKERS (a test keeps the two equal; kit.plan cannot import
+# the CLI).
 KIND_NODES = 3
 OPERATOR_KINDS = {"Prometheus": "prometheus", "Alertmanager": "alertmanager"}  # kind -> container
 RELOADER_FLAG = "--config-reloader-{resource}-{kind}="

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kit.cli import kind_cluster
 from kit.plan.pod_resources import KIND_NODES, Amount, pod_resources, stack_nodes
 
 MIB = 2**20
@@ -120,5 +121,5 @@ def test_operator_pods_get_the_objects_resources_and_the_operators_reloader():
 
 
 def test_node_count_is_the_kind_clusters_on_local_and_the_stacks_elsewhere():
-    assert stack_nodes("local", 2) == KIND_NODES == 3
+    assert stack_nodes("local", 2) == KIND_NODES == 1 + kind_cluster.WORKERS  # + control plane
     assert stack_nodes("eks", 4) == 4
