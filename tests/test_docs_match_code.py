@@ -3,12 +3,13 @@ doc mismatches), and the stack outputs a new user reads point at commands that w
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import yaml
 
-from components import alert_rules, sample_app, versions
+from components import alert_rules, sample_app, sample_app_wheelhouse, versions
 from kit.plan import bench, manifests, offline, stack_plan
 from tests.helpers import ROOT
 
@@ -115,3 +116,10 @@ def test_reliability_page_states_the_node_agent_size_each_cloud_gets():
     assert local == aks
     assert f"(requests = limits) **{local.cpu} / {local.memory}** on local and aks" in text
     assert f"so eks gives it **{eks.cpu} / {eks.memory}**" in text
+
+
+def test_sample_app_readme_quotes_the_wheelhouse_and_install_commands():
+    flowed = re.sub(r"\s*\n\s*", " ", APP_README).replace("[ ", "[")
+    for command in (sample_app.INSTALL_DEPS, sample_app_wheelhouse.DOWNLOAD):
+        assert json.dumps(command) in flowed, command
+    assert f"`{json.dumps(sample_app_wheelhouse.SERVE)}`" in flowed
