@@ -47,6 +47,10 @@ def wheelhouse_objects(
     from it (in `namespace`)."""
     return [
         _deployment(namespace, python_image, source_config_map),
+        # Its selector is exactly the tiers' egress peer: eks's policy agent sees the ClusterIP
+        # before kube-proxy translates it, and admits it only for a Service whose selector the
+        # rule's podSelector matches (aws/amazon-network-policy-controller-k8s@03e22b5
+        # pkg/resolvers/endpoints.go, getMatchingServiceClusterIPs).
         {
             "apiVersion": "v1",
             "kind": "Service",

@@ -130,6 +130,10 @@ def test_only_the_wheelhouse_reaches_the_internet_and_only_the_tiers_reach_the_w
     assert all("to" in rule for rule in tiers_out), tiers_out  # none open to every address
     (to_wheelhouse,) = [r for r in tiers_out if r["ports"] == [{"protocol": "TCP", "port": 8000}]]
     assert [_name(p) for p in to_wheelhouse["to"]] == ["sample-wheelhouse"]
+    (service,) = [
+        o for o in sample_app_objects(ARGS) if o["kind"] == "Service" and "wheelhouse" in str(o)
+    ]
+    assert service["spec"]["selector"] == to_wheelhouse["to"][0]["podSelector"]["matchLabels"]
     wheelhouse = policies["wheelhouse"]
     assert wheelhouse["podSelector"] == {"matchLabels": {NAME: "sample-wheelhouse"}}
     (clients,) = [peer for rule in wheelhouse["ingress"] for peer in rule["from"]]
