@@ -4,11 +4,15 @@ policy that opens either is reported naming the flow."""
 
 from __future__ import annotations
 
+import pytest
+
 from components.network_policy_blocks import egress, ingress
 from components.sample_app import SampleAppArgs, sample_app_objects
+from kit.plan import manifests
 from kit.plan.checks import network_flows
 from kit.plan.checks.findings import Report
 from kit.plan.checks.object_index import Index
+from tests.helpers import STACK_NAMES
 
 ARGS = SampleAppArgs(
     namespace="o11y-app",
@@ -65,3 +69,11 @@ def test_a_wheelhouse_open_to_everyone_is_reported():
         "flow outside -> o11y-app/sample-wheelhouse 8000/TCP: refused flow names a rule that "
         "admits it"
     ]
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_every_stack_refuses_the_internet_to_the_tiers(evaluated, stack):
+    resources = evaluated(stack).resources
+    report = _checked([manifests.manifest(r) for r in resources if manifests.is_object(r)])
+    assert [line for line in _flows(report) if "refused flow" in line] == []
+    assert report.checked["refused flow"] == 4 + 2
