@@ -74,6 +74,11 @@ def test_fargate_tiers_keep_the_restricted_profile_and_carry_the_sidecar():
     for c in pod["containers"] + pod["initContainers"]:  # Fargate: guaranteed QoS
         assert c["resources"]["requests"] == c["resources"]["limits"], c["name"]
     assert back["spec"]["template"]["metadata"]["annotations"]
+    (install,) = pod["initContainers"]  # a Fargate tier installs from the wheelhouse too
+    assert install["command"] == sample_app.INSTALL_DEPS
+    wheelhouse = next(o for o in objects if o["metadata"]["name"] == "sample-wheelhouse")
+    # on a node, where its NetworkPolicy is enforced (Fargate pods enforce none)
+    assert "o11y-kit/compute" not in wheelhouse["spec"]["template"]["metadata"]["labels"]
     front = next(o for o in objects if o["metadata"]["name"] == "sample-front")
     assert "o11y-kit/compute" not in front["spec"]["template"]["metadata"]["labels"]
     assert manifests.validate(objects) == []
