@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from kit.plan import helm_render, helm_tool, manifests, output_dir
-from kit.plan.checks import chart_schemas, pod_security, references
+from kit.plan.checks import chart_schemas, image_pins, pod_security, references
 from kit.plan.helm_render import HELM_RELEASE, RenderedRelease
 from kit.plan.offline import Evaluation, Registered, Secret, evaluate
 
@@ -44,6 +44,8 @@ class PlanResult:
     pod_findings: list[pod_security.Finding] = field(default_factory=list)
     pods_checked: int = 0
     references: references.Report | None = None
+    unpinned: list[image_pins.Unpinned] = field(default_factory=list)
+    images_checked: int = 0
 
     @property
     def rejected(self) -> list[pod_security.Finding]:
@@ -56,6 +58,7 @@ class PlanResult:
             not self.invalid
             and not self.rejected
             and (self.references is None or self.references.ok)
+            and not self.unpinned
         )
 
 
@@ -84,7 +87,10 @@ def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> Plan
     chart_objects = [obj for release in releases for obj in release.objects]
     findings, pods = pod_security.check(objects + chart_objects)
     checked = references.check(objects + chart_objects)
-    return PlanResult(evaluation, out, objects, invalid, releases, findings, pods, checked)
+    unpinned, images = image_pins.check(objects + chart_objects)
+    return PlanResult(
+        evaluation, out, objects, invalid, releases, findings, pods, checked, unpinned, images
+    )
 
 
 def render_tree(resources: list[Registered]) -> str:
@@ -132,6 +138,12 @@ def summary(result: PlanResult) -> str:
     lines += [f"  REJECTED {f}" for f in result.rejected]
     lines += [f"  warn     {f}" for f in warned]
     lines += result.references.summary() if result.references else []
+    lines.append(
+        f"{result.images_checked} image references checked against the pinned table "
+        "(components/images.py): "
+        + (f"{len(result.unpinned)} not pinned" if result.unpinned else "all pinned by digest")
+    )
+    lines += [f"  UNPINNED {u}" for u in result.unpinned]
     lines.append("outputs (IDs, IPs and endpoints the cloud assigns are offline placeholders):")
     lines += [
         f"  {k}: {v!r}" if isinstance(v, Secret) else f"  {k}: {v}" for k, v in ev.outputs.items()
