@@ -3,13 +3,14 @@ doc mismatches), and the stack outputs a new user reads point at commands that w
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from components import alert_rules, sample_app, versions
+from components import alert_rules, sample_app, sample_app_wheelhouse, versions
 from kit.plan import bench, manifests, offline, stack_plan
 from tests.helpers import ROOT
 
@@ -152,3 +153,10 @@ def test_the_cost_usage_defaults_are_the_measurement_docs_cost_shows():
     }
     for label, value in measured.items():
         assert re.search(rf"^{label}\s+{value}$", page, re.MULTILINE), label
+
+
+def test_sample_app_readme_quotes_the_wheelhouse_and_install_commands():
+    flowed = re.sub(r"\s*\n\s*", " ", APP_README).replace("[ ", "[")
+    for command in (sample_app.INSTALL_DEPS, sample_app_wheelhouse.DOWNLOAD):
+        assert json.dumps(command) in flowed, command
+    assert f"`{json.dumps(sample_app_wheelhouse.SERVE)}`" in flowed

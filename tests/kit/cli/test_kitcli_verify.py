@@ -216,7 +216,7 @@ def test_verify_command_end_to_end(prom, tmp_path, capsys):
     assert code == 0, out + err
     assert out.splitlines()[0].split() == ["CHECK", "RESULT", "DETAIL"]
     assert "prometheus: kubelet metrics per VM node (node agent)  PASS" in out
-    assert "all 14 Deployments, DaemonSets and StatefulSets present and ready" in out
+    assert "all 15 Deployments, DaemonSets and StatefulSets present and ready" in out
     assert out.count("PASS") == 8
 
 
