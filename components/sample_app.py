@@ -65,10 +65,10 @@ PIP_INSTALL = [
 INSTALL_DEPS = sample_app_wheelhouse.install_command(PIP_INSTALL)
 APP_COMMAND = ["python", "/app/app.py"]
 # Requests == limits: Fargate requires guaranteed QoS; on VM nodes it keeps the demo's numbers
-# predictable. The init container's pip is the pod's peak, so the app gets as much: a pod
-# reserves the larger of the two anyway. Measured footprint: docs/sizing.md.
-APP_RESOURCES = {"cpu": "100m", "memory": "160Mi"}
-INIT_RESOURCES = {"cpu": "100m", "memory": "160Mi"}
+# predictable. A pod reserves the larger of its init container and its app, so both get the same.
+# Measured footprint: docs/sizing.md.
+APP_RESOURCES = {"cpu": "100m", "memory": "128Mi"}
+INIT_RESOURCES = {"cpu": "100m", "memory": "128Mi"}
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Benchmark: the memory and CPU each sample-app pod needs, to size its requests and limits
 (`venv/bin/python -m tests.sample_app.bench_footprint [--rps 2] [--seconds 60]`).
 
-Runs what the pods run, on loopback: the init container's `pip install` of the locked
-requirements into an empty folder (the pod's PIP_INSTALL command, from PyPI), then the three tiers
+Runs what the pods run, on loopback: the wheelhouse's `pip download` of the locked requirements
+from PyPI (its DOWNLOAD command), a tier's init container installing them from that folder served
+over HTTP as the wheelhouse serves it (INSTALL_DEPS without the wait), then the three tiers
 (front -> middle -> back, exporting to a loopback OTLP sink that accepts and drops everything) on
 the interpreter built from the lock, and the load generator (sample-app/loadgen.py as its pod
 runs it) at `--rps` (the stack's loadRps) for `--seconds`. Prints each process's peak RSS (VmHWM)
@@ -12,33 +13,61 @@ and its mean CPU over the run; docs/sizing.md holds a run.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from http.server import ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from components.sample_app import PIP_INSTALL
+from components.sample_app_wheelhouse import DOWNLOAD, REQUIREMENTS, WHEELS
 from tests.sample_app.app_processes import APP_DIR, app_python, import_app_module
 
 TIERS = ("back", "middle", "front")
 sys.path.insert(0, str(APP_DIR))  # sample-app/bench.py imports its neighbour loadgen.py
 
 
-def pip_install_peak_mib(python: Path) -> tuple[float, float]:
-    """(peak RSS MiB, seconds) of the init container's install, run here into a fresh folder."""
-    with tempfile.TemporaryDirectory() as target:
-        command = [str(python), *PIP_INSTALL[1:]]
-        command[command.index("/deps")] = target
-        command[command.index("/app/requirements.txt")] = str(APP_DIR / "requirements.txt")
-        began = time.monotonic()
-        subprocess.run(command, check=True, capture_output=True)
-        seconds = time.monotonic() - began
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, seconds
+def peak_of(command: list[str]) -> tuple[float, float]:
+    """(peak RSS MiB, seconds) of one command: its own VmHWM, read until it exits. Not the
+    rusage of wait4: Linux carries the forking parent's peak into a child's ru_maxrss."""
+    began = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0.0
+    while process.poll() is None:
+        try:
+            peak = max(peak, peak_rss_mib(process.pid))
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        time.sleep(0.02)
+    if process.wait() != 0:
+        raise SystemExit(f"{command[:4]} failed: {process.stderr.read().decode()[-500:]}")
+    return peak, time.monotonic() - began
+
+
+def pip_peaks_mib(python: Path) -> dict[str, tuple[float, float]]:
+    """The wheelhouse's download and a tier's install from it, each as its pod runs it."""
+    requirements = str(APP_DIR / "requirements.txt")
+    with tempfile.TemporaryDirectory() as wheels, tempfile.TemporaryDirectory() as target:
+        download = [str(python), *DOWNLOAD[1:]]
+        download[download.index(WHEELS)] = wheels
+        download[download.index(REQUIREMENTS)] = requirements
+        peaks = {"wheelhouse download (pip download)": peak_of(download)}
+        handler = functools.partial(SimpleHTTPRequestHandler, directory=wheels)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            install = [str(python), *PIP_INSTALL[1:], "--no-index", "--find-links",
+                       f"http://127.0.0.1:{server.server_address[1]}/"]  # fmt: skip
+            install[install.index("/deps")] = target
+            install[install.index("/app/requirements.txt")] = requirements
+            peaks["tier init container (pip install from the wheelhouse)"] = peak_of(install)
+        finally:
+            server.shutdown()
+    return peaks
 
 
 def start_stack(python: Path, sink_url: str, rps: int) -> dict[str, subprocess.Popen]:
@@ -82,8 +111,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60, help="measured, after start-up")
     args = parser.parse_args()
     python = app_python()
-    pip_peak, pip_seconds = pip_install_peak_mib(python)
-    print(f"init container (pip install): peak RSS {pip_peak:.0f} MiB, {pip_seconds:.0f} s")
+    for what, (peak, seconds) in pip_peaks_mib(python).items():
+        print(f"{what}: peak RSS {peak:.0f} MiB, {seconds:.0f} s")
     sink = ThreadingHTTPServer(("127.0.0.1", 0), import_app_module("bench").Sink)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     processes = start_stack(python, f"http://127.0.0.1:{sink.server_address[1]}", args.rps)
