@@ -9,7 +9,8 @@ kube-prometheus-stack; its args and relabelings are read from there):
   machine's /proc, /sys and /;
 - host_metrics: the kit's collector (.build/otelcol) with the catalog's receiver, on this machine;
 - cAdvisor: the chart's kubelet ServiceMonitor endpoint (/metrics/cadvisor, its relabelings) on
-  the loopback kubelet of PODS_PER_NODE pods (tests/agent/series_kubelet.py);
+  the loopback kubelet of PODS_PER_NODE pods (tests/agent/series_kubelet.py: kubeletstats'
+  upstream /stats/summary fixture grown to that many pods);
 - kubelet_stats: the kit's collector with the catalog's receiver on the same loopback kubelet;
 - kube-state-metrics and k8s_cluster: the chart's kube-state-metrics release with its arguments,
   and the kit's collector with the catalog's receiver, against a local control plane
@@ -43,10 +44,10 @@ from kit.localcluster import controlplane
 from kit.plan import helm_render, manifests, series
 from kit.plan.helm_render import HELM_RELEASE
 from kit.plan.offline import ROOT, evaluate
-from tests.agent.bench_node_agent import PODS_PER_NODE, kubelet_summary
+from tests.agent.bench_node_agent import PODS_PER_NODE
 from tests.agent.collector_run import Collector, free_port
 from tests.agent.series_cluster import WORKERS, workload
-from tests.agent.series_kubelet import cadvisor_dir, cadvisor_text, kubelet
+from tests.agent.series_kubelet import cadvisor_dir, cadvisor_text, kubelet, kubelet_summary
 from tests.agent.series_prometheus import (
     SCRAPE_SECONDS,
     prometheus,
@@ -159,7 +160,12 @@ def scraped(
     with running, prometheus(TOOLS / "prometheus", promoted(), scrape) as url:
         found = stored(url)
         size = scrape_bytes(f"http://{target}{path}")
-    return {"series": found.series, "bytes": size, "names": sorted(found.names)}
+    return {
+        "series": found.series,
+        "bytes": size,
+        "names": sorted(found.names),
+        "by_name": found.by_name,
+    }
 
 
 def collector_config(receiver: str, settings: dict, processors: dict, sinks: list[str]) -> dict:
@@ -199,7 +205,12 @@ def pushed(tmp: Path, receiver: str, settings: dict, processors: dict, env: dict
         finally:
             agent.stop()
         size = sink.largest_metrics_request()
-    return {"series": found.series, "bytes": size, "names": sorted(found.names)}
+    return {
+        "series": found.series,
+        "bytes": size,
+        "names": sorted(found.names),
+        "by_name": found.by_name,
+    }
 
 
 def host_sources(tmp: Path, objects: list[dict]) -> dict[str, dict]:
@@ -272,8 +283,10 @@ def cluster_sources(tmp: Path, objects: list[dict]) -> dict[str, dict]:
 
 def per_node(found: dict, nodes: int) -> dict:
     """Cluster-wide figures as a node's share."""
+    shares = {name: round(n / nodes, 1) for name, n in found["by_name"].items()}
     return {
         **found,
+        "by_name": shares,
         "series": round(found["series"] / nodes),
         "bytes": round(found["bytes"] / nodes),
     }

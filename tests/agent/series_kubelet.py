@@ -1,5 +1,5 @@
 """A loopback kubelet serving two views of the same pods: /stats/summary (kubeletstats' upstream
-fixture grown to N pods, as bench_node_agent serves it) and /metrics/cadvisor, cAdvisor's own
+fixture grown to N pods) and /metrics/cadvisor, cAdvisor's own
 Prometheus output for one container (its golden test file) repeated for each of those pods'
 containers and pod cgroups, with the labels the kubelet gives them.
 
@@ -13,10 +13,18 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from copy import deepcopy
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
+
+from agent import distribution
+
+KUBELET_FIXTURE = (
+    "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/"
+    f"kubeletstatsreceiver@v{distribution.COLLECTOR_VERSION}/testdata/stats-summary.json"
+)
 
 # The cAdvisor that Kubernetes v1.36 builds into the kubelet (k8s.io/kubernetes@v1.36.3 go.mod).
 CADVISOR = "github.com/google/cadvisor@v0.56.2"
@@ -41,6 +49,24 @@ KUBELET_KINDS = frozenset(
 _IDENTITY = re.compile(r'(?<!\w)(container_env_\w+|container_label_\w+|id|name|image)="[^"]*",?')
 _KIND = re.compile(r"includedMetrics\.Has\(container\.(\w+)\)")
 _NAME = re.compile(r'name:\s+"(container_\w+)"')
+
+
+def kubelet_summary(pods: int) -> dict:
+    """Upstream's fixture (a minikube node, 9 pods) with its pods repeated to `pods`."""
+    modcache = subprocess.run(
+        ["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    fixture = Path(modcache) / KUBELET_FIXTURE
+    if not fixture.exists():  # `make otelcol` downloads the module; a cleaned cache lacks it
+        raise SystemExit(f"{fixture} missing: run `make otelcol` (Go's module cache holds it)")
+    summary = json.loads(fixture.read_text())
+    template = summary["pods"]
+    summary["pods"] = []
+    for i in range(pods):
+        pod = deepcopy(template[i % len(template)])
+        pod["podRef"] = {**pod["podRef"], "name": f"pod-{i}", "uid": f"uid-{i:04d}"}
+        summary["pods"].append(pod)
+    return summary
 
 
 def cadvisor_dir() -> Path:

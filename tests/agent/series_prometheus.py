@@ -33,6 +33,7 @@ class Stored:
 
     series: int
     names: frozenset[str]  # metric names with samples, and names the scrape only declared
+    by_name: dict[str, int]  # series per metric name
 
 
 def prometheus_config(promote: list[str], scrape: dict | None) -> dict:
@@ -101,11 +102,16 @@ def stored(url: str) -> Stored:
     time.sleep(2 * SCRAPE_SECONDS + 1)
     names = {n for n in _api(url, "label/__name__/values") if n not in SCRAPE_OWN}
     own = "|".join(SCRAPE_OWN)
-    (count,) = _api(url, "query", query=f'count({{__name__=~".+",__name__!~"{own}"}})')["result"]
+    selector = f'{{__name__=~".+",__name__!~"{own}"}}'
+    (count,) = _api(url, "query", query=f"count({selector})")["result"]
+    by_name = {
+        r["metric"]["__name__"]: int(r["value"][1])
+        for r in _api(url, "query", query=f"count by (__name__) ({selector})")["result"]
+    }
     declared = {
         m["metric"] for m in _api(url, "targets/metadata", match_target="{job=~'.+'}")
     } - set(SCRAPE_OWN)
-    return Stored(int(count["value"][1]), frozenset(names | declared))
+    return Stored(int(count["value"][1]), frozenset(names | declared), by_name)
 
 
 def scrape_config(job: str, target: str, path: str, relabelings: list[dict]) -> dict:
