@@ -79,6 +79,7 @@ class Estimate:
     sources: tuple[str, ...]
     per_node: int
     nodes: int
+    read_per_node: int  # the share of per_node whose metric names a dashboard or rule reads
 
     @property
     def per_cluster(self) -> int:
@@ -88,14 +89,22 @@ class Estimate:
         return (
             f"estimated active series into Prometheus: {self.per_node:,} per node, "
             f"{self.per_cluster:,} for {self.nodes} nodes (measured per source, "
-            f"docs/series.md): {', '.join(self.sources)}"
+            f"docs/series.md): {', '.join(self.sources)}; {self.read_per_node:,} per node "
+            "under a name a dashboard or rule reads"
         )
 
 
 def estimate(objects: list[dict], nodes: int, measured: dict | None = None) -> Estimate:
     sources = (measured or load())["sources"]
     on = sorted(enabled(objects))
-    return Estimate(tuple(on), sum(sources[s]["series"] for s in on), nodes)
+    read = read_names(objects)
+    per_name = [(n, c) for s in on for n, c in sources[s].get("by_name", {}).items()]
+    return Estimate(
+        tuple(on),
+        sum(sources[s]["series"] for s in on),
+        nodes,
+        round(sum(c for n, c in per_name if n in read)),
+    )
 
 
 # --- dashboards and rules -------------------------------------------------------------------
@@ -157,6 +166,19 @@ def _rules(objects: list[dict]) -> list[tuple[str, dict]]:
     ]
 
 
+def _uses(objects: list[dict]) -> list[tuple[str, str]]:
+    """(where, expression) of every rule and dashboard query in the plan."""
+    rules = _rules(objects)
+    uses = [(f"rule {where} {r.get('alert') or r.get('record')}", r["expr"]) for where, r in rules]
+    uses += [(f"dashboard {n}", q) for n, d in _dashboards(objects).items() for q in _queries(d)]
+    return uses
+
+
+def read_names(objects: list[dict]) -> set[str]:
+    """Every metric name the plan's dashboards and rules read."""
+    return {name for _, expr in _uses(objects) for name in metric_names(expr)}
+
+
 @dataclass(frozen=True)
 class Unresolved:
     where: str  # dashboard or rule
@@ -173,12 +195,9 @@ def unresolved(objects: list[dict], measured: dict | None = None) -> list[Unreso
     sources = (measured or load())["sources"]
     every = {n for s in sources.values() for n in s["names"]}
     kept = {n for s in enabled(objects) for n in sources[s]["names"]}
-    rules = _rules(objects)
-    recorded = {r["record"] for _, r in rules if "record" in r}
-    uses = [(f"rule {where} {r.get('alert') or r.get('record')}", r["expr"]) for where, r in rules]
-    uses += [(f"dashboard {n}", q) for n, d in _dashboards(objects).items() for q in _queries(d)]
+    recorded = {r["record"] for _, r in _rules(objects) if "record" in r}
     found = []
-    for where, expr in uses:
+    for where, expr in _uses(objects):
         for name in sorted(metric_names(expr) & (every - kept - recorded)):
             found.append(Unresolved(where, name))
     return sorted(set(found), key=str)

@@ -12,9 +12,10 @@ kube-prometheus-stack; its args and relabelings are read from there):
   the loopback kubelet of PODS_PER_NODE pods (tests/agent/series_kubelet.py: kubeletstats'
   upstream /stats/summary fixture grown to that many pods);
 - kubelet_stats: the kit's collector with the catalog's receiver on the same loopback kubelet;
-- kube-state-metrics and k8s_cluster: the chart's kube-state-metrics release with its arguments,
-  and the kit's collector with the catalog's receiver, against a local control plane
-  (kit/localcluster, kwok nodes) holding PODS_PER_NODE pods on each worker.
+- kube-state-metrics: the chart's release with its arguments against a local control plane
+  (kit/localcluster, kwok nodes) holding PODS_PER_NODE pods on each worker;
+- k8s_cluster: the kit's collector cannot be built with it, so its documented metrics for the
+  same objects (tests/agent/series_k8s_cluster.py).
 
 OTLP sources count the bytes of one collection's export request, scraped ones one exposition.
 Writes kit/plan/series_measured.json, which `python -m kit plan` estimates from and resolves
@@ -44,6 +45,7 @@ from kit.localcluster import controlplane
 from kit.plan import helm_render, manifests, series
 from kit.plan.helm_render import HELM_RELEASE
 from kit.plan.offline import ROOT, evaluate
+from tests.agent import series_k8s_cluster
 from tests.agent.bench_node_agent import PODS_PER_NODE
 from tests.agent.collector_run import Collector, free_port
 from tests.agent.series_cluster import WORKERS, workload
@@ -115,7 +117,8 @@ def check_tools(objects: list[dict]) -> list[str]:
         info = subprocess.run(
             ["go", "version", "-m", str(TOOLS / tool)], capture_output=True, text=True, check=True
         ).stdout
-        built = {f[2] for f in (line.split() for line in info.splitlines()) if f[1:2] == [module]}
+        fields = [line.split() for line in info.splitlines()]
+        built = {f[2] for f in fields if f[:1] in (["mod"], ["dep"]) and f[1:2] == [module]}
         if built != {_module_version(tag, module)}:
             problems.append(f"{tool}: built {built or 'from elsewhere'}, the chart runs {tag}")
     return problems
@@ -266,19 +269,27 @@ def cluster_sources(tmp: Path, objects: list[dict]) -> dict[str, dict]:
         port = free_port()
         args = _container_args(objects, "Deployment", "kube-state-metrics")
         argv = [str(TOOLS / "kube-state-metrics"), f"--kubeconfig={cluster.kubeconfig}"]
-        argv += [f"--port={port}", "--telemetry-port=0", "--host=127.0.0.1"]
+        argv += [f"--port={port}", "--host=127.0.0.1"]
+        argv += [f"--telemetry-port={free_port()}", "--telemetry-host=127.0.0.1"]
         argv += [a for a in args if not a.startswith(("--port", "--telemetry"))]
         relabel = _endpoint(objects, "kube-state-metrics", "/metrics").get("metricRelabelings", [])
         ksm = scraped(tmp, "kube-state-metrics", argv, f"127.0.0.1:{port}", "/metrics", relabel)
-        k8s = {**presets.cluster_metrics().receivers["k8s_cluster"], "auth_type": "kubeConfig"}
-        return {
-            "kube-state-metrics": ksm,
-            "k8s_cluster": pushed(
-                tmp, "k8s_cluster", k8s, {}, {"KUBECONFIG": str(cluster.kubeconfig)}
-            ),
-        }
+        return {"kube-state-metrics": ksm, "k8s_cluster": documented_k8s_cluster(cluster.api)}
     finally:
         controlplane.down(tmp / "cluster.json")
+
+
+def documented_k8s_cluster(api) -> dict:
+    """k8s_cluster as its documentation says it reports these objects (series_k8s_cluster)."""
+    receiver = presets.cluster_metrics().receivers["k8s_cluster"]
+    request = series_k8s_cluster.export(
+        api, receiver["node_conditions_to_report"], receiver["allocatable_types_to_report"]
+    )
+    with prometheus(TOOLS / "prometheus", promoted()) as url:
+        size = series_k8s_cluster.send(url, request)
+        found = stored(url)
+    names = sorted(found.names)
+    return {"series": found.series, "bytes": size, "names": names, "by_name": found.by_name}
 
 
 def per_node(found: dict, nodes: int) -> dict:
