@@ -18,17 +18,9 @@ import urllib.request
 from pathlib import Path
 
 import yaml
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
-    ExportMetricsServiceRequest,
-)
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
-from opentelemetry.proto.metrics.v1.metrics_pb2 import (
-    Gauge,
-    Metric,
-    NumberDataPoint,
-    ResourceMetrics,
-    ScopeMetrics,
-)
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as service
+from opentelemetry.proto.common.v1 import common_pb2 as common
+from opentelemetry.proto.metrics.v1 import metrics_pb2 as otlp
 
 from kit.localcluster.api import Api
 
@@ -65,17 +57,21 @@ def _enabled(meta: dict, prefix: str) -> list[tuple[str, str]]:
     ]
 
 
-def _attrs(values: dict[str, str]) -> list[KeyValue]:
-    return [KeyValue(key=k, value=AnyValue(string_value=v)) for k, v in values.items()]
+def _attrs(values: dict[str, str]) -> list[common.KeyValue]:
+    return [
+        common.KeyValue(key=k, value=common.AnyValue(string_value=v)) for k, v in values.items()
+    ]
 
 
-def _resource(metrics: list[tuple[str, str]], resource: dict[str, str]) -> ResourceMetrics:
-    out = ResourceMetrics()
+def _resource(metrics: list[tuple[str, str]], resource: dict[str, str]) -> otlp.ResourceMetrics:
+    out = otlp.ResourceMetrics()
     out.resource.attributes.extend(_attrs(resource))
-    scope = ScopeMetrics()
+    scope = otlp.ScopeMetrics()
     for name, unit in metrics:
-        point = NumberDataPoint(as_double=1.0, time_unix_nano=_now())
-        scope.metrics.append(Metric(name=name, unit=unit, gauge=Gauge(data_points=[point])))
+        point = otlp.NumberDataPoint(as_double=1.0, time_unix_nano=_now())
+        scope.metrics.append(
+            otlp.Metric(name=name, unit=unit, gauge=otlp.Gauge(data_points=[point]))
+        )
     out.scope_metrics.append(scope)
     return out
 
@@ -84,10 +80,12 @@ def _now() -> int:
     return time.time_ns()
 
 
-def export(api: Api, conditions: list[str], allocatable: list[str]) -> ExportMetricsServiceRequest:
+def export(
+    api: Api, conditions: list[str], allocatable: list[str]
+) -> service.ExportMetricsServiceRequest:
     """One collection of the receiver's default metrics for every object the API holds."""
     meta = metadata()
-    request = ExportMetricsServiceRequest()
+    request = service.ExportMetricsServiceRequest()
     add = request.resource_metrics.append
     for node in api.get("/api/v1/nodes")["items"]:
         name = node["metadata"]["name"]
@@ -131,7 +129,7 @@ def _snake(value: str) -> str:
     return out.replace("-", "_").lower()
 
 
-def send(prometheus: str, request: ExportMetricsServiceRequest) -> int:
+def send(prometheus: str, request: service.ExportMetricsServiceRequest) -> int:
     """POST it to Prometheus' OTLP receiver; its size in bytes."""
     body = request.SerializeToString()
     post = urllib.request.Request(
