@@ -24,7 +24,8 @@ export PULUMI_BACKEND_URL
 	test-quick bench bench-agent bench-series series-tools up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
 
 help:
-	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
+	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI (local: into a new"
+	@echo "                                kind cluster when no kube context answers; needs Docker)"
 	@echo "make destroy STACK=...          remove everything the stack created"
 	@echo "                                (YES=1: no confirmation prompt, for scripts and CI)"
 	@echo "make plan STACK=...             offline: render and validate what up would create"
@@ -252,13 +253,19 @@ up: policy-venv
 # deletes) which prometheus-operator CRDs stay in the cluster and whether deleting them is safe.
 # Without a terminal (CI, scripts) pass YES=1: Pulumi then proceeds without asking (--yes).
 # PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl" (with PULUMI_DEBUG_COMMANDS=true).
+# local (kit/cli/kind_cluster.py): with no reachable kube context and a working Docker, up first
+# creates a kind cluster and records it in .kit/clusters/; Pulumi then runs with that cluster's
+# own kubeconfig (KIND_KUBECONFIG), and destroy deletes that cluster last, and only that one.
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
+	$(if $(filter up,$@),$(PY) -m kit.cli.kind_cluster up --stack $(STACK))
 	$(PULUMI_CLI) stack select $(STACK) --create
 	$(if $(filter up,$@),$(PY) -m kit.cloud_leftovers --stack $(STACK))
-	$(PULUMI_CLI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
+	$(KIND_KUBECONFIG) $(PULUMI_CLI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
 	$(if $(filter destroy,$@),$(PY) -m kit.cloud_leftovers --stack $(STACK))
 	$(if $(filter destroy,$@),$(PY) -m kit.cli.crd_leftovers --stack $(STACK))
+	$(if $(filter destroy,$@),$(PY) -m kit.cli.kind_cluster down --stack $(STACK))
+KIND_KUBECONFIG = $(PY) -m kit.cli.kind_cluster exec --stack $(STACK) --
 
 # ---- The real `pulumi up` tier (tests/e2e, `make e2e`) --------------------------------------
 # Every tool is built from its Go module, pinned by the go.mod/go.sum of its wrapper module in

@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 
 from agent.labels import kit_labels
 from agent.quantities import gomemlimit
-from components import chart_security, k8s_objects, options, versions
+from components import chart_security, images, k8s_objects, options, versions
 from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
 from components.generated_password import GeneratedPassword
 from components.monitoring_content import MonitoringContent, MonitoringContentArgs
@@ -329,6 +329,7 @@ def kube_prometheus_stack_values(
             "additionalDataSources": grafana_datasources(endpoints),
         },
     }
+    values = chart_security.deep_merge(values, images.kube_prometheus_stack_images())
     return chart_security.harden_kube_prometheus_stack(values, endpoints.namespace, node_namespace)
 
 
@@ -380,7 +381,7 @@ def grafana_datasources(endpoints: Endpoints) -> list[dict]:
 
 def loki_values() -> dict:
     """Single binary on the pod's filesystem, bounded retention; OTLP needs structured metadata."""
-    return {
+    values = {
         "deploymentMode": "Monolithic",
         "loki": {
             "auth_enabled": False,
@@ -424,6 +425,7 @@ def loki_values() -> dict:
         "test": {"enabled": False},
         **chart_security.loki_without_rules_sidecar(),
     }
+    return chart_security.deep_merge(values, images.loki_images())
 
 
 TEMPO_MEMORY_LIMIT = "1Gi"
@@ -464,4 +466,5 @@ def tempo_values(endpoints: Endpoints) -> dict:
         },
         "persistence": {"enabled": False},
     }
+    values = chart_security.deep_merge(values, images.tempo_images())
     return chart_security.deep_merge(values, chart_security.tempo_storage())

@@ -31,7 +31,7 @@ import yaml
 from components.settings import PROJECT
 from components.settings.common import CommonSettings
 from kit.plan import helm_render, helm_tool, manifests, output_dir, series
-from kit.plan.checks import chart_schemas, pod_security, references
+from kit.plan.checks import chart_schemas, image_pins, pod_security, references
 from kit.plan.helm_render import HELM_RELEASE, RenderedRelease
 from kit.plan.offline import Evaluation, Registered, Secret, evaluate, stack_config
 
@@ -48,6 +48,8 @@ class PlanResult:
     pod_findings: list[pod_security.Finding] = field(default_factory=list)
     pods_checked: int = 0
     references: references.Report | None = None
+    unpinned: list[image_pins.Unpinned] = field(default_factory=list)
+    images_checked: int = 0
     series: series.Estimate | None = None
     unresolved: list[series.Unresolved] = field(default_factory=list)
 
@@ -62,6 +64,7 @@ class PlanResult:
             not self.invalid
             and not self.rejected
             and (self.references is None or self.references.ok)
+            and not self.unpinned
             and not self.unresolved
         )
 
@@ -91,11 +94,21 @@ def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> Plan
     chart_objects = [obj for release in releases for obj in release.objects]
     findings, pods = pod_security.check(objects + chart_objects)
     checked = references.check(objects + chart_objects)
+    unpinned, images = image_pins.check(objects + chart_objects)
     everything = objects + chart_objects
-    estimate = series.estimate(everything, _node_count(stack, overrides))
-    unresolved = series.unresolved(everything)
     return PlanResult(
-        evaluation, out, objects, invalid, releases, findings, pods, checked, estimate, unresolved
+        evaluation,
+        out,
+        objects,
+        invalid,
+        releases,
+        findings,
+        pods,
+        checked,
+        unpinned,
+        images,
+        series.estimate(everything, _node_count(stack, overrides)),
+        series.unresolved(everything),
     )
 
 
@@ -151,6 +164,12 @@ def summary(result: PlanResult) -> str:
     lines += [f"  REJECTED {f}" for f in result.rejected]
     lines += [f"  warn     {f}" for f in warned]
     lines += result.references.summary() if result.references else []
+    lines.append(
+        f"{result.images_checked} image references checked against the pinned table "
+        "(components/images.py): "
+        + (f"{len(result.unpinned)} not pinned" if result.unpinned else "all pinned by digest")
+    )
+    lines += [f"  UNPINNED {u}" for u in result.unpinned]
     if result.series:
         lines.append(result.series.line())
         lines.append(

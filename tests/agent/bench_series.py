@@ -113,7 +113,8 @@ def check_tools(objects: list[dict]) -> list[str]:
     images += [o["spec"]["image"] for o in objects if o["kind"] == "Prometheus"]
     problems = []
     for tool, (repository, module) in MODULES.items():
-        (tag,) = {i.split(":", 1)[1] for i in images if i.split(":", 1)[0] == repository}
+        tags = {i.split("@", 1)[0].partition(":") for i in images}
+        (tag,) = {tag for name, _, tag in tags if name == repository}
         info = subprocess.run(
             ["go", "version", "-m", str(TOOLS / tool)], capture_output=True, text=True, check=True
         ).stdout
