@@ -106,15 +106,16 @@ def _cost_of_plan(result, overrides: dict[str, str]) -> str:
 
 def _cost_docs(args: argparse.Namespace) -> int:
     from kit.plan.cost import docs
+    from kit.plan.helm_tool import HelmToolError
 
-    if not args.update:
-        plans = docs.shipped()
-        print(docs.summary_table(plans) + "\n\n" + docs.lines_table(plans))
-        return 0
     try:
+        if not args.update:
+            plans = docs.shipped()
+            print(docs.summary_table(plans) + "\n\n" + docs.lines_table(plans))
+            return 0
         for path in docs.update(args.update):
             print(f"{path}: updated")
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, HelmToolError) as err:
         print(f"cost-docs failed: {err}", file=sys.stderr)
         return 2
     return 0

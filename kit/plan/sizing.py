@@ -122,7 +122,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--update", type=Path, help="rewrite the table in this page")
     args = parser.parse_args()
-    text = markdown(local_table(), sources())
+    try:
+        text = markdown(local_table(), sources())
+    except (helm_tool.HelmToolError, ValueError) as err:  # ValueError: config, chart cache
+        raise SystemExit(f"sizing failed: {err}") from None
     if args.update:
         update(args.update, text)
     else:
