@@ -21,7 +21,7 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
 .PHONY: help venv app-venv crd-validate policy-venv lock otelcol helm charts psa kube-score test lint fmt plan \
-	test-quick bench bench-agent up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
+	test-quick bench bench-agent bench-series series-tools up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
 
 help:
 	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI (local: into a new"
@@ -38,6 +38,7 @@ help:
 	@echo "make lock                       requirements*.txt with hashes from requirements*.in"
 	@echo "make bench                      offline evaluation time, log wrapper throughput"
 	@echo "make bench-agent                CPU and memory of the node agent under its limits (needs Go)"
+	@echo "make bench-series               series per node of each metrics source into docs/series.md (needs Go)"
 	@echo "make cluster-up / cluster-down  a local control plane with 3 kwok nodes (needs Go)"
 	@echo "make e2e                        real pulumi up/preview/destroy of the local stack on it"
 
@@ -204,6 +205,27 @@ bench: venv
 # The node agent's log path with the real collector at 100, 1,000 and 5,000 lines/s.
 bench-agent: venv otelcol
 	$(PY) -m tests.agent.bench_node_agent $(BENCH_ARGS)
+
+# The series each metrics source costs Prometheus (tests/agent/bench_series.py), from the releases
+# the pinned kube-prometheus-stack runs (the bench checks them against the chart's images):
+# node_exporter, kube-state-metrics, and Prometheus itself for its OTLP translation and relabeling.
+# Prometheus' go.mod has a replace directive, which `go install pkg@version` refuses: it is built
+# from a module of its own instead.
+SERIES_TOOLS := .build/series
+NODE_EXPORTER_MODULE := github.com/prometheus/node_exporter@v1.12.1
+KUBE_STATE_METRICS_MODULE := k8s.io/kube-state-metrics/v2@v2.20.0
+PROMETHEUS_MODULE := github.com/prometheus/prometheus@v0.314.0
+
+series-tools:
+	GOBIN=$(CURDIR)/$(SERIES_TOOLS) $(GO) install $(NODE_EXPORTER_MODULE)
+	GOBIN=$(CURDIR)/$(SERIES_TOOLS) $(GO) install $(KUBE_STATE_METRICS_MODULE)
+	mkdir -p $(SERIES_TOOLS)/prometheus-module
+	cd $(SERIES_TOOLS)/prometheus-module && printf 'module series\n\ngo 1.26\n' > go.mod && \
+	GOFLAGS=-mod=mod $(GO) get $(subst @,/cmd/prometheus@,$(PROMETHEUS_MODULE)) && \
+	GOFLAGS=-mod=mod $(GO) build -o ../prometheus github.com/prometheus/prometheus/cmd/prometheus
+
+bench-series: venv otelcol series-tools e2e-tools
+	$(PY) -m tests.agent.bench_series
 
 # The CLI (PULUMI above), installed into $(KIT_TOOLS_DIR) when there is none, each step said; when
 # that fails (no network, unsupported platform, checksum mismatch), one line says why and what to do.

@@ -7,6 +7,7 @@ local: it names per-node log streams from K8S_NODE_NAME and needs nothing from I
 from __future__ import annotations
 
 from agent import Backends, Resources
+from agent import preset_catalog as presets
 from agent.cloud_patch import Addition, CloudPatch, ModePatch
 from agent.collector_config import pipeline
 from components.names import NODE_NAMESPACE
@@ -44,6 +45,8 @@ def cluster_patch(aws: AwsBackends) -> ModePatch:
     return ModePatch(
         additions=(
             Addition(events, joins=("logs/events",)),
+            # k8s_cluster for the alarm alone: Prometheus has the condition from kube-state-metrics.
+            Addition(presets.cluster_metrics()),
             Addition(
                 exporters.node_ready_metric(aws), pipelines={"metrics/node_ready": node_ready}
             ),

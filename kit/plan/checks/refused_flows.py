@@ -16,18 +16,11 @@ from kit.plan.checks.findings import Dangling, Report
 from kit.plan.checks.network_flows import DESIGN, Cluster, Flow, cases, refusal, table
 
 SECTION = "## Refused flows"
-# In a row's `why`: the change that will refuse it is not in yet. Its admitted flows are notes,
-# not failures, and a strict xfail test (tests/kit/plan/checks/test_refused_flows.py) says
-# when the change lands.
-PENDING = "(pending: "
 
 
 def check(cluster: Cluster, report: Report, design: Path | None = None) -> None:
     for row in table(design or DESIGN, SECTION):
         for flow, admitted in verdicts(cluster, row):
-            if PENDING in row.why:
-                report.notes += [f"{flow} is admitted until {_pending(row)}"] if admitted else []
-                continue
             found = Dangling(flow, "a flow to refuse", "no policy refusing it")
             report.add("refused flow", [found if admitted else None])
 
@@ -39,7 +32,3 @@ def verdicts(cluster: Cluster, row: Flow) -> list[tuple[str, bool]]:
         for flow, source, target, port in cases(cluster, [row])
         if source is not None and target is not None and port is not None
     ]
-
-
-def _pending(row: Flow) -> str:
-    return row.why.split(PENDING, 1)[1].split(")", 1)[0]

@@ -165,9 +165,44 @@ def test_the_app_given_the_api_servers_port_fails(plan, stack):
     assert f"flow {APP}/sample-front -> outside 6443/TCP" in _admitted(plan, stack)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22 item 6, wip-egress")
-def test_the_app_tiers_cannot_reach_the_kubernetes_api_over_443(plan, stack):
-    """The pending row: every tier may still reach any address on 443 for pip."""
-    (row,) = [r for r in table(section=refused_flows.SECTION) if refused_flows.PENDING in r.why]
-    verdicts = refused_flows.verdicts(Cluster(Index(plan), STACKS[stack][0]), row)
-    assert verdicts and [flow for flow, admitted in verdicts if admitted] == []
+def _app_only(**changes) -> list[dict]:
+    return sample_app_objects(SampleAppArgs(**{**_APP.__dict__, **changes}))
+
+
+_APP = SampleAppArgs(
+    namespace=APP,
+    python_image="python:3.11.16-slim-bookworm@sha256:" + "0" * 64,
+    node_otlp_endpoint=f"http://{agent.NODE_AGENT}.{NODE}.svc.cluster.local:4318",
+    agent_namespace=AGENT,
+    node_namespace=NODE,
+)
+
+
+def test_the_app_alone_refuses_the_internet_and_the_api_to_all_but_the_wheelhouse():
+    for objects in (_app_only(), _app_only(image="app:1")):  # from source, or prebuilt
+        assert _admitted(objects, "local") == []
+        checked = [
+            flow
+            for row in table(section=refused_flows.SECTION)
+            for flow, _ in refused_flows.verdicts(Cluster(Index(objects)), row)
+        ]
+        for pod in ("front", "middle", "back", "loadgen"):
+            assert f"flow {APP}/sample-{pod} -> outside 443/TCP" in checked
+
+
+def test_tiers_egress_to_any_address_on_443_is_reported():
+    objects = _app_only()
+    _policy(objects, APP, "tiers-egress")["egress"].append(egress(None, 443))
+    admitted = _admitted(objects, "local")
+    for tier in ("front", "middle", "back"):
+        assert f"flow {APP}/sample-{tier} -> outside 443/TCP" in admitted
+    assert not any("sample-loadgen" in flow for flow in admitted), admitted
+
+
+def test_a_wheelhouse_open_to_everyone_is_reported():
+    objects = _app_only()
+    _policy(objects, APP, "wheelhouse")["ingress"].append(ingress(None, 8000))
+    assert sorted(_admitted(objects, "local")) == [
+        f"flow default/intruder -> {APP}/sample-wheelhouse 8000/TCP",
+        f"flow outside -> {APP}/sample-wheelhouse 8000/TCP",
+    ]  # the load generator's own egress policy still holds it
