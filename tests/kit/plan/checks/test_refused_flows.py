@@ -204,5 +204,6 @@ def test_a_wheelhouse_open_to_everyone_is_reported():
     _policy(objects, APP, "wheelhouse")["ingress"].append(ingress(None, 8000))
     assert sorted(_admitted(objects, "local")) == [
         f"flow default/intruder -> {APP}/sample-wheelhouse 8000/TCP",
+        f"flow internet -> {APP}/sample-wheelhouse 8000/TCP",
         f"flow outside -> {APP}/sample-wheelhouse 8000/TCP",
     ]  # the load generator's own egress policy still holds it
