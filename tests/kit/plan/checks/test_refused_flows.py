@@ -6,6 +6,8 @@ range)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 import agent
@@ -34,6 +36,14 @@ EKS_PODS = facts("eks").pod_cidrs
 # (stack, where its pods get addresses, whether the app's back tier runs on Fargate)
 STACKS = {"local": (None, False), "aks": (facts("aks").pod_cidrs, False), "eks": (EKS_PODS, True)}
 
+APP_ARGS = SampleAppArgs(
+    namespace=APP,
+    python_image="python:3.11.16-slim-bookworm@sha256:" + "0" * 64,
+    node_otlp_endpoint=f"http://{agent.NODE_AGENT}.{NODE}.svc.cluster.local:4318",
+    agent_namespace=AGENT,
+    node_namespace=NODE,
+)
+
 
 def _backend(name: str, ports: tuple[int, ...]) -> dict:
     container = {"name": name, "ports": [{"containerPort": p, "protocol": "TCP"} for p in ports]}
@@ -48,12 +58,8 @@ def _backend(name: str, ports: tuple[int, ...]) -> dict:
 
 
 def _small_plan(fargate: bool) -> list[dict]:
-    app = SampleAppArgs(
-        namespace=APP,
-        python_image="python:3.11.16-slim-bookworm@sha256:" + "0" * 64,
-        node_otlp_endpoint=f"http://{agent.NODE_AGENT}.{NODE}.svc.cluster.local:4318",
-        agent_namespace=AGENT,
-        node_namespace=NODE,
+    app = dataclasses.replace(
+        APP_ARGS,
         fargate_tiers=("back",) if fargate else (),
         fargate_pod=fargate_pod if fargate else None,
     )
@@ -166,16 +172,7 @@ def test_the_app_given_the_api_servers_port_fails(plan, stack):
 
 
 def _app_only(**changes) -> list[dict]:
-    return sample_app_objects(SampleAppArgs(**{**_APP.__dict__, **changes}))
-
-
-_APP = SampleAppArgs(
-    namespace=APP,
-    python_image="python:3.11.16-slim-bookworm@sha256:" + "0" * 64,
-    node_otlp_endpoint=f"http://{agent.NODE_AGENT}.{NODE}.svc.cluster.local:4318",
-    agent_namespace=AGENT,
-    node_namespace=NODE,
-)
+    return sample_app_objects(SampleAppArgs(**{**APP_ARGS.__dict__, **changes}))
 
 
 def test_the_app_alone_refuses_the_internet_and_the_api_to_all_but_the_wheelhouse():
