@@ -9,23 +9,15 @@ from collections.abc import Sequence
 import yaml
 
 from agent.preset import Json, Preset
-from agent.preset_catalog import METRICS_PORT
+from agent.preset_catalog import METRICS_PORT, POD_IP
 from agent.validate import FIRST_PROCESSOR, check_config
 
-# The collector's own metrics (accepted/refused/dropped items, queue size, export failures) on
-# :8888 for Prometheus, the same reader the Helm chart configures.
-SELF_TELEMETRY: Json = {
-    "metrics": {
-        "level": "normal",
-        "readers": [
-            {
-                "pull": {
-                    "exporter": {"prometheus": {"host": "${env:MY_POD_IP}", "port": METRICS_PORT}}
-                }
-            }
-        ],
-    }
-}
+
+def self_telemetry(host: str) -> Json:
+    """The collector's own metrics (accepted/refused/dropped items, queue size, export
+    failures) on host:8888 for Prometheus, the same reader the Helm chart configures."""
+    reader = {"pull": {"exporter": {"prometheus": {"host": host, "port": METRICS_PORT}}}}
+    return {"metrics": {"level": "normal", "readers": [reader]}}
 
 
 def pipeline(
@@ -40,9 +32,10 @@ def pipeline(
     }
 
 
-def build_config(preset: Preset, pipelines: dict[str, Json]) -> Json:
+def build_config(preset: Preset, pipelines: dict[str, Json], listen: str = POD_IP) -> Json:
     """The collector config for one agent mode, checked against the pinned contrib release; a
-    copy, so changing it cannot change the presets' shared blocks or another mode's config."""
+    copy, so changing it cannot change the presets' shared blocks or another mode's config.
+    `listen`: where the self-metrics bind, as presets.base's health check."""
     config: Json = copy.deepcopy(
         {
             "extensions": preset.extensions,
@@ -52,7 +45,7 @@ def build_config(preset: Preset, pipelines: dict[str, Json]) -> Json:
             "service": {
                 "extensions": list(preset.extensions),
                 "pipelines": pipelines,
-                "telemetry": SELF_TELEMETRY,
+                "telemetry": self_telemetry(listen),
             },
         }
     )

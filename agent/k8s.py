@@ -181,6 +181,21 @@ def deployment(name: str, namespace: str, rendered: str, pod_spec: Json, recreat
     }
 
 
+def daemon_set(name: str, namespace: str, rendered: str, pod_spec: Json) -> Json:
+    """One collector pod per node, replaced one node at a time; the config checksum on the
+    template rolls pods on a change."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": metadata(name, namespace),
+        "spec": {
+            "selector": {"matchLabels": selector_labels(name)},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": pod_template(name, config_checksum(rendered), pod_spec),
+        },
+    }
+
+
 def collector_pod_spec(name: str, image: str, resources: Resources, preset: Preset) -> Json:
     config_volume = {"name": CONFIG_VOLUME, "configMap": {"name": name}}
     return {

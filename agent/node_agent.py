@@ -14,7 +14,7 @@ from agent import exporters
 from agent import preset_catalog as presets
 from agent.backends import Backends, Resources
 from agent.cloud_patch import ModePatch
-from agent.collector_config import build_config, config_checksum, pipeline, render_config
+from agent.collector_config import build_config, pipeline, render_config
 from agent.distribution import COLLECTOR_IMAGE
 from agent.k8s import (
     CONFIG_KEY,
@@ -22,11 +22,9 @@ from agent.k8s import (
     FARGATE_COMPUTE_TYPE,
     collector_pod_spec,
     config_map,
-    metadata,
+    daemon_set,
     otlp_service,
-    pod_template,
     rbac,
-    selector_labels,
     service_account,
 )
 from agent.preset import Json, Preset, combine
@@ -108,6 +106,16 @@ NOT_ON_FARGATE = {
 }
 
 
+def node_pod_spec(name: str, image: str, resources: Resources, preset: Preset) -> Json:
+    """A collector on every VM node: it tolerates every taint (a node without its agent has no
+    logs or metrics) but never targets Fargate nodes, which cannot run DaemonSets."""
+    return {
+        **collector_pod_spec(name, image, resources, preset),
+        "tolerations": [{"operator": "Exists"}],
+        "affinity": NOT_ON_FARGATE,
+    }
+
+
 def node_agent_manifests(
     namespace: str,
     backends: Backends,
@@ -115,36 +123,18 @@ def node_agent_manifests(
     resources: Resources | None = None,
     image: str = COLLECTOR_IMAGE,
 ) -> list[Json]:
-    """ServiceAccount, RBAC, ConfigMap, DaemonSet and the node-local OTLP Service.
-
-    Tolerates every taint (a node without its agent has no logs or metrics) but never targets
-    Fargate nodes, which cannot run DaemonSets.
-    """
+    """ServiceAccount, RBAC, ConfigMap, DaemonSet (node_pod_spec) and the node-local OTLP
+    Service."""
     patch = patch or ModePatch()
     resources = resources or node_resources(patch)
     config = node_agent_config(namespace, backends, patch, resources)
     rendered = render_config(config)
     preset = node_agent_preset(namespace, backends, patch, resources)
-    pod_spec = {
-        **collector_pod_spec(NODE_AGENT, image, resources, preset),
-        "tolerations": [{"operator": "Exists"}],
-        "affinity": NOT_ON_FARGATE,
-        **patch.pod_spec,
-    }
-    daemon_set = {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": metadata(NODE_AGENT, namespace),
-        "spec": {
-            "selector": {"matchLabels": selector_labels(NODE_AGENT)},
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-            "template": pod_template(NODE_AGENT, config_checksum(rendered), pod_spec),
-        },
-    }
+    pod_spec = {**node_pod_spec(NODE_AGENT, image, resources, preset), **patch.pod_spec}
     return [
         service_account(NODE_AGENT, namespace, patch.service_account_annotations),
         *rbac(NODE_AGENT, namespace, preset),
         config_map(NODE_AGENT, namespace, {CONFIG_KEY: rendered}),
-        daemon_set,
+        daemon_set(NODE_AGENT, namespace, rendered, pod_spec),
         otlp_service(NODE_AGENT, namespace, node_local=True),
     ]

@@ -19,6 +19,10 @@ METRICS_PORT = 8888
 OTLP_GRPC_PORT = 4317
 OTLP_HTTP_PORT = 4318
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+POD_IP = "${env:MY_POD_IP}"
+# Where a host-network collector binds its health and self-metrics endpoints: on the node's own
+# address every pod of the VPC could reach them.
+LOOPBACK = "127.0.0.1"
 
 # kubelet serving certificates are self-signed on most clusters and name the host, not the IP
 # dialled, so no CA in the pod can verify them; the connection stays TLS to this node's own IP
@@ -30,11 +34,14 @@ KUBELET_INSECURE_SKIP_VERIFY = True
 APP_NAME_LABEL = "app.kubernetes.io/name"
 
 
-def base(resources: Resources) -> Preset:
+def base(resources: Resources, listen: str = POD_IP) -> Preset:
     """What every collector needs: health probes, self-metrics, memory protection. Batching is
-    the exporters' own (agent/exporters.py), after the persistent queue."""
+    the exporters' own (agent/exporters.py), after the persistent queue. `listen` is where the
+    health and self-metrics endpoints bind (LOOPBACK: no port is declared, nothing scrapes it)."""
+    memory = value_env("GOMEMLIMIT", gomemlimit(resources.memory))
+    reachable = listen == POD_IP
     return Preset(
-        extensions={"health_check": {"endpoint": f"${{env:MY_POD_IP}}:{HEALTH_PORT}"}},
+        extensions={"health_check": {"endpoint": f"{listen}:{HEALTH_PORT}"}},
         processors={
             # First in every pipeline: refuses data before the Go heap reaches the container
             # limit; percentages follow the cgroup limit, GOMEMLIMIT (80 %) makes GC act first.
@@ -44,11 +51,8 @@ def base(resources: Resources) -> Preset:
                 "spike_limit_percentage": 25,
             },
         },
-        env=(
-            field_env("MY_POD_IP", "status.podIP"),
-            value_env("GOMEMLIMIT", gomemlimit(resources.memory)),
-        ),
-        ports=(port("metrics", METRICS_PORT), port("health", HEALTH_PORT)),
+        env=(field_env("MY_POD_IP", "status.podIP"), memory) if reachable else (memory,),
+        ports=(port("metrics", METRICS_PORT), port("health", HEALTH_PORT)) if reachable else (),
     )
 
 

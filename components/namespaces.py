@@ -33,8 +33,9 @@ class NamespaceSpec:
 # Grafana, Prometheus, Alertmanager, the operator, kube-state-metrics, Loki, Tempo: no host
 # access; baseline enforced (restricted warns where a chart's pods still fall short of it).
 MONITORING = NamespaceSpec(MONITORING_NAMESPACE, "monitoring", "baseline")
-# Only what must reach the node: node-exporter (host network and PID, root filesystem) and the
-# node agent (hostPath logs and checkpoints, as root). Warning here would only repeat that.
+# Only what must reach the node: node-exporter (host network and PID, root filesystem), the
+# node agent (hostPath logs and checkpoints, as root) and on eks Container Insights (host
+# network, read-only host paths, as root). Warning here would only repeat that.
 NODE = NamespaceSpec(NODE_NAMESPACE, "node", "privileged", warn="privileged")
 # The cluster agent (a Deployment reading the API, no host access).
 AGENT = NamespaceSpec(AGENT_NAMESPACE, "agent", "baseline")

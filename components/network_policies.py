@@ -24,7 +24,6 @@ from components.network_policy_blocks import (
     Json,
     api_server,
     baseline,
-    block,
     egress,
     for_pods,
     ingress,
@@ -53,9 +52,6 @@ class NetworkPoliciesArgs:
     agent: str
     node: str
     app: str
-    # Where host-network collectors' traffic comes from (eks: the node agent, on node IPs of the
-    # private subnets); empty where every collector is a pod.
-    host_network_cidrs: tuple[str, ...] = ()
     fargate: bool = False  # the Fargate kubelet scraper and OTLP gateway run
     alert_ports: tuple[int, ...] = ()  # Alertmanager's receiver (webhook or SMTP), outside
 
@@ -76,9 +72,10 @@ def kit_network_policies(args: NetworkPoliciesArgs) -> list[Json]:
     return [*_monitoring(args), *_agent(args), *_node(args)]
 
 
-def node_agent_peers(node_namespace: str, host_network_cidrs: tuple[str, ...]) -> list[Json]:
-    """The node agent as a peer: its pods, or the node addresses it uses on the host network."""
-    return [named(agent.NODE_AGENT, node_namespace), *(block(c) for c in host_network_cidrs)]
+def node_agent_peers(node_namespace: str) -> list[Json]:
+    """The node agent as a peer: its pods, on the pod network on every stack (no ipBlock, which
+    would also match every pod with an address in it: docs/security.md, "Network")."""
+    return [named(agent.NODE_AGENT, node_namespace)]
 
 
 def _m(args: NetworkPoliciesArgs, name: str) -> Json:
@@ -87,7 +84,7 @@ def _m(args: NetworkPoliciesArgs, name: str) -> Json:
 
 def _collectors(args: NetworkPoliciesArgs, *fargate: str) -> list[Json]:
     """The node and cluster agents, plus the named Fargate collectors where they run."""
-    peers = node_agent_peers(args.node, args.host_network_cidrs)
+    peers = node_agent_peers(args.node)
     peers.append(named(agent.CLUSTER_AGENT, args.agent))
     if args.fargate:
         peers += [named(name, args.agent) for name in fargate]
@@ -104,7 +101,7 @@ def _monitoring(args: NetworkPoliciesArgs) -> list[Json]:
     admission = pods(ns, **{"app.kubernetes.io/component": "prometheus-operator-webhook"})
     metrics_writers = _collectors(args, agent.FARGATE_SCRAPER, agent.FARGATE_GATEWAY)
     log_writers = _collectors(args, agent.FARGATE_GATEWAY)
-    trace_writers = node_agent_peers(args.node, args.host_network_cidrs)
+    trace_writers = node_agent_peers(args.node)
     if args.fargate:
         trace_writers.append(named(agent.FARGATE_GATEWAY, args.agent))
     scraped_collectors = [
@@ -126,9 +123,6 @@ def _monitoring(args: NetworkPoliciesArgs) -> list[Json]:
         egress(None, KUBELET_PORT, NODE_EXPORTER_PORT),
         api_server(),
     ]
-    if args.host_network_cidrs:
-        hosts = [block(c) for c in args.host_network_cidrs]
-        prometheus_scrapes.append(egress(hosts, COLLECTOR_METRICS_PORT))
     if args.fargate:  # the collector sidecars in the app's Fargate pods
         fargate_pods = pods(args.app, **FARGATE_LABEL)
         prometheus_scrapes.append(egress([fargate_pods], COLLECTOR_METRICS_PORT))
@@ -268,8 +262,9 @@ def _agent(args: NetworkPoliciesArgs) -> list[Json]:
 
 
 def _node(args: NetworkPoliciesArgs) -> list[Json]:
-    """The node agent (a pod on aks and local; on eks on the host network, where no policy
-    applies to it). node-exporter is always on the host network."""
+    """The node agent, a pod on every stack. node-exporter and, on eks, the Container Insights
+    DaemonSet are on the host network, where no policy applies; neither takes a connection
+    from pods (node-exporter: Prometheus, by port; Container Insights: none)."""
     ns = args.node
     return [
         *baseline(ns),
@@ -309,7 +304,6 @@ def build(
             agent=agent_namespace,
             node=node,
             app=app,
-            host_network_cidrs=cluster.host_network_cidrs,
             fargate=cluster.has_fargate,
             alert_ports=alert_ports(config.alerting),
         ),

@@ -11,7 +11,7 @@ peer selects them portably:
   undefined (Kubernetes docs, Network Policies, "Behavior of to and from selectors"), its
   endpoints live outside the pod network, and Cilium (aks) matches it by identity, not ipBlock
   (Cilium docs, Network Policy; cilium/cilium#14724);
-- kubelets (10250) and host-network pods (node-exporter, the eks node agent) listen on the
+- kubelets (10250) and host-network pods (node-exporter, eks Container Insights) listen on the
   node's IP, which most plugins treat as node traffic (Kubernetes docs, Network Policies,
   "hostNetwork pods").
 """

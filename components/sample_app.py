@@ -93,7 +93,6 @@ class SampleAppArgs:
     # proxies from its own addresses in the public subnets (KitCluster.load_balancer_cidrs).
     load_balancer_cidrs: tuple[str, ...] | None = None
     node_namespace: str = ""  # the node agent's
-    host_network_cidrs: tuple[str, ...] = ()  # where a host-network node agent listens (eks)
     load_rps: int = 2
 
 
@@ -179,7 +178,7 @@ def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
         )
         for callee, caller in callers.items()
     ]
-    node_agent = node_agent_peers(args.node_namespace, args.host_network_cidrs)
+    node_agent = node_agent_peers(args.node_namespace)
     telemetry = [egress(node_agent, OTLP_HTTP)]
     if args.fargate_tiers:
         telemetry.append(egress([named(agent.FARGATE_GATEWAY, args.agent_namespace)], OTLP_GRPC))
@@ -371,7 +370,7 @@ def build(
 ) -> SampleApp | None:
     """The stack's app; pass depends_on=[the agent] in `opts`: Fargate tiers mount the sidecar's
     ConfigMap, which the agent creates. `agent_namespaces` is (cluster agent, node agent);
-    `cluster` says where host-network and load-balanced traffic comes from (NetworkPolicies)."""
+    `cluster` says where load-balanced traffic comes from (NetworkPolicies)."""
     agent_namespace, node_namespace = agent_namespaces
     if not config.app.enabled:
         return None
@@ -389,7 +388,6 @@ def build(
             frontend_open_to_internet=config.app.frontend_open_to_internet,
             load_balancer_cidrs=cluster.load_balancer_cidrs,
             node_namespace=node_namespace,
-            host_network_cidrs=cluster.host_network_cidrs,
             load_rps=config.app.load_rps,
         ),
         opts=opts,

@@ -27,9 +27,8 @@ class KitCluster(pulumi.ComponentResource):
     # Whether any pods run on EKS Fargate, where DaemonSets and hostPath do not exist.
     has_fargate: bool = False
     fargate_pod: FargatePod | None = None
-    # For NetworkPolicy ipBlocks: where host-network pods' traffic comes from, and where a
-    # LoadBalancer's does when it hides the client's address (None: it keeps it).
-    host_network_cidrs: tuple[str, ...] = ()
+    # For the front end's NetworkPolicy ipBlock: where a LoadBalancer's traffic comes from when
+    # it hides the client's address (None: it keeps it).
     load_balancer_cidrs: tuple[str, ...] | None = None
     # Where to look next: console links and ready-to-paste queries (a stack output).
     next_steps: dict[str, pulumi.Input[str]] = {}  # noqa: RUF012 - replaced, never mutated

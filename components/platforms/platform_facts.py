@@ -15,3 +15,6 @@ class PlatformFacts:
     node_provider_id: str | None = None
     # What `kit verify` cannot check from inside the cluster, and where to look instead.
     console_hint: str | None = None
+    # Where pods get their addresses, for the plan's flows check (an ipBlock over them admits
+    # pods too); None: not known to the kit, so any private range.
+    pod_cidrs: tuple[str, ...] | None = None

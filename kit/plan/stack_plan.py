@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from components import platforms
 from components.settings import PROJECT
 from components.settings.common import CommonSettings
 from kit.plan import helm_render, helm_tool, manifests, output_dir, series
@@ -93,7 +94,7 @@ def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> Plan
     invalid = manifests.validate(objects) + chart_schemas.validate(releases, objects)
     chart_objects = [obj for release in releases for obj in release.objects]
     findings, pods = pod_security.check(objects + chart_objects)
-    checked = references.check(objects + chart_objects)
+    checked = references.check(objects + chart_objects, pod_cidrs=_pod_cidrs(stack, overrides))
     unpinned, images = image_pins.check(objects + chart_objects)
     everything = objects + chart_objects
     return PlanResult(
@@ -117,6 +118,12 @@ def _node_count(stack: str, overrides: dict[str, Any] | None) -> int:
     config, _ = stack_config(stack, overrides)
     value = config.get(f"{PROJECT}:nodeCount")
     return int(value) if value else CommonSettings.model_fields["node_count"].default
+
+
+def _pod_cidrs(stack: str, overrides: dict[str, Any] | None) -> tuple[str, ...] | None:
+    """Where the stack's cloud gives pods addresses (None: unknown to the kit)."""
+    config, _ = stack_config(stack, overrides)
+    return platforms.facts(config[f"{PROJECT}:cloud"]).pod_cidrs
 
 
 def render_tree(resources: list[Registered]) -> str:

@@ -14,6 +14,10 @@ from agent import (
 from components.platforms.aks.agent_patch import cloud_patch as aks_patch
 from components.platforms.aks.exporters import AzureBackends
 from components.platforms.eks.agent_patch import cloud_patch as eks_patch
+from components.platforms.eks.container_insights_agent import (
+    CONTAINER_INSIGHTS_AGENT,
+    container_insights_manifests,
+)
 from components.platforms.eks.exporters import AwsBackends
 from components.platforms.eks.fargate_collectors import fargate_collector_manifests
 from components.platforms.eks.fargate_sidecar import fargate_sidecar_manifests
@@ -64,6 +68,8 @@ def manifests_by_mode(cloud: str, fargate: bool) -> dict[str, list[dict]]:
         "node": node_agent_manifests(NAMESPACE, BACKENDS, patch.node),
         "cluster": cluster_agent_manifests(NAMESPACE, BACKENDS, patch.cluster),
     }
+    if cloud == "eks":
+        modes["container-insights"] = container_insights_manifests(NAMESPACE, AWS)
     if fargate:
         objects = fargate_collector_manifests(NAMESPACE, BACKENDS, AWS)
         for mode in ("scraper", "gateway"):
@@ -88,7 +94,8 @@ def all_objects(cloud: str, fargate: bool) -> list[dict]:
 
 # The eks collectors where Fargate exists: the node and cluster agents, the Fargate kubelet
 # scraper and the sidecars' OTLP gateway (components/platforms/eks/fargate_collectors.py).
-EKS_FARGATE_COLLECTORS = {"otel-node-agent", "otel-cluster-agent", FARGATE_SCRAPER, FARGATE_GATEWAY}
+EKS_COLLECTORS = {"otel-node-agent", "otel-cluster-agent", CONTAINER_INSIGHTS_AGENT}
+EKS_FARGATE_COLLECTORS = {*EKS_COLLECTORS, FARGATE_SCRAPER, FARGATE_GATEWAY}
 # (stack, overrides, workloads that must be there): which collector runs where.
 VARIANTS = {
     "local": ("local", {}, {"otel-node-agent", "otel-cluster-agent"}),

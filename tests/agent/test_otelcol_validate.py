@@ -3,8 +3,8 @@
 For each shipped stack file, and the config variants that change what the agent runs
 (fargateTiers middle+back, App Insights on aks / off elsewhere, an alert receiver), the program
 is evaluated offline; every collector container it deploys (node DaemonSet, cluster
-Deployment, on eks with Fargate the kubelet scraper and the OTLP gateway, the Fargate sidecar of
-each app pod) gets its ConfigMap, env and args, and
+Deployment, on eks the Container Insights DaemonSet, the Fargate kubelet scraper and OTLP
+gateway, the Fargate sidecar of each app pod) gets its ConfigMap, env and args, and
 `otelcol-kit validate` must accept them. A failure shows the collector's own message.
 """
 
@@ -15,6 +15,7 @@ import yaml
 
 from agent.k8s import CONTAINER_NAME
 from agent.preset_catalog import APP_NAME_LABEL
+from components.platforms.eks.container_insights_agent import CONTAINER_INSIGHTS_AGENT
 from tests.agent.collector_pods import collector_pods
 from tests.agent.otelcol import collector, resolve_env, validate
 from tests.agent.stacks import VARIANTS, evaluation
@@ -80,3 +81,24 @@ def test_validate_refuses_an_unknown_key_and_shows_the_collectors_message():
     check = validate(pod, binary)
     assert check.returncode != 0
     assert "file_log" in check.output and "polll_interval" in check.output, check.output
+
+
+def test_the_container_insights_daemonset_config_is_checked_by_the_built_awsemf():
+    """Its receiver is not buildable here (stood in); its awsemf exporter and the loopback
+    health and self-metrics endpoints are the built collector's to judge, and a misspelt
+    awsemf key fails."""
+    binary = collector()
+    (pod,) = [
+        p
+        for p in collector_pods(evaluation("eks-fargate-back"))
+        if p.workload == CONTAINER_INSIGHTS_AGENT
+    ]
+    check = validate(pod, binary)
+    assert check.returncode == 0, check.describe(pod)
+    assert check.stood_in == ["awscontainerinsight"], check.stood_in
+    config = yaml.safe_load(pod.config)
+    config["exporters"]["awsemf/containerinsights"]["log_stream_nam"] = "{NodeName}"
+    pod.config = yaml.safe_dump(config)
+    check = validate(pod, binary)
+    assert check.returncode != 0
+    assert "log_stream_nam" in check.output, check.output

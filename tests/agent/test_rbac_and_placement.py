@@ -6,10 +6,12 @@ import hashlib
 import json
 
 import pytest
+import yaml
 from kubernetes.utils import parse_quantity
 
-from agent import FARGATE_GATEWAY, FARGATE_SCRAPER, CloudPatch, node_agent_manifests
+from agent import FARGATE_GATEWAY, FARGATE_SCRAPER, NODE_AGENT, CloudPatch, node_agent_manifests
 from agent.quantities import MIB
+from components.platforms.eks.container_insights_agent import CONTAINER_INSIGHTS_AGENT
 from components.platforms.eks.exporters import IRSA_ANNOTATION
 from components.platforms.eks.fargate_collectors import fargate_collector_manifests
 from tests.agent.stacks import (
@@ -47,6 +49,13 @@ def _of_kind(objects: list[dict], kind: str) -> dict:
     return found
 
 
+def _node_agent(objects: list[dict]) -> dict:
+    """The node agent's DaemonSet (eks has Container Insights' too)."""
+    daemon_sets = _all_of_kind(objects, "DaemonSet")
+    (found,) = [d for d in daemon_sets if d["metadata"]["name"] == NODE_AGENT]
+    return found
+
+
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
 def test_no_wildcard_anywhere_in_any_rule(cloud, fargate):
     for rule in _rules(all_objects(cloud, fargate), ""):
@@ -69,7 +78,7 @@ def test_rules_only_read_except_the_container_insights_leader_lock(cloud, fargat
             for rule in obj["rules"]:
                 assert set(rule["verbs"]) <= {"get", "list", "watch"}, rule
     writes = [r for r in _rules(objects, "") if set(r["verbs"]) - {"get", "list", "watch"}]
-    assert all(r in _rules(objects, "node-agent") for r in writes)
+    assert all(r in _rules(objects, CONTAINER_INSIGHTS_AGENT) for r in writes)
     assert bool(writes) is (cloud == "eks")
 
 
@@ -78,7 +87,8 @@ def test_each_mode_has_its_own_service_account_and_bindings_point_at_it(cloud, f
     objects = all_objects(cloud, fargate)
     accounts = {o["metadata"]["name"] for o in objects if o["kind"] == "ServiceAccount"}
     fargate_accounts = {FARGATE_SCRAPER, FARGATE_GATEWAY} if fargate else set()
-    assert accounts == {"otel-node-agent", "otel-cluster-agent", *fargate_accounts}
+    insights = {CONTAINER_INSIGHTS_AGENT} if cloud == "eks" else set()
+    assert accounts == {"otel-node-agent", "otel-cluster-agent", *insights, *fargate_accounts}
     for binding in (o for o in objects if o["kind"] in {"ClusterRoleBinding", "RoleBinding"}):
         (subject,) = binding["subjects"]
         assert subject["name"] in accounts and subject["namespace"] == NAMESPACE
@@ -116,27 +126,55 @@ def test_app_insights_connection_string_comes_from_the_named_secret():
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
-def test_daemonset_tolerates_every_taint_but_never_lands_on_fargate(cloud, fargate):
-    pod = _of_kind(all_objects(cloud, fargate), "DaemonSet")["spec"]["template"]["spec"]
-    assert pod["tolerations"] == [{"operator": "Exists"}]
-    terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
-    (term,) = terms["nodeSelectorTerms"]
-    assert {
-        "key": "eks.amazonaws.com/compute-type",
-        "operator": "NotIn",
-        "values": ["fargate"],
-    } in term["matchExpressions"]
-    assert all("hostPort" not in p for c in pod["containers"] for p in c["ports"])
+def test_daemonsets_tolerate_every_taint_but_never_land_on_fargate(cloud, fargate):
+    for daemon_set in _all_of_kind(all_objects(cloud, fargate), "DaemonSet"):
+        pod = daemon_set["spec"]["template"]["spec"]
+        assert pod["tolerations"] == [{"operator": "Exists"}]
+        terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        (term,) = terms["nodeSelectorTerms"]
+        assert {
+            "key": "eks.amazonaws.com/compute-type",
+            "operator": "NotIn",
+            "values": ["fargate"],
+        } in term["matchExpressions"]
+        assert all("hostPort" not in p for c in pod["containers"] for p in c["ports"])
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
-def test_node_agent_on_the_host_network_only_on_eks_where_imds_is_one_hop(cloud, fargate):
-    pod = _of_kind(all_objects(cloud, fargate), "DaemonSet")["spec"]["template"]["spec"]
-    if cloud == "eks":
-        assert pod["hostNetwork"] is True
-        assert pod["dnsPolicy"] == "ClusterFirstWithHostNet"  # Service names still resolve
-    else:
-        assert "hostNetwork" not in pod and "dnsPolicy" not in pod
+def test_the_node_agent_is_on_the_pod_network_on_every_stack(cloud, fargate):
+    pod = _node_agent(all_objects(cloud, fargate))["spec"]["template"]["spec"]
+    assert "hostNetwork" not in pod and "dnsPolicy" not in pod
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+def test_only_container_insights_uses_the_host_network_and_only_on_eks(cloud, fargate):
+    """IMDS answers one hop away (hop limit 1); that collector alone reads it, and offers no
+    port: health and self-metrics on the loopback, the kubelet probing there."""
+    on_host = [
+        d
+        for d in _all_of_kind(all_objects(cloud, fargate), "DaemonSet")
+        if d["spec"]["template"]["spec"].get("hostNetwork")
+    ]
+    assert [d["metadata"]["name"] for d in on_host] == (
+        [CONTAINER_INSIGHTS_AGENT] if cloud == "eks" else []
+    )
+    for daemon_set in on_host:
+        pod = daemon_set["spec"]["template"]["spec"]
+        assert pod["dnsPolicy"] == "Default"  # the node's resolver: it needs no cluster DNS
+        (container,) = pod["containers"]
+        assert container["ports"] == []
+        for probe in ("livenessProbe", "readinessProbe"):
+            assert container[probe]["httpGet"]["host"] == "127.0.0.1"
+        (config_map,) = [
+            o
+            for o in all_objects(cloud, fargate)
+            if o["kind"] == "ConfigMap" and o["metadata"]["name"] == CONTAINER_INSIGHTS_AGENT
+        ]
+        config = yaml.safe_load(config_map["data"]["relay.yaml"])
+        assert config["extensions"]["health_check"]["endpoint"] == "127.0.0.1:13133"
+        (reader,) = config["service"]["telemetry"]["metrics"]["readers"]
+        assert reader["pull"]["exporter"]["prometheus"]["host"] == "127.0.0.1"
+        assert set(config["exporters"]) == {"awsemf/containerinsights"}
 
 
 @pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
@@ -202,7 +240,6 @@ def test_the_checksum_is_the_sha256_of_the_rendered_config():
 
 def test_without_a_patch_the_node_agent_exports_only_in_cluster():
     """Cloud exporters come only from a platform's patch: none without one."""
-    import yaml
 
     objects = node_agent_manifests(NAMESPACE, backends_for("local"), CloudPatch().node)
     config = yaml.safe_load(_of_kind(objects, "ConfigMap")["data"]["relay.yaml"])
@@ -234,7 +271,6 @@ K8S_CLUSTER_STACKS = [(c, f) for c, f in STACKS if c == "eks"]  # for the node R
 def test_k8s_cluster_gets_list_and_watch_on_what_it_watches_and_no_volumes(cloud, fargate):
     """PVs, PVCs and EndpointSlices are watched only when their metrics, metadata_exporters or
     a logs pipeline (entity events) are configured: the config must enable none of them."""
-    import yaml
 
     from agent.preset_catalog import K8S_CLUSTER_WATCHES
 

@@ -5,12 +5,14 @@ tests/kit/plan/checks/test_network_flows_plan.py."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import agent
 from components import namespaces as ns
 from components.network_policies import alert_ports
-from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS
+from components.platforms.eks.network import PUBLIC_CIDRS
 from components.sample_app import SampleAppArgs, sample_app_objects
 from components.settings import AlertingConfig
 from kit.plan import manifests
@@ -41,6 +43,13 @@ def _name(peer: dict) -> str | None:
     return peer.get("podSelector", {}).get("matchLabels", {}).get(NAME)
 
 
+def _describe(peer: dict) -> str:
+    """A peer by its pods' name, else in full: an ipBlock or a bare selector never hides."""
+    if "ipBlock" in peer:
+        return f"ipBlock {peer['ipBlock']['cidr']}"
+    return _name(peer) or json.dumps(peer, sort_keys=True)
+
+
 @pytest.mark.parametrize("stack", STACK_NAMES)
 def test_every_kit_namespace_denies_all_ingress_and_egress_then_allows_dns(evaluated, stack):
     policies = _policies(evaluated(stack))
@@ -66,20 +75,32 @@ def test_every_kit_namespace_denies_all_ingress_and_egress_then_allows_dns(evalu
 @pytest.mark.parametrize("stack", STACK_NAMES)
 def test_only_the_collectors_grafana_and_tempo_write_to_prometheus(evaluated, stack):
     spec = _policies(evaluated(stack))[ns.MONITORING.name, "prometheus"]
-    writers = {_name(p) or p.get("ipBlock", {}).get("cidr") for p in _peers(spec, 9090)}
+    writers = {_describe(p) for p in _peers(spec, 9090)}
     collectors = {agent.NODE_AGENT, agent.CLUSTER_AGENT}
-    if stack == "eks":  # the Fargate collectors, and the host-network node agent's node subnets
-        collectors |= {agent.FARGATE_SCRAPER, agent.FARGATE_GATEWAY, *PRIVATE_CIDRS}
+    if stack == "eks":  # the Fargate collectors
+        collectors |= {agent.FARGATE_SCRAPER, agent.FARGATE_GATEWAY}
     assert writers == collectors | {"grafana", "tempo", "prometheus"}
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_no_backend_and_no_agent_admits_an_address_block(evaluated, stack):
+    """An ipBlock also matches every pod whose address is in it (on eks the VPC CNI gives pods
+    node-subnet addresses): the kit's namespaces admit pods by selector only."""
+    for (namespace, name), spec in _policies(evaluated(stack)).items():
+        if namespace == ns.APP.name:
+            continue  # the front end's load balancer: the sample app's own test below
+        rules = [*spec.get("ingress", []), *spec.get("egress", [])]
+        peers = [peer for rule in rules for peer in rule.get("from", rule.get("to", []))]
+        assert [p for p in peers if "ipBlock" in p] == [], (namespace, name)
 
 
 @pytest.mark.parametrize("stack", STACK_NAMES)
 def test_alertmanager_loki_and_the_node_agent_take_writes_only_from_their_writers(evaluated, stack):
     policies = _policies(evaluated(stack))
     alertmanager = policies[ns.MONITORING.name, "alertmanager"]
-    assert {_name(p) for p in _peers(alertmanager, 9093)} == {"prometheus", "grafana"}
-    loki = {_name(p) for p in _peers(policies[ns.MONITORING.name, "loki"], 3100)}
-    assert loki - {None} == {agent.NODE_AGENT, agent.CLUSTER_AGENT, "grafana", "loki"} | (
+    assert {_describe(p) for p in _peers(alertmanager, 9093)} == {"prometheus", "grafana"}
+    loki = {_describe(p) for p in _peers(policies[ns.MONITORING.name, "loki"], 3100)}
+    assert loki == {agent.NODE_AGENT, agent.CLUSTER_AGENT, "grafana", "loki"} | (
         {agent.FARGATE_GATEWAY} if stack == "eks" else set()
     )
     node_agent = policies[ns.NODE.name, agent.NODE_AGENT]
@@ -98,7 +119,7 @@ def test_nothing_may_connect_to_the_fargate_scraper_and_only_fargate_pods_to_the
     gateway = policies[ns.AGENT.name, agent.FARGATE_GATEWAY]
     (fargate_pods,) = _peers(gateway, 4317)
     assert fargate_pods["podSelector"] == {"matchLabels": {"o11y-kit/compute": "fargate"}}
-    assert {_name(p) for p in _peers(gateway, 8888)} == {"prometheus"}
+    assert {_describe(p) for p in _peers(gateway, 8888)} == {"prometheus"}
     assert (ns.AGENT.name, agent.FARGATE_SCRAPER) not in _policies(evaluated("aks"))
 
 
@@ -120,7 +141,7 @@ def test_each_tier_is_reached_only_by_its_caller_and_the_load_generator_by_nobod
     policies = _app_policies()
     callers = {"front": "sample-loadgen", "middle": "sample-front", "back": "sample-middle"}
     for tier, caller in callers.items():
-        assert [_name(p) for p in _peers(policies[tier], 8080)] == [caller]
+        assert [_describe(p) for p in _peers(policies[tier], 8080)] == [caller]
     assert policies["loadgen"]["ingress"] == []
 
 
@@ -166,14 +187,13 @@ def test_the_front_end_takes_outside_traffic_only_from_its_load_balancer(cluster
     assert blocks == expected
 
 
-def test_the_eks_program_gives_the_app_the_node_subnets_and_the_elb_subnets(evaluated):
-    policies = _policies(evaluated("eks"))
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_the_app_reaches_the_node_agent_by_its_pods_alone(evaluated, stack):
+    policies = _policies(evaluated(stack))
     (node_agent_rule,) = [
         r for r in policies[ns.APP.name, "tiers-egress"]["egress"] if r["ports"][0]["port"] == 4318
     ]
-    assert [p["ipBlock"]["cidr"] for p in node_agent_rule["to"] if "ipBlock" in p] == list(
-        PRIVATE_CIDRS
-    )
+    assert [_describe(p) for p in node_agent_rule["to"]] == [agent.NODE_AGENT]
 
 
 @pytest.mark.parametrize(
@@ -205,4 +225,4 @@ def test_eks_scrapes_the_fargate_gateway_and_sidecars_and_admits_only_prometheus
         (ns.AGENT.name, agent.FARGATE_GATEWAY),
     }  # not the scraper: nothing may connect to it
     sidecar_policy = _policies(ev)[ns.APP.name, "otel-fargate-sidecar"]
-    assert {_name(p) for p in _peers(sidecar_policy, 8888)} == {"prometheus"}
+    assert {_describe(p) for p in _peers(sidecar_policy, 8888)} == {"prometheus"}

@@ -19,7 +19,7 @@ from agent.labels import FARGATE_LABEL
 from components import namespaces, versions
 from components.platforms.base_cluster import KitCluster
 from components.platforms.eks import fargate_sidecar, log_groups
-from components.platforms.eks.network import PRIVATE_CIDRS, PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
+from components.platforms.eks.network import PUBLIC_CIDRS, EksNetwork, EksNetworkArgs
 from components.settings import KitConfig
 
 # IMDSv2 one hop only: no pod in its own network namespace can take the node role's credentials.
@@ -202,10 +202,10 @@ class EksCluster(KitCluster):
             )
         self.has_fargate = bool(self.fargate_profiles)
         self.fargate_pod = fargate_sidecar.fargate_pod if self.has_fargate else None
-        # The node agent is on the host network (node IPs). A LoadBalancer Service is a Classic
-        # ELB (no AWS Load Balancer Controller), a proxy whose public-subnet addresses the pods
-        # see (Kubernetes docs, "Using Source IP"); its source ranges are enforced on the ELB.
-        self.host_network_cidrs = PRIVATE_CIDRS
+        # A LoadBalancer Service is a Classic ELB (no AWS Load Balancer Controller), a proxy
+        # whose public-subnet addresses the pods see (Kubernetes docs, "Using Source IP"); its
+        # source ranges are enforced on the ELB. No pod gets a public-subnet address: nodes and
+        # Fargate profiles are in the private subnets.
         self.load_balancer_cidrs = PUBLIC_CIDRS
         kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(

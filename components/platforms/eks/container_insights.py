@@ -8,7 +8,7 @@ from components.platforms.eks.exporters import AwsBackends
 
 CONTAINER_INSIGHTS_LEADER_LOCK = "otel-container-insight-clusterleader"
 # The receiver's new type name, registered only with this feature gate on (alpha, off by
-# default; contrib #44052, receiver/awscontainerinsightreceiver factory.go). The node agent sets it.
+# default; contrib #44052, receiver/awscontainerinsightreceiver factory.go). Its DaemonSet sets it.
 CONTAINER_INSIGHTS_RECEIVER = "awscontainerinsight"
 CONTAINER_INSIGHTS_GATE = "receiver.awscontainerinsightreceiver.useNewTypeName"
 

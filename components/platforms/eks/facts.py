@@ -1,5 +1,7 @@
-"""eks: the kit creates the cluster; `kit verify` reads CloudWatch and X-Ray itself."""
+"""eks: the kit creates the cluster; `kit verify` reads CloudWatch and X-Ray itself. The VPC
+CNI gives pods, Fargate's too, addresses in the private subnets, as the nodes have."""
 
+from components.platforms.eks.subnets import PRIVATE_CIDRS
 from components.platforms.platform_facts import PlatformFacts
 
-FACTS = PlatformFacts(creates_cluster=True, node_provider_id="aws://")
+FACTS = PlatformFacts(creates_cluster=True, node_provider_id="aws://", pod_cidrs=PRIVATE_CIDRS)

@@ -9,12 +9,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-VPC_CIDR = "10.0.0.0/16"
+from components.platforms.eks.subnets import PRIVATE_CIDRS, PUBLIC_CIDRS, VPC_CIDR
+
 ZONES = 2
-# Small public subnets (load balancers, the NAT gateway); large private ones, because the VPC CNI
-# gives every pod a VPC address.
-PUBLIC_CIDRS = ("10.0.0.0/24", "10.0.1.0/24")
-PRIVATE_CIDRS = ("10.0.128.0/19", "10.0.160.0/19")
 
 
 @dataclass(frozen=True)

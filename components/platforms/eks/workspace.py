@@ -17,6 +17,7 @@ import pulumi_aws as aws
 import agent
 from components import namespaces
 from components.platforms.eks.cluster import EksCluster, irsa_trust
+from components.platforms.eks.container_insights_agent import CONTAINER_INSIGHTS_AGENT
 from components.platforms.eks.exporters import AwsBackends
 from components.platforms.eks.log_groups import log_group
 from components.settings import KitConfig
@@ -184,6 +185,7 @@ def build(config: KitConfig, cluster: EksCluster) -> CloudWatchWorkspace:
             oidc_issuer_url=cluster.oidc_issuer,
             service_accounts=(
                 (namespaces.NODE.name, agent.NODE_AGENT),
+                (namespaces.NODE.name, CONTAINER_INSIGHTS_AGENT),
                 (namespaces.AGENT.name, agent.CLUSTER_AGENT),
                 # the sidecars' gateway writes to CloudWatch and X-Ray; the Fargate kubelet
                 # scraper writes only to Prometheus and gets no role

@@ -8,23 +8,32 @@ https://kubernetes.io/docs/concepts/services-networking/network-policies/
 
 Endpoints in the table: an `app.kubernetes.io/name` value or `label=value`, matched against the
 plan's pod templates in every namespace; `...@namespace` says where such pods are when a
-controller creates them at run time (Prometheus by its operator, CoreDNS by the cluster), so
-they are taken with just that label; `outside` is anything beyond the pod network (an ipBlock
-peer); `*` is every pod template of the plan. A flow whose endpoint is in no pod template and
-has no `@namespace` does not apply to that stack (e.g. the sample app turned off).
+controller creates them at run time (Prometheus by its operator, CoreDNS by the cluster), or
+stands for a pod no plan creates (another tenant's), so they are taken with just that label;
+`outside` is anything beyond the pod network (an ipBlock peer); `internet` is a public address;
+`*` is every pod template of the plan and `!spec` takes those pods out of the cell. A flow whose
+endpoint is in no pod template and has no `@namespace` does not apply to that stack (e.g. the
+sample app turned off). The refused flows (refused_flows.py) use the same evaluation.
 
-A pod on the host network is the node as far as policies go: most plugins ignore such pods when
-matching podSelector and namespaceSelector and treat their traffic like any node traffic
-(Kubernetes docs, Network Policies, "hostNetwork pods"), so no policy isolates it, and a flow to
-or from it is admitted only by an ipBlock or a rule without peers.
+An ipBlock admits the outside, and also every pod whose address may lie in it: the stack's pod
+CIDRs (eks: the VPC CNI gives pods node-subnet addresses), or any private range where the kit
+does not know them. A pod on the host network is the node as far as policies go: most plugins
+ignore such pods when matching podSelector and namespaceSelector and treat their traffic like
+any node traffic (Kubernetes docs, Network Policies, "hostNetwork pods"), so no policy isolates
+it, and a flow to or from it is admitted only by an ipBlock or a rule without peers. A Fargate
+pod enforces no policy of its own (EKS user guide, "Limit Pod traffic with Kubernetes network
+policies"): its policies still must admit its wanted flows (they say what is meant, and hold
+where a plugin enforces them), but only its peers' count when a flow must be refused.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.labels import FARGATE_LABEL
 from kit.plan.checks.findings import Dangling, Report
 from kit.plan.checks.object_index import Index, Json, PodTemplate
 
@@ -32,16 +41,33 @@ DESIGN = Path(__file__).resolve().parents[3] / "docs" / "design.md"
 SECTION = "## Network flows"
 NAME_LABEL = "app.kubernetes.io/name"
 OUTSIDE = "outside"
-EVERYWHERE = ("0.0.0.0/0", "::/0")
-WHEELHOUSE_PORT = ((8000, "TCP"),)
+INTERNET = "internet"
+DECLARED = "declared"  # the ports column: every port the target's containers declare
+# Where pods' addresses may be when the stack does not say: RFC 1918, RFC 6598 (carrier-grade
+# NAT, which some CNIs use), IPv6 unique local addresses.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
 class Flow:
     sources: tuple[str, ...]
     targets: tuple[str, ...]
-    ports: tuple[tuple[int, str], ...]  # (port, protocol)
+    ports: tuple[tuple[int, str], ...]  # (port, protocol); empty: DECLARED
     why: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The plan's objects and where its pods get addresses (None: any private range)."""
+
+    index: Index
+    pod_cidrs: tuple[str, ...] | None = None
+    networks: tuple[Network, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        cidrs = self.pod_cidrs if self.pod_cidrs is not None else PRIVATE_RANGES
+        object.__setattr__(self, "networks", tuple(_network(c) for c in cidrs))
 
 
 @dataclass(frozen=True)
@@ -56,61 +82,84 @@ class Endpoint:
 
     @property
     def outside(self) -> bool:
-        return self.spec == OUTSIDE
+        return self.spec in (OUTSIDE, INTERNET)
+
+    @property
+    def isolable(self) -> bool:
+        """Whether a policy can select it: a pod not on the host network."""
+        return not (self.outside or self.host_network)
+
+    @property
+    def fargate(self) -> bool:
+        return all(dict(self.labels).get(k) == v for k, v in FARGATE_LABEL.items())
 
     def __str__(self) -> str:
         return self.spec if self.outside else f"{self.namespace}/{self.spec}"
 
 
-# Flows the policies must refuse, kept apart from the wanted table: of the app's pods only the
-# wheelhouse reaches the Internet, and only the tiers reach the wheelhouse.
-REFUSED = (
-    Flow(
-        ("sample-front", "sample-middle", "sample-back", "sample-loadgen"),
-        (OUTSIDE,),
-        ((443, "TCP"),),
-        "the tiers install from the wheelhouse, never from the Internet",
-    ),
-    Flow((OUTSIDE, "sample-loadgen"), ("sample-wheelhouse",), WHEELHOUSE_PORT, "tiers only"),
-)
-
-
-def table(design: Path = DESIGN) -> list[Flow]:
-    """The rows of the table `| from | to | port | why |` in the design's SECTION."""
-    section = design.read_text().split(SECTION, 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("|")]
+def table(design: Path = DESIGN, section: str = SECTION) -> list[Flow]:
+    """The rows of the table `| from | to | port | why |` in the design's `section`."""
+    text = design.read_text().split(section, 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in text.splitlines() if line.startswith("|")]
     flows = []
     for row in rows[2:]:  # after the header and its |---| line
         cells = [cell.strip().strip("`") for cell in row.strip("|").split("|")]
         source, target, ports, why = cells
         flows.append(Flow(_split(source), _split(target), _ports(ports), why))
     if not flows:
-        raise ValueError(f"{design}: no rows in the table under {SECTION!r}")
+        raise ValueError(f"{design}: no rows in the table under {section!r}")
     return flows
 
 
-def check(index: Index, report: Report, design: Path | None = None) -> None:
+def check(cluster: Cluster, report: Report, design: Path | None = None) -> None:
     not_here = 0
-    for flow in table(design or DESIGN):
-        sources = [e for spec in flow.sources for e in endpoints(index, spec)]
-        targets = [e for spec in flow.targets for e in endpoints(index, spec)]
-        if not sources or not targets:
+    for flow, source, target, port in cases(cluster, table(design or DESIGN)):
+        if source is None:
             not_here += 1
             continue
-        for source in sources:
-            for target in targets:
-                for port in flow.ports:
-                    report.add("network flow", [_admitted(index, source, target, port)])
-    for flow in REFUSED:
-        for source, target, port in _each(index, flow):
-            report.add("refused flow", [_refused(index, source, target, port)])
+        refused = refusal(cluster, source, target, port)
+        report.add("network flow", [None if refused is None else _dangling(flow, refused)])
     if not_here:
         report.notes.append(f"{not_here} flow(s) of the table have no pods in this plan")
 
 
+Case = tuple[str, Endpoint | None, Endpoint | None, tuple[int, str] | None]
+
+
+def cases(cluster: Cluster, flows: list[Flow]) -> list[Case]:
+    """Every (description, source, target, port) the rows spell out; a row with no pods in
+    this plan gives one case with source None."""
+    found: list[Case] = []
+    for flow in flows:
+        sources = cell(cluster.index, flow.sources)
+        targets = cell(cluster.index, flow.targets)
+        if not sources or not targets:
+            found.append((f"{flow.sources} -> {flow.targets}", None, None, None))
+            continue
+        for source in sources:
+            for target in targets:
+                for port in flow.ports or _declared(target):
+                    found.append(
+                        (f"flow {source} -> {target} {port[0]}/{port[1]}", source, target, port)
+                    )
+    return found
+
+
+def cell(index: Index, specs: tuple[str, ...]) -> list[Endpoint]:
+    """The endpoints of one table cell: its specs' pods minus its `!spec` ones."""
+    taken = [e for spec in specs if not spec.startswith("!") for e in endpoints(index, spec)]
+    dropped = {
+        (e.namespace, e.labels)
+        for spec in specs
+        if spec.startswith("!")
+        for e in endpoints(index, spec[1:])
+    }
+    return [e for e in taken if (e.namespace, e.labels) not in dropped]
+
+
 def endpoints(index: Index, spec: str) -> list[Endpoint]:
-    if spec == OUTSIDE:
-        return [Endpoint(OUTSIDE)]
+    if spec in (OUTSIDE, INTERNET):
+        return [Endpoint(spec)]
     if spec == "*":
         return [_pod_endpoint(pod) for pod in index.pod_templates()]
     selector, _, namespace = spec.partition("@")
@@ -145,42 +194,35 @@ def selects(selector: Json | None, labels: dict[str, str]) -> bool:
     return True
 
 
-def _each(index: Index, flow: Flow) -> list[tuple[Endpoint, Endpoint, tuple[int, str]]]:
-    sources = [e for spec in flow.sources for e in endpoints(index, spec)]
-    targets = [e for spec in flow.targets for e in endpoints(index, spec)]
-    return [(s, t, port) for s in sources for t in targets for port in flow.ports]
-
-
-def _refused(
-    index: Index, source: Endpoint, target: Endpoint, port: tuple[int, str]
-) -> Dangling | None:
-    if _admitted(index, source, target, port) is not None:
-        return None
-    return Dangling(
-        f"flow {source} -> {target} {port[0]}/{port[1]}", "refused flow", "a rule that admits it"
-    )
-
-
-def _admitted(
-    index: Index, source: Endpoint, target: Endpoint, port: tuple[int, str]
-) -> Dangling | None:
-    flow = f"flow {source} -> {target} {port[0]}/{port[1]}"
+def refusal(
+    cluster: Cluster,
+    source: Endpoint,
+    target: Endpoint,
+    port: tuple[int, str],
+    fargate_enforces: bool = True,
+) -> tuple[str, str] | None:
+    """(direction, where) of the policies that refuse the flow; None when it is admitted.
+    `fargate_enforces` False: a Fargate pod's own policies refuse nothing, as on EKS."""
     for direction, pod, peer, peer_key in (
         ("Ingress", target, source, "from"),
         ("Egress", source, target, "to"),
     ):
-        if pod.outside or pod.host_network:
+        if not pod.isolable or (pod.fargate and not fargate_enforces):
             continue
-        policies = _isolating(index, pod, direction)
+        policies = _isolating(cluster.index, pod, direction)
         if policies and not any(
-            _rule_admits(index, policy, rule, peer, peer_key, target, port)
+            _rule_admits(cluster, policy, rule, peer, peer_key, target, port)
             for policy in policies
             for rule in policy["spec"].get(direction.lower()) or []
         ):
             names = ", ".join(sorted(p["metadata"]["name"] for p in policies))
-            where = f"{pod.namespace}/{{{names}}}"
-            return Dangling(flow, f"NetworkPolicy {direction.lower()}", f"no rule in {where}")
+            return direction.lower(), f"{pod.namespace}/{{{names}}}"
     return None
+
+
+def _dangling(flow: str, refused: tuple[str, str]) -> Dangling:
+    direction, where = refused
+    return Dangling(flow, f"NetworkPolicy {direction}", f"no rule in {where}")
 
 
 def _isolating(index: Index, pod: Endpoint, direction: str) -> list[Json]:
@@ -202,7 +244,7 @@ def _policy_types(policy: Json) -> list[str]:
 
 
 def _rule_admits(
-    index: Index,
+    cluster: Cluster,
     policy: Json,
     rule: Json,
     peer: Endpoint,
@@ -211,15 +253,14 @@ def _rule_admits(
     port: tuple[int, str],
 ) -> bool:
     peers = rule.get(peer_key)
-    peer_ok = not peers or any(_peer_admits(index, policy, p, peer) for p in peers)
+    peer_ok = not peers or any(_peer_admits(cluster, policy, p, peer) for p in peers)
     return peer_ok and _port_admits(rule.get("ports"), port, target)
 
 
-def _peer_admits(index: Index, policy: Json, peer: Json, other: Endpoint) -> bool:
+def _peer_admits(cluster: Cluster, policy: Json, peer: Json, other: Endpoint) -> bool:
+    index = cluster.index
     if "ipBlock" in peer:
-        block = peer["ipBlock"]
-        everywhere = block.get("cidr") in EVERYWHERE and not block.get("except")
-        return other.outside or other.host_network or everywhere
+        return _block_admits(cluster, peer["ipBlock"], other)
     if other.outside or other.host_network:
         return False
     if "namespaceSelector" in peer:
@@ -227,6 +268,50 @@ def _peer_admits(index: Index, policy: Json, peer: Json, other: Endpoint) -> boo
     else:
         namespace_ok = other.namespace == index.namespace_of(policy)
     return namespace_ok and selects(peer.get("podSelector"), dict(other.labels))
+
+
+def _block_admits(cluster: Cluster, block: Json, other: Endpoint) -> bool:
+    """The internet: a block beyond the private ranges; the outside and host-network pods: any
+    block; a pod: a block over the pod CIDRs, unless its `except` covers them."""
+    cidr = _network(block["cidr"])
+    if other.spec == INTERNET:
+        return not any(cidr.subnet_of(r) for r in _private() if r.version == cidr.version)
+    if other.outside or other.host_network:
+        return True
+    excepted = [_network(e) for e in block.get("except") or []]
+    return any(
+        cidr.overlaps(pods) and not any(_covers(e, cidr, pods) for e in excepted)
+        for pods in cluster.networks
+        if pods.version == cidr.version
+    )
+
+
+def _covers(excepted: Network, cidr: Network, pods: Network) -> bool:
+    """Whether `excepted` takes every pod address of `cidr` out."""
+    inside = pods if pods.subnet_of(cidr) else cidr  # the smaller of two overlapping networks
+    return excepted.version == inside.version and inside.subnet_of(excepted)
+
+
+def _private() -> tuple[Network, ...]:
+    return tuple(_network(r) for r in PRIVATE_RANGES)
+
+
+def _network(cidr: str) -> Network:
+    return ipaddress.ip_network(cidr, strict=False)
+
+
+def _declared(target: Endpoint) -> tuple[tuple[int, str], ...]:
+    if target.pod is None:
+        return ()
+    return tuple(
+        sorted(
+            {
+                (p["containerPort"], p.get("protocol", "TCP"))
+                for c in target.pod.containers()
+                for p in c.get("ports", [])
+            }
+        )
+    )
 
 
 def _port_admits(ports: list[Json] | None, port: tuple[int, str], target: Endpoint) -> bool:
@@ -268,6 +353,8 @@ def _split(cell: str) -> tuple[str, ...]:
 
 
 def _ports(cell: str) -> tuple[tuple[int, str], ...]:
+    if cell.strip() == DECLARED:
+        return ()
     found = re.findall(r"(\d+)/(TCP|UDP|SCTP)", cell)
     if not found:
         raise ValueError(f"flows table: no port/protocol in {cell!r}")

@@ -8,7 +8,8 @@ so the kit's own objects and the objects rendered from the Helm charts go throug
 checks. In this folder, kube-score (kube_score.py) covers Services and NetworkPolicies that
 select no pod and workload selectors that miss their own template; collector_refs.py the
 collector configs; service_refs.py in-cluster addresses and PodMonitors; network_flows.py the
-NetworkPolicies against the flows table in docs/design.md.
+NetworkPolicies against the flows table in docs/design.md, refused_flows.py against the flows
+it must refuse.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from kit.plan.checks import collector_refs, kube_score, network_flows, runtime_pods, service_refs
+from kit.plan.checks import (
+    collector_refs,
+    kube_score,
+    network_flows,
+    refused_flows,
+    runtime_pods,
+    service_refs,
+)
 from kit.plan.checks.findings import Dangling, Report
 from kit.plan.checks.object_index import (
     Index,
@@ -31,9 +39,12 @@ from kit.plan.checks.object_index import (
 SERVICE_ACCOUNT_TOKEN_KEYS = {"token", "ca.crt", "namespace"}  # filled in by the token controller
 
 
-def check(objects: list[Json], design: Path | None = None) -> Report:
+def check(
+    objects: list[Json], design: Path | None = None, pod_cidrs: tuple[str, ...] | None = None
+) -> Report:
     """Every reference check over `objects` (the plan's and any rendered chart's), with the
-    pods controllers and the cluster create at run time (runtime_pods.py) as targets."""
+    pods controllers and the cluster create at run time (runtime_pods.py) as targets;
+    `pod_cidrs`: where the stack's pods get addresses (None: unknown, any private range)."""
     made = runtime_pods.made_at_run_time(objects)
     everything = objects + made
     index = Index(everything)
@@ -46,7 +57,9 @@ def check(objects: list[Json], design: Path | None = None) -> Report:
     report.add("role binding", _role_bindings(index))
     collector_refs.check(index, report)
     service_refs.check(index, report)
-    network_flows.check(index, report, design)
+    cluster = network_flows.Cluster(index, pod_cidrs)
+    network_flows.check(cluster, report, design)
+    refused_flows.check(cluster, report, design)
     kube_score.check(everything, report)
     return report
 

@@ -25,7 +25,8 @@ def test_only_the_collector_service_accounts_carry_the_irsa_role(evaluated):
         if "eks.amazonaws.com/role-arn" in o["metadata"].get("annotations", {})
     }
     # the Fargate kubelet scraper writes only to Prometheus: no cloud credentials
-    assert set(annotated) == {"otel-node-agent", "otel-cluster-agent", "otel-fargate-gateway"}
+    writers = {"otel-node-agent", "otel-container-insights", "otel-cluster-agent"}
+    assert set(annotated) == {*writers, "otel-fargate-gateway"}
     irsa = [r for r in ev.of_type(ROLE) if "AssumeRoleWithWebIdentity" in str(r.inputs)]
     (role,) = [r for r in irsa if "o11y-agent" in r.inputs["assumeRolePolicy"]]
     assert set(annotated.values()) == {role.outputs["arn"]}
@@ -75,23 +76,26 @@ def test_fargate_pods_have_the_sidecar_and_nothing_fargate_rejects(evaluated):
     assert len(sidecar_config) == 1  # the volumes the sidecar mounts exist
 
 
-def test_the_node_agent_never_targets_fargate_nodes(evaluated):
-    (daemonset,) = [o for o in _objects(evaluated("eks")) if o["kind"] == "DaemonSet"]
-    affinity = daemonset["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
-    terms = affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
-    assert all(
-        {"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate"]}
-        in term["matchExpressions"]
-        for term in terms
-    )
+def test_no_daemonset_targets_fargate_nodes(evaluated):
+    daemonsets = [o for o in _objects(evaluated("eks")) if o["kind"] == "DaemonSet"]
+    names = {d["metadata"]["name"] for d in daemonsets}
+    assert names == {"otel-node-agent", "otel-container-insights"}
+    for daemonset in daemonsets:
+        affinity = daemonset["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
+        terms = affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        assert all(
+            {"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate"]}
+            in term["matchExpressions"]
+            for term in terms
+        )
 
 
 def test_alarms_wait_for_the_agent_that_writes_their_metric(evaluated):
     ev = evaluated("eks")
-    (daemonset,) = ev.of_type("kubernetes:apps/v1:DaemonSet")
+    daemonsets = ev.of_type("kubernetes:apps/v1:DaemonSet")
     alarms = ev.of_type(ALARM)
     assert len(alarms) == 2
-    assert all(daemonset.urn in alarm.dependencies for alarm in alarms)
+    assert all(d.urn in alarm.dependencies for d in daemonsets for alarm in alarms)
 
 
 def test_fargate_tier_logs_are_named_after_their_tier_and_carry_trace_context(evaluated):
@@ -147,7 +151,7 @@ def test_collectors_start_after_their_iam_policy_and_log_groups(evaluated):
         for r in ev.of_type(f"kubernetes:apps/v1:{kind}")
         if r.inputs["metadata"]["namespace"] in ("o11y-agent", "o11y-node")
     ]
-    # node DaemonSet; cluster, Fargate scraper and Fargate gateway Deployments
-    assert len(collectors) == 4
+    # node and Container Insights DaemonSets; cluster, Fargate scraper and gateway Deployments
+    assert len(collectors) == 5
     for r in collectors:
         assert needed <= set(r.dependencies), r.urn

@@ -7,6 +7,7 @@ import json
 
 import agent
 from components.platforms.eks.agent_patch import cloud_patch
+from components.platforms.eks.container_insights_agent import CONTAINER_INSIGHTS_AGENT
 from components.platforms.eks.exporters import AwsBackends
 from tests.components.platforms.eks.eks_evaluation import OIDC, outside_view, resolve
 from tests.helpers import EKS, LOG_GROUP, one
@@ -64,6 +65,7 @@ def test_irsa_trust_names_the_oidc_provider_and_exactly_the_collector_service_ac
         "StringEquals": {
             f"{host_path}:sub": [
                 f"system:serviceaccount:{NODE_NS}:{agent.NODE_AGENT}",
+                f"system:serviceaccount:{NODE_NS}:{CONTAINER_INSIGHTS_AGENT}",
                 f"system:serviceaccount:{AGENT_NS}:{agent.CLUSTER_AGENT}",
                 # the sidecars' gateway (the shipped eks stack has Fargate), not the scraper
                 f"system:serviceaccount:{AGENT_NS}:{agent.FARGATE_GATEWAY}",
@@ -90,10 +92,11 @@ def test_the_role_reaches_the_collector_service_accounts_and_no_app_pod():
         role_arn,
     )
     in_cluster = agent.Backends("http://p/api/v1/otlp", "t:4317", "http://l/otlp")
-    patch = cloud_patch(aws, in_cluster, AGENT_NS, APP_NS)
+    patch = cloud_patch(aws, in_cluster, AGENT_NS, APP_NS, NODE_NS)
     objects = agent.node_agent_manifests(NODE_NS, in_cluster, patch.node)
     objects += agent.cluster_agent_manifests(AGENT_NS, in_cluster, patch.cluster)
-    objects += patch.manifests  # the Fargate collectors and the sidecar's ConfigMap
+    # Container Insights, the Fargate collectors and the sidecar's ConfigMap
+    objects += patch.manifests
     annotated = {
         (o["metadata"]["namespace"], o["kind"], o["metadata"]["name"])
         for o in objects
@@ -101,6 +104,7 @@ def test_the_role_reaches_the_collector_service_accounts_and_no_app_pod():
     }
     assert annotated == {
         (NODE_NS, "ServiceAccount", agent.NODE_AGENT),
+        (NODE_NS, "ServiceAccount", CONTAINER_INSIGHTS_AGENT),
         (AGENT_NS, "ServiceAccount", agent.CLUSTER_AGENT),
         (AGENT_NS, "ServiceAccount", agent.FARGATE_GATEWAY),  # not the scraper: no cloud writes
     }

@@ -178,7 +178,7 @@ def _service_account_missing(objects):
 
 
 def _role_missing(objects):
-    find(objects, "RoleBinding", "otel-node-agent")["roleRef"]["name"] = "otel-node-agnet"
+    find(objects, "RoleBinding", "otel-container-insights")["roleRef"]["name"] = "otel-insights"
 
 
 def _cluster_role_missing(objects):
@@ -289,7 +289,7 @@ BREAKS: dict[str, tuple[Callable, str]] = {
         "reads names volume otel-app-logs that no other container of the pod mounts writable",
     ),
     "serviceAccount": (_service_account_missing, "ServiceAccount o11y-agent/otel-cluster-agnet"),
-    "Role": (_role_missing, "roleRef names Role o11y-node/otel-node-agnet, which the plan"),
+    "Role": (_role_missing, "roleRef names Role o11y-node/otel-insights, which the plan"),
     "ClusterRole": (_cluster_role_missing, "roleRef names ClusterRole otel-cluster-agnet"),
     "subject": (_subject_missing, "subject names ServiceAccount o11y-node/nobody"),
     "ingress peer": (
