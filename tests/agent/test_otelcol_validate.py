@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from agent.k8s import CONTAINER_NAME
+from agent.labels import FARGATE_GATEWAY as GATEWAY
 from agent.preset_catalog import APP_NAME_LABEL
-from tests.agent.collector_pods import collector_pods
+from tests.agent.collector_pods import IRSA_CREDENTIALS, collector_pods
 from tests.agent.otelcol import collector, resolve_env, validate
 from tests.agent.stacks import VARIANTS, evaluation
 
@@ -80,3 +81,15 @@ def test_validate_refuses_an_unknown_key_and_shows_the_collectors_message():
     check = validate(pod, binary)
     assert check.returncode != 0
     assert "kubelet_stats" in check.output and "colection_interval" in check.output, check.output
+
+
+def test_a_collector_signing_for_xray_without_aws_credentials_does_not_start():
+    """sigv4auth fetches credentials when its config is checked: a pod that lost its IRSA role
+    fails at start (and in `validate`), which is why the harness gives IRSA pods credentials."""
+    binary = collector()
+    (pod,) = [p for p in collector_pods(evaluation("eks-fargate-back")) if p.workload == GATEWAY]
+    assert validate(pod, binary).returncode == 0
+    pod.env = {k: v for k, v in pod.env.items() if k not in IRSA_CREDENTIALS}
+    check = validate(pod, binary)
+    assert check.returncode != 0, check.describe(pod)
+    assert "sigv4auth" in check.output, check.output

@@ -18,7 +18,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-SPANS_LOG_GROUP = "aws/spans"
+from components.platforms.eks.log_groups import SPANS_LOG_GROUP
+
 DESTINATION = "CloudWatchLogs"
 
 
