@@ -139,7 +139,11 @@ def test_a_changed_body_no_longer_verifies(exported):
 
 
 def test_the_payload_is_the_span_as_otlp(exported):
+    """In a form the endpoint takes: binary protobuf, gzip or no compression."""
     _, received = exported
+    for request in received:
+        assert request.headers["content-type"] == "application/x-protobuf"
+        assert request.headers.get("content-encoding", "identity") in ("gzip", "identity")
     spans = [
         span
         for request in received
