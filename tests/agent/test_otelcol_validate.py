@@ -90,6 +90,7 @@ def test_a_collector_signing_for_xray_without_aws_credentials_does_not_start():
     (pod,) = [p for p in collector_pods(evaluation("eks-fargate-back")) if p.workload == GATEWAY]
     assert validate(pod, binary).returncode == 0
     pod.env = {k: v for k, v in pod.env.items() if k not in IRSA_CREDENTIALS}
+    pod.env["AWS_EC2_METADATA_DISABLED"] = "true"  # nor an instance role, on any machine
     check = validate(pod, binary)
     assert check.returncode != 0, check.describe(pod)
     assert "sigv4auth" in check.output, check.output
