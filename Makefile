@@ -21,10 +21,11 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
 .PHONY: help venv app-venv crd-validate policy-venv lock otelcol helm charts psa kube-score test lint fmt plan \
-	test-quick bench bench-agent up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
+	test-quick bench bench-agent bench-series series-tools up destroy pulumi-cli stack-file e2e-tools cluster-up cluster-down e2e
 
 help:
-	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI"
+	@echo "make up STACK=local|aks|eks     deploy a stack with the Pulumi CLI (local: into a new"
+	@echo "                                kind cluster when no kube context answers; needs Docker)"
 	@echo "make destroy STACK=...          remove everything the stack created"
 	@echo "                                (YES=1: no confirmation prompt, for scripts and CI)"
 	@echo "make plan STACK=...             offline: render and validate what up would create"
@@ -37,6 +38,7 @@ help:
 	@echo "make lock                       requirements*.txt with hashes from requirements*.in"
 	@echo "make bench                      offline evaluation time, log wrapper throughput"
 	@echo "make bench-agent                CPU and memory of the node agent under its limits (needs Go)"
+	@echo "make bench-series               series per node of each metrics source into docs/series.md (needs Go)"
 	@echo "make cluster-up / cluster-down  a local control plane with 3 kwok nodes (needs Go)"
 	@echo "make e2e                        real pulumi up/preview/destroy of the local stack on it"
 
@@ -204,6 +206,27 @@ bench: venv
 bench-agent: venv otelcol
 	$(PY) -m tests.agent.bench_node_agent $(BENCH_ARGS)
 
+# The series each metrics source costs Prometheus (tests/agent/bench_series.py), from the releases
+# the pinned kube-prometheus-stack runs (the bench checks them against the chart's images):
+# node_exporter, kube-state-metrics, and Prometheus itself for its OTLP translation and relabeling.
+# Prometheus' go.mod has a replace directive, which `go install pkg@version` refuses: it is built
+# from a module of its own instead.
+SERIES_TOOLS := .build/series
+NODE_EXPORTER_MODULE := github.com/prometheus/node_exporter@v1.12.1
+KUBE_STATE_METRICS_MODULE := k8s.io/kube-state-metrics/v2@v2.20.0
+PROMETHEUS_MODULE := github.com/prometheus/prometheus@v0.314.0
+
+series-tools:
+	GOBIN=$(CURDIR)/$(SERIES_TOOLS) $(GO) install $(NODE_EXPORTER_MODULE)
+	GOBIN=$(CURDIR)/$(SERIES_TOOLS) $(GO) install $(KUBE_STATE_METRICS_MODULE)
+	mkdir -p $(SERIES_TOOLS)/prometheus-module
+	cd $(SERIES_TOOLS)/prometheus-module && printf 'module series\n\ngo 1.26\n' > go.mod && \
+	GOFLAGS=-mod=mod $(GO) get $(subst @,/cmd/prometheus@,$(PROMETHEUS_MODULE)) && \
+	GOFLAGS=-mod=mod $(GO) build -o ../prometheus github.com/prometheus/prometheus/cmd/prometheus
+
+bench-series: venv otelcol series-tools e2e-tools
+	$(PY) -m tests.agent.bench_series
+
 # The CLI (PULUMI above), installed into $(KIT_TOOLS_DIR) when there is none, each step said; when
 # that fails (no network, unsupported platform, checksum mismatch), one line says why and what to do.
 pulumi-cli: venv
@@ -230,13 +253,19 @@ up: policy-venv
 # deletes) which prometheus-operator CRDs stay in the cluster and whether deleting them is safe.
 # Without a terminal (CI, scripts) pass YES=1: Pulumi then proceeds without asking (--yes).
 # PULUMI_ARGS adds options, e.g. PULUMI_ARGS="--event-log up.jsonl" (with PULUMI_DEBUG_COMMANDS=true).
+# local (kit/cli/kind_cluster.py): with no reachable kube context and a working Docker, up first
+# creates a kind cluster and records it in .kit/clusters/; Pulumi then runs with that cluster's
+# own kubeconfig (KIND_KUBECONFIG), and destroy deletes that cluster last, and only that one.
 up destroy: stack-file pulumi-cli venv
 	@mkdir -p .pulumi-state
+	$(if $(filter up,$@),$(PY) -m kit.cli.kind_cluster up --stack $(STACK))
 	$(PULUMI_CLI) stack select $(STACK) --create
 	$(if $(filter up,$@),$(PY) -m kit.cloud_leftovers --stack $(STACK))
-	$(PULUMI_CLI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
+	$(KIND_KUBECONFIG) $(PULUMI_CLI) $@ $(strip --stack $(STACK) $(POLICY_ARGS_$@) $(if $(filter 1,$(YES)),--yes) $(PULUMI_ARGS))
 	$(if $(filter destroy,$@),$(PY) -m kit.cloud_leftovers --stack $(STACK))
 	$(if $(filter destroy,$@),$(PY) -m kit.cli.crd_leftovers --stack $(STACK))
+	$(if $(filter destroy,$@),$(PY) -m kit.cli.kind_cluster down --stack $(STACK))
+KIND_KUBECONFIG = $(PY) -m kit.cli.kind_cluster exec --stack $(STACK) --
 
 # ---- The real `pulumi up` tier (tests/e2e, `make e2e`) --------------------------------------
 # Every tool is built from its Go module, pinned by the go.mod/go.sum of its wrapper module in

@@ -53,7 +53,7 @@ class ModePatch:
 
 @dataclass(frozen=True)
 class CloudPatch:
-    """Everything a platform changes in the agent; the empty patch is the local stack's."""
+    """Everything a platform changes in the agent; the empty patch changes nothing."""
 
     node: ModePatch = field(default_factory=ModePatch)
     cluster: ModePatch = field(default_factory=ModePatch)

@@ -1,4 +1,6 @@
-"""Cluster agent: the single collector for cluster-wide data (Deployment, one replica).
+"""Cluster agent: the single collector for cluster-wide data (Deployment, one replica): the
+Kubernetes events, and what a platform adds (eks: the node Ready condition for its alarm). The
+workload state reaches Prometheus from kube-state-metrics, one source per signal (docs/design.md).
 
 k8s_cluster and k8s_objects report every object from every instance, so exactly one writer may
 run: one replica with strategy Recreate, rather than leader election (k8s_leader_elector), whose
@@ -30,9 +32,7 @@ def cluster_agent_presets(
     return [
         presets.base(resources),
         presets.persistent_state({"emptyDir": {"sizeLimit": STATE_SIZE_LIMIT}}),
-        presets.cluster_metrics(),
         presets.kubernetes_events(),
-        exporters.prometheus(backends),
         exporters.loki(backends),
         *patch.presets(),
     ]
@@ -45,13 +45,8 @@ def cluster_agent_preset(backends: Backends, patch: ModePatch, resources: Resour
 def cluster_agent_config(backends: Backends, patch: ModePatch, resources: Resources) -> Json:
     """The cluster agent's collector config (checked)."""
     preset = cluster_agent_preset(backends, patch, resources)
-    exporters_of = patch.pipelines(
-        {"metrics": ["otlp_http/prometheus"], "logs/events": ["otlp_http/loki"]}
-    )
-    pipelines = {
-        "metrics": pipeline(["k8s_cluster"], exporters_of["metrics"]),
-        "logs/events": pipeline(["k8s_objects"], exporters_of["logs/events"]),
-    }
+    exporters_of = patch.pipelines({"logs/events": ["otlp_http/loki"]})
+    pipelines = {"logs/events": pipeline(["k8s_objects"], exporters_of["logs/events"])}
     return build_config(preset, {**pipelines, **patch.own_pipelines()})
 
 

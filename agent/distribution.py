@@ -18,7 +18,10 @@ from functools import cache
 from pathlib import Path
 
 COLLECTOR_VERSION = "0.159.0"
-COLLECTOR_IMAGE = f"otel/opentelemetry-collector-contrib:{COLLECTOR_VERSION}"
+COLLECTOR_REPOSITORY = "otel/opentelemetry-collector-contrib"
+# The release's multi-arch image index (components/images.py lists its source with the others).
+COLLECTOR_DIGEST = "sha256:1f2c54a30e713fac6b3ae77a1ec84010c2007e29ced8ec666214fc2f6739c1cc"
+COLLECTOR_IMAGE = f"{COLLECTOR_REPOSITORY}:{COLLECTOR_VERSION}@{COLLECTOR_DIGEST}"
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = Path(__file__).resolve().parent / "otelcol-builder.yaml"

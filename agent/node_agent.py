@@ -1,9 +1,11 @@
 """Node agent: one collector per EC2/VM node (DaemonSet).
 
-Collects this node's kubelet stats, host metrics and container logs, receives the app's OTLP, and
-runs what the platform adds (agent/cloud_patch.py). Apps reach it through a Service with
-internalTrafficPolicy: Local rather than a hostPort: a plain DNS name, traffic stays on the node
-with the source pod IP that k8s_attributes matches, and no dependence on the CNI's portmap plugin.
+Collects this node's container logs, receives the app's OTLP, and runs what the platform adds
+(agent/cloud_patch.py). The node's host, container and pod metrics reach Prometheus from
+node-exporter and the kubelet's cAdvisor endpoint instead: one source per signal (docs/design.md).
+Apps reach it through a Service with internalTrafficPolicy: Local rather than a hostPort: a plain
+DNS name, traffic stays on the node with the source pod IP that k8s_attributes matches, and no
+dependence on the CNI's portmap plugin.
 """
 
 from __future__ import annotations
@@ -57,8 +59,6 @@ def node_agent_presets(
             }
         ),
         presets.otlp("${env:MY_POD_IP}"),
-        presets.kubelet_stats(),
-        presets.host_metrics(),
         presets.container_logs(namespace, NODE_AGENT, CONTAINER_NAME),
         presets.k8s_attributes(node_local=True),
         exporters.prometheus(backends),
@@ -87,10 +87,8 @@ def node_agent_config(
     exporters_of = patch.pipelines(exporters_of)
     pipelines = {
         "traces": pipeline(["otlp"], exporters_of["traces"], ["k8s_attributes"]),
-        "metrics": pipeline(["otlp", "kubelet_stats"], exporters_of["metrics"], ["k8s_attributes"]),
+        "metrics": pipeline(["otlp"], exporters_of["metrics"], ["k8s_attributes"]),
         "logs": pipeline(["otlp", "file_log"], exporters_of["logs"], ["k8s_attributes"]),
-        # No pod to associate: the node's name comes from the downward API instead.
-        "metrics/host": pipeline(["host_metrics"], ["otlp_http/prometheus"], ["resource/node"]),
     }
     return build_config(preset, {**pipelines, **patch.own_pipelines()})
 

@@ -105,8 +105,8 @@ def _alert(
 
 
 def node_rules() -> Group:
-    """Node Ready condition from two independent sources: if only one fires, the other
-    pipeline (kube-state-metrics scrape, or the agent's OTLP push) is the one to look at."""
+    """Node Ready condition from kube-state-metrics, Prometheus' one source of workload state
+    (docs/design.md): the cluster agent no longer sends its own copy."""
     return {
         "name": "o11y-kit.nodes",
         "rules": [
@@ -120,16 +120,6 @@ def node_rules() -> Group:
                 "{{ $labels.status }}: pods there are not scheduled and may be evicted.",
                 "kubectl describe node {{ $labels.node }}  (Conditions and Events); "
                 "kubectl get pods -A -o wide --field-selector spec.nodeName={{ $labels.node }}",
-            ),
-            _alert(
-                "NodeNotReadyByAgent",
-                "k8s_node_condition_ready < 1",
-                NOT_READY_FOR,
-                CRITICAL,
-                "Node {{ $labels.k8s_node_name }} is not Ready for 5 minutes (agent)",
-                "The cluster agent's k8s_cluster receiver reports Ready = {{ $value }} "
-                "(0 False, -1 Unknown) for node {{ $labels.k8s_node_name }}.",
-                "kubectl describe node {{ $labels.k8s_node_name }}",
             ),
         ],
     }

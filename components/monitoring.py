@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 
 from agent.labels import kit_labels
 from agent.quantities import gomemlimit
-from components import chart_security, k8s_objects, options, versions
+from components import chart_security, images, k8s_objects, monitoring_sizes, options, versions
 from components.alertmanager_config import AlertReceiver, ReceiverKind, alertmanager_values
 from components.generated_password import GeneratedPassword
 from components.monitoring_content import MonitoringContent, MonitoringContentArgs
@@ -282,10 +282,6 @@ def kube_prometheus_stack_values(
             "prometheusSpec": {
                 "retention": RETENTION,
                 "retentionSize": PROMETHEUS_RETENTION_SIZE,
-                "resources": {
-                    "requests": {"cpu": "200m", "memory": "512Mi"},
-                    "limits": {"memory": "1536Mi"},
-                },
                 # The agent pushes OTLP; Tempo's metrics generator remote-writes service graphs.
                 "enableOTLPReceiver": True,
                 "otlp": {
@@ -311,13 +307,7 @@ def kube_prometheus_stack_values(
         },
         "alertmanager": {
             "config": alerting["config"],
-            "alertmanagerSpec": {
-                **alerting.get("alertmanagerSpec", {}),
-                "resources": {
-                    "requests": {"cpu": "10m", "memory": "64Mi"},
-                    "limits": {"memory": "128Mi"},
-                },
-            },
+            "alertmanagerSpec": alerting.get("alertmanagerSpec", {}),
         },
         "grafana": {
             "admin": {
@@ -329,6 +319,8 @@ def kube_prometheus_stack_values(
             "additionalDataSources": grafana_datasources(endpoints),
         },
     }
+    values = chart_security.deep_merge(values, images.kube_prometheus_stack_images())
+    values = chart_security.deep_merge(values, monitoring_sizes.kube_prometheus_stack())
     return chart_security.harden_kube_prometheus_stack(values, endpoints.namespace, node_namespace)
 
 
@@ -380,7 +372,7 @@ def grafana_datasources(endpoints: Endpoints) -> list[dict]:
 
 def loki_values() -> dict:
     """Single binary on the pod's filesystem, bounded retention; OTLP needs structured metadata."""
-    return {
+    values = {
         "deploymentMode": "Monolithic",
         "loki": {
             "auth_enabled": False,
@@ -409,10 +401,7 @@ def loki_values() -> dict:
             # emptyDir: EKS has no default CSI driver for PVCs, and a trial's logs may go with
             # the pod; retention_period bounds what one pod keeps.
             "persistence": {"enabled": False},
-            "resources": {
-                "requests": {"cpu": "100m", "memory": "256Mi"},
-                "limits": {"memory": "1Gi"},
-            },
+            "resources": monitoring_sizes.LOKI,
         },
         "read": {"replicas": 0},
         "write": {"replicas": 0},
@@ -424,9 +413,7 @@ def loki_values() -> dict:
         "test": {"enabled": False},
         **chart_security.loki_without_rules_sidecar(),
     }
-
-
-TEMPO_MEMORY_LIMIT = "1Gi"
+    return chart_security.deep_merge(values, images.loki_images())
 
 
 def tempo_values(endpoints: Endpoints) -> dict:
@@ -456,12 +443,12 @@ def tempo_values(endpoints: Endpoints) -> dict:
             # The chart's default 1 GiB ballast alone would fill the limit; GOMEMLIMIT makes
             # the Go GC work harder before the kernel's OOM killer acts instead.
             "memBallastSizeMbs": 0,
-            "extraEnv": [{"name": "GOMEMLIMIT", "value": gomemlimit(TEMPO_MEMORY_LIMIT)}],
-            "resources": {
-                "requests": {"cpu": "100m", "memory": "256Mi"},
-                "limits": {"memory": TEMPO_MEMORY_LIMIT},
-            },
+            "extraEnv": [
+                {"name": "GOMEMLIMIT", "value": gomemlimit(monitoring_sizes.TEMPO_MEMORY_LIMIT)}
+            ],
+            "resources": monitoring_sizes.TEMPO,
         },
         "persistence": {"enabled": False},
     }
+    values = chart_security.deep_merge(values, images.tempo_images())
     return chart_security.deep_merge(values, chart_security.tempo_storage())

@@ -33,6 +33,9 @@ APP_TIERS = ("front", "middle", "back")
 FRONT_SERVICE = APP_TIERS[0]
 APP_PORT = 8080
 LOAD_GENERATOR = "sample-loadgen"
+# Serves the app's wheels to its tiers when they run from source
+# (components/sample_app_wheelhouse.py).
+WHEELHOUSE = "sample-wheelhouse"
 
 
 def app_workload(tier: str) -> str:

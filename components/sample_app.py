@@ -1,8 +1,9 @@
 """The traced three-tier sample app (front -> middle -> back) and its load generator.
 
 By default the app's source runs from a ConfigMap on the pinned official Python image, with its
-hash-locked dependencies installed into an emptyDir by an init container, so nobody has to build
-or push an image; `sampleAppImage` switches to a prebuilt image (sample-app/Dockerfile).
+hash-locked dependencies installed into an emptyDir by an init container from the in-cluster
+wheelhouse (components/sample_app_wheelhouse.py), so nobody has to build or push an image and no
+tier reaches the Internet; `sampleAppImage` switches to a prebuilt image (sample-app/Dockerfile).
 Every pod meets the Pod Security `restricted` level its namespace enforces.
 """
 
@@ -15,8 +16,9 @@ from typing import Any
 import pulumi
 
 import agent
-from agent.labels import FARGATE_LABEL, kit_labels
-from components import k8s_objects, options, versions
+from agent.labels import FARGATE_LABEL
+from components import k8s_objects, options, sample_app_wheelhouse, versions
+from components import sample_app_pods as pod_parts
 from components.collector_agent import node_otlp_http_url
 from components.names import (
     APP_NAMESPACE,
@@ -24,6 +26,7 @@ from components.names import (
     APP_TIERS,
     FRONT_SERVICE,
     LOAD_GENERATOR,
+    WHEELHOUSE,
     app_workload,
 )
 from components.network_policies import OTLP_GRPC, OTLP_HTTP, node_agent_peers
@@ -51,19 +54,21 @@ SOURCE_FILES = (
     "telemetry.py",
     "loadgen.py",
     "requirements.txt",
+    "wait_for_wheelhouse.py",
 )
 SOURCE_CONFIG_MAP = "sample-app-source"
-RUN_AS = 10001
 PIP_INSTALL = [
     "python", "-m", "pip", "install", "--require-hashes", "--only-binary=:all:",
     "--no-cache-dir", "--disable-pip-version-check", "--no-warn-script-location",
     "--target", "/deps", "-r", "/app/requirements.txt",
 ]  # fmt: skip
+INSTALL_DEPS = sample_app_wheelhouse.install_command(PIP_INSTALL)
 APP_COMMAND = ["python", "/app/app.py"]
 # Requests == limits: Fargate requires guaranteed QoS; on VM nodes it keeps the demo's numbers
-# predictable. Idle footprint: sample-app/README.md.
-APP_RESOURCES = {"cpu": "100m", "memory": "192Mi"}
-INIT_RESOURCES = {"cpu": "100m", "memory": "256Mi"}
+# predictable. A pod reserves the larger of its init container and its app, so both get the same.
+# Measured footprint: docs/sizing.md.
+APP_RESOURCES = {"cpu": "100m", "memory": "128Mi"}
+INIT_RESOURCES = {"cpu": "100m", "memory": "128Mi"}
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,9 @@ def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     if args.image is None:
         objects.append(source_config_map(args.namespace))
+        objects += sample_app_wheelhouse.wheelhouse_objects(
+            args.namespace, args.python_image, SOURCE_CONFIG_MAP, _tiers_selector()
+        )
     for tier in APP_TIERS:
         objects.append(tier_deployment(args, tier))
         objects.append(tier_service(args, tier))
@@ -137,8 +145,8 @@ def sample_app_objects(args: SampleAppArgs) -> list[dict[str, Any]]:
 
 def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
     """Each tier reachable only from its caller (front: the load generator and load balancer),
-    out only to the next tier, its collector and PyPI. Fargate pods enforce none of this (EKS
-    user guide, "Limit Pod traffic with Kubernetes network policies")."""
+    out only to the next tier, its collector and the wheelhouse. Fargate pods enforce none of
+    this (EKS user guide, "Limit Pod traffic with Kubernetes network policies")."""
     ns = args.namespace
     tier = {t: named(app_workload(t)) for t in (*APP_TIERS, "loadgen")}
     callers = {"middle": "front", "back": "middle"}
@@ -171,40 +179,41 @@ def network_policies(args: SampleAppArgs) -> list[dict[str, Any]]:
         )
         for callee, caller in callers.items()
     ]
-    tiers = {
-        "matchExpressions": [
-            {"key": NAME, "operator": "In", "values": [app_workload(t) for t in APP_TIERS]}
-        ]
-    }
     node_agent = node_agent_peers(args.node_namespace, args.host_network_cidrs)
     telemetry = [egress(node_agent, OTLP_HTTP)]
     if args.fargate_tiers:
         telemetry.append(egress([named(agent.FARGATE_GATEWAY, args.agent_namespace)], OTLP_GRPC))
-    if args.image is None:
-        telemetry.append(egress(None, 443))  # pip install from PyPI (init container)
-    policies.append(policy("tiers-egress", ns, tiers, egress_rules=telemetry))
+    if args.image is None:  # the init container's install
+        wheelhouse = named(WHEELHOUSE)
+        telemetry.append(egress([wheelhouse], sample_app_wheelhouse.PORT))
+    policies.append(policy("tiers-egress", ns, _tiers_selector(), egress_rules=telemetry))
     return policies
+
+
+def _tiers_selector() -> dict[str, Any]:
+    tiers = [app_workload(t) for t in APP_TIERS]
+    return {"matchExpressions": [{"key": NAME, "operator": "In", "values": tiers}]}
 
 
 def source_config_map(namespace: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _meta(SOURCE_CONFIG_MAP, namespace, "sample-app"),
+        "metadata": pod_parts.meta(SOURCE_CONFIG_MAP, namespace, "sample-app"),
         "data": {name: (SOURCE_DIR / name).read_text() for name in SOURCE_FILES},
     }
 
 
 def tier_deployment(args: SampleAppArgs, tier: str) -> dict[str, Any]:
     on_fargate = tier in args.fargate_tiers
-    labels = {**_labels(app_workload(tier)), **(FARGATE_LABEL if on_fargate else {})}
+    labels = {**pod_parts.labels(app_workload(tier)), **(FARGATE_LABEL if on_fargate else {})}
     pod = _pod_spec(args, [_app_container(args, tier, on_fargate)], with_deps=args.image is None)
     annotations = {}
     if on_fargate:
         if args.fargate_pod is None:
             raise ValueError(f"tier {tier} is to run on Fargate, but the cluster has no Fargate")
         pod, annotations = args.fargate_pod(pod, "app", args.agent_namespace)
-    return _deployment(app_workload(tier), args.namespace, labels, pod, annotations)
+    return pod_parts.deployment(app_workload(tier), args.namespace, labels, pod, annotations)
 
 
 def tier_service(args: SampleAppArgs, tier: str) -> dict[str, Any]:
@@ -218,7 +227,7 @@ def tier_service(args: SampleAppArgs, tier: str) -> dict[str, Any]:
         spec["ports"] = [{"name": "http", "port": 80, "targetPort": "http"}]
         spec["loadBalancerSourceRanges"] = list(args.frontend_allowed_cidrs)
         spec["externalTrafficPolicy"] = "Local"  # keep client IPs for the source ranges
-    meta = _meta(tier, args.namespace, app_workload(tier))
+    meta = pod_parts.meta(tier, args.namespace, app_workload(tier))
     if spec["type"] == "LoadBalancer" and args.frontend_open_to_internet:
         meta["annotations"] = {cidrs_rule.OPEN_TO_INTERNET_ANNOTATION: "true"}
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
@@ -229,7 +238,7 @@ def load_generator(args: SampleAppArgs) -> dict[str, Any]:
         "name": "loadgen",
         "image": args.image or args.python_image,
         "command": ["python", "/app/loadgen.py"],
-        "env": _env(
+        "env": pod_parts.env(
             LOAD_TARGET_URL=f"http://{FRONT_SERVICE}:{APP_PORT}/",
             LOAD_RPS=str(args.load_rps),
             LOAD_REPORT_EVERY_S="10",
@@ -237,18 +246,20 @@ def load_generator(args: SampleAppArgs) -> dict[str, Any]:
             PYTHONUNBUFFERED="1",
         ),
         "resources": {"requests": {"cpu": "20m", "memory": "48Mi"}, "limits": {"memory": "96Mi"}},
-        "securityContext": _container_security(),
+        "securityContext": pod_parts.container_security(),
         "volumeMounts": _mounts(args.image is None, deps=False),
     }
     pod = _pod_spec(args, [container], with_deps=False)
-    deployment = _deployment(LOAD_GENERATOR, args.namespace, _labels(LOAD_GENERATOR), pod, {})
+    deployment = pod_parts.deployment(
+        LOAD_GENERATOR, args.namespace, pod_parts.labels(LOAD_GENERATOR), pod, {}
+    )
     deployment["spec"]["replicas"] = 1 if args.load_rps > 0 else 0
     return deployment
 
 
 def _app_container(args: SampleAppArgs, tier: str, on_fargate: bool) -> dict[str, Any]:
     downstream = {"front": "middle", "middle": "back"}.get(tier)
-    env = _env(
+    env = pod_parts.env(
         TIER=tier,
         PORT=str(APP_PORT),
         PYTHONDONTWRITEBYTECODE="1",
@@ -259,9 +270,9 @@ def _app_container(args: SampleAppArgs, tier: str, on_fargate: bool) -> dict[str
         OTEL_METRIC_EXPORT_INTERVAL="15000",
     )
     if downstream:
-        env += _env(DOWNSTREAM_URL=f"http://{downstream}:{APP_PORT}/")
+        env += pod_parts.env(DOWNSTREAM_URL=f"http://{downstream}:{APP_PORT}/")
     if args.image is None:
-        env += _env(PYTHONPATH="/deps")
+        env += pod_parts.env(PYTHONPATH="/deps")
     env += [
         _field_env("POD_NAME", "metadata.name"),
         _field_env("POD_NAMESPACE", "metadata.namespace"),
@@ -284,7 +295,7 @@ def _app_container(args: SampleAppArgs, tier: str, on_fargate: bool) -> dict[str
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
         "lifecycle": {"preStop": {"sleep": {"seconds": 5}}},
         "resources": {"requests": dict(APP_RESOURCES), "limits": dict(APP_RESOURCES)},
-        "securityContext": _container_security(),
+        "securityContext": pod_parts.container_security(),
         "volumeMounts": _mounts(args.image is None, deps=args.image is None),
     }
 
@@ -298,13 +309,7 @@ def _pod_spec(args: SampleAppArgs, containers: list, with_deps: bool) -> dict[st
     spec: dict[str, Any] = {
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": 35,  # 5 s preStop + 15 s draining + 10 s flush
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS,
-            "runAsGroup": RUN_AS,
-            "fsGroup": RUN_AS,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": pod_parts.pod_security(),
         "containers": containers,
         "volumes": volumes,
     }
@@ -314,10 +319,10 @@ def _pod_spec(args: SampleAppArgs, containers: list, with_deps: bool) -> dict[st
             {
                 "name": "install-deps",
                 "image": args.python_image,
-                "command": PIP_INSTALL,
-                "env": _env(HOME="/tmp"),
+                "command": INSTALL_DEPS,
+                "env": pod_parts.env(HOME="/tmp"),
                 "resources": {"requests": dict(INIT_RESOURCES), "limits": dict(INIT_RESOURCES)},
-                "securityContext": _container_security(),
+                "securityContext": pod_parts.container_security(),
                 "volumeMounts": [
                     {"name": "source", "mountPath": "/app", "readOnly": True},
                     {"name": "tmp", "mountPath": "/tmp"},
@@ -337,34 +342,6 @@ def _mounts(source: bool, deps: bool) -> list[dict[str, Any]]:
     return mounts
 
 
-def _container_security() -> dict[str, Any]:
-    return {
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "runAsNonRoot": True,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-
-
-def _deployment(
-    name: str, namespace: str, labels: dict, pod: dict, annotations: dict
-) -> dict[str, Any]:
-    template_meta: dict[str, Any] = {"labels": labels}
-    if annotations:
-        template_meta["annotations"] = annotations
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": _meta(name, namespace, name),
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-            "template": {"metadata": template_meta, "spec": pod},
-        },
-    }
-
-
 def _load_balancer_url(status: Any) -> str:
     """http://<ip or hostname>/ from a Service status (AKS gives an IP, EKS a hostname)."""
     address = _load_balancer_address(status)
@@ -379,18 +356,6 @@ NO_ADDRESS_YET = (
 def _load_balancer_address(status: Any) -> str:
     ingress = (status.load_balancer.ingress or []) if status and status.load_balancer else []
     return (ingress[0].ip or ingress[0].hostname) if ingress else ""
-
-
-def _labels(name: str) -> dict[str, str]:
-    return kit_labels(name, "sample-app")
-
-
-def _meta(name: str, namespace: str, app: str) -> dict[str, Any]:
-    return {"name": name, "namespace": namespace, "labels": _labels(app)}
-
-
-def _env(**values: str) -> list[dict[str, str]]:
-    return [{"name": k, "value": v} for k, v in values.items()]
 
 
 def _field_env(name: str, path: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 # version (agent/distribution.py).
 from agent.distribution import COLLECTOR_IMAGE as COLLECTOR_IMAGE
 from agent.distribution import COLLECTOR_VERSION as COLLECTOR_VERSION
+from components import images
 
 # Kubernetes minor versions the kit's manifests are written for: every object is schema-checked
 # against both ends (kubernetes-validate --strict); a local cluster may run any of them.
@@ -80,13 +81,11 @@ def cache_problem(cache: Path, charts: tuple[Chart, ...] | list[Chart] = CHARTS)
     )
 
 
-# The official Python image of the sample app: the base of sample-app/Dockerfile and the image its
-# pods run the source on. Multi-arch index digest from docker-library/repo-info
-# repos/python/remote/3.11.16-slim-bookworm.md; the minor must match sample-app/requirements.txt's.
+# The official Python image of the sample app, pinned in components/images.py with every other
+# image; the minor must match sample-app/requirements.txt's.
 SAMPLE_APP_PYTHON_VERSION = "3.11.16"
 SAMPLE_APP_PYTHON_IMAGE = (
-    f"python:{SAMPLE_APP_PYTHON_VERSION}-slim-bookworm"
-    "@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5a417f6371c8df93c8ea8b727f"
+    f"python:{SAMPLE_APP_PYTHON_VERSION}-slim-bookworm@{images.SAMPLE_APP_PYTHON.digest}"
 )
 
 # EKS add-ons pinned per Kubernetes minor (kube-proxy must match the control plane's). kube-proxy

@@ -3,12 +3,14 @@ doc mismatches), and the stack outputs a new user reads point at commands that w
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
-from components import alert_rules, sample_app, versions
+from components import alert_rules, sample_app, sample_app_wheelhouse, versions
 from kit.plan import bench, manifests, offline, stack_plan
 from tests.helpers import ROOT
 
@@ -112,6 +114,49 @@ def test_reliability_page_states_the_node_agent_size_each_cloud_gets():
 
     text = " ".join((DOCS / "reliability.md").read_text().split())
     local, aks, eks = (node_resources(patch_for(cloud).node) for cloud in ("local", "aks", "eks"))
-    assert local == aks
-    assert f"(requests = limits) **{local.cpu} / {local.memory}** on local and aks" in text
+    assert f"(requests = limits) **{aks.cpu} / {aks.memory}** on aks" in text
     assert f"so eks gives it **{eks.cpu} / {eks.memory}**" in text
+    assert (
+        f"On local, where the three nodes share one laptop, it asks for **{local.cpu} / "
+        f"{local.memory}**" in text
+    )
+
+
+@pytest.mark.live  # renders each stack's charts with the pinned helm, as `kit cost` does
+def test_the_cost_tables_are_generated_from_the_shipped_stacks_plans(evaluated):
+    from kit.plan.cost import docs
+    from kit.plan.cost.planned import planned
+    from kit.stackfile import names
+    from tests.helpers import chart_objects
+
+    plans = [planned(evaluated(s), chart_objects=chart_objects(evaluated(s))) for s in names()]
+    tables = {
+        docs.SUMMARY: docs.summary_table(plans),
+        docs.LINES: docs.lines_table(plans),
+        docs.PRICES: docs.prices_table(),
+    }
+    pages = [(ROOT / "README.md", docs.SUMMARY), (DOCS / "cost.md", docs.LINES)]
+    for page, table in [*pages, (DOCS / "cost.md", docs.PRICES)]:
+        text = page.read_text()
+        assert f"<!-- /{table} -->" in text, f"{page.name} lost its {table} table"
+        assert docs.replace_marked(text, tables) == text, f"run `{docs.COMMAND}`"
+
+
+def test_the_cost_usage_defaults_are_the_measurement_docs_cost_shows():
+    from kit.plan.cost.usage import DEFAULTS, MEASURED_BY
+
+    page = (DOCS / "cost.md").read_text()
+    assert MEASURED_BY in page
+    measured = {
+        "log bytes per request": DEFAULTS.log_bytes_per_request,
+        "OTLP span bytes per request": DEFAULTS.span_bytes_per_request,
+    }
+    for label, value in measured.items():
+        assert re.search(rf"^{label}\s+{value}$", page, re.MULTILINE), label
+
+
+def test_sample_app_readme_quotes_the_wheelhouse_and_install_commands():
+    flowed = re.sub(r"\s*\n\s*", " ", APP_README).replace("[ ", "[")
+    for command in (sample_app.INSTALL_DEPS, sample_app_wheelhouse.DOWNLOAD):
+        assert json.dumps(command) in flowed, command
+    assert f"`{json.dumps(sample_app_wheelhouse.SERVE)}`" in flowed

@@ -13,6 +13,7 @@ import pytest
 
 from kit.cli import pulumi_cli
 from tests.helpers import ROOT, require_tool
+from tests.kit.cli import kitcli_kind_fakes as kind_fakes
 
 FAKE_PULUMI = """#!/bin/sh
 echo "$PULUMI_BACKEND_URL $*" >> "$PULUMI_CALLS"
@@ -20,7 +21,7 @@ echo "$PULUMI_BACKEND_URL $*" >> "$PULUMI_CALLS"
 
 
 def make(
-    target: str, tmp_path, with_pulumi: bool, stack: str = "aks", *args: str
+    target: str, tmp_path, with_pulumi: bool, stack: str = "aks", *args: str, **env_vars: str
 ) -> subprocess.CompletedProcess:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -35,6 +36,7 @@ def make(
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
         env.pop(key, None)
     env.pop("PULUMI_BACKEND_URL", None)
+    env.update(env_vars)
     return subprocess.run(
         ["make", "-o", "venv/.installed", "-o", "policy/venv/.installed", target, f"STACK={stack}"]
         + list(args),
@@ -111,7 +113,9 @@ def test_pulumi_given_to_make_is_the_cli_that_runs_as_make_e2e_gives_it(tmp_path
     fake_pulumi(tmp_path / "tools" / f"pulumi-v{pulumi_cli.VERSION}" / "pulumi")
     done = make("destroy", tmp_path, True, "aks", f"PULUMI={built}")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"{built} destroy --stack aks" in done.stdout.splitlines()
+    assert any(
+        line.endswith(f"-- {built} destroy --stack aks") for line in done.stdout.splitlines()
+    )
     assert f"{built} stack select aks --create" in done.stdout.splitlines()
     missing = make("destroy", tmp_path, True, "aks", f"PULUMI={tmp_path / 'nowhere'}")
     assert missing.returncode != 0
@@ -197,7 +201,9 @@ def test_eks_up_and_destroy_look_for_the_recreated_control_plane_log_group(targe
     leftovers = next(i for i, line in enumerate(lines) if "kit.cloud_leftovers --stack eks" in line)
     policy = " --policy-pack policy" if target == "up" else ""
     pulumi = next(
-        i for i, line in enumerate(lines) if line == f"pulumi {target} --stack eks{policy}"
+        i
+        for i, line in enumerate(lines)
+        if line.endswith(f" -- pulumi {target} --stack eks{policy}")
     )
     assert (leftovers < pulumi) == (target == "up")  # before up, after destroy
     # the stand-in's `stack export` prints no state, so nothing is deleted and a line says so
@@ -228,3 +234,55 @@ def test_the_real_node_passes_the_version_check_and_npm_ci_follows(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "npm-call").read_text().startswith("ci --prefix kit/crd-validate")
+
+
+FAKE_PULUMI_SEEING_KUBECONFIG = """#!/bin/sh
+echo "pulumi $* KUBECONFIG=$KUBECONFIG" >> "$FAKE_CALLS"
+"""
+
+
+@pytest.mark.live
+def test_local_up_without_a_cluster_creates_one_deploys_there_and_destroy_deletes_it(tmp_path):
+    """No kube context, a working Docker: a kind cluster first, Pulumi with its kubeconfig, and
+    on destroy that cluster deleted after Pulumi's destroy (stand-in docker, kind and pulumi)."""
+    machine = kind_fakes.install(tmp_path / "fake")
+    (machine.bin / "pulumi").write_text(FAKE_PULUMI_SEEING_KUBECONFIG)
+    (machine.bin / "pulumi").chmod(0o755)
+    env = kind_fakes.environment(machine, tmp_path, _closed_port())
+    env["PATH"] = f"{machine.bin}:{os.environ['PATH']}"
+    kubeconfig = tmp_path / "clusters" / "local.kubeconfig"
+    for target in ("up", "destroy"):
+        done = make(target, tmp_path, False, "local", **env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    calls = [c for c in machine.calls() if c.startswith(("pulumi", "kind create", "kind delete"))]
+    assert calls[0].startswith("kind create cluster --name o11y-kit-local --config ")
+    assert calls[1:] == [
+        f"pulumi stack select local --create KUBECONFIG={env['KUBECONFIG']}",
+        f"pulumi up --stack local --policy-pack policy KUBECONFIG={kubeconfig}",
+        f"pulumi stack select local --create KUBECONFIG={env['KUBECONFIG']}",
+        f"pulumi destroy --stack local KUBECONFIG={kubeconfig}",
+        f"kind delete cluster --name o11y-kit-local --kubeconfig {kubeconfig}",
+    ]
+    assert machine.clusters() == []
+    assert "crd-leftovers: stack local's kind cluster, which the kit created, is deleted next" in (
+        done.stdout
+    )
+
+
+@pytest.mark.live
+def test_local_up_without_a_cluster_or_docker_stops_before_pulumi_in_one_line(tmp_path):
+    machine = kind_fakes.install(tmp_path / "fake", docker=False)
+    (machine.bin / "pulumi").write_text(FAKE_PULUMI_SEEING_KUBECONFIG)
+    (machine.bin / "pulumi").chmod(0o755)
+    env = kind_fakes.environment(machine, tmp_path, _closed_port())
+    env["PATH"] = (
+        f"{machine.bin}:{':'.join(p for p in os.environ['PATH'].split(':') if not os.path.exists(os.path.join(p, 'docker')))}"
+    )
+    done = make("up", tmp_path, False, "local", **env)
+    assert done.returncode != 0
+    said = [line for line in done.stderr.splitlines() if line.startswith("local-cluster: ")]
+    assert (
+        len(said) == 1
+        and "install Docker (https://docs.docker.com/get-docker/) and start it" in said[0]
+    )
+    assert machine.calls() == []

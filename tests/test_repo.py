@@ -54,8 +54,10 @@ def test_the_config_table_is_generated_from_pulumi_yaml():
 def test_readme_quick_start_and_test_command_are_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "make up STACK=local" in readme
-    assert "make test" in readme
+    block = readme.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    commands = [c for c in commands if c and not c.startswith("export ")]
+    assert commands == ["make up STACK=local", "make test"], "the quick start: main job, tests"
     assert "make test" in ci
 
 

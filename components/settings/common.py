@@ -129,7 +129,8 @@ class CommonSettings(BaseModel):
         "",
         description="A prebuilt sample-app image (built from sample-app/Dockerfile), pinned by "
         "tag or digest; empty runs the app's source on the pinned official Python image, with "
-        "nothing to build.",
+        "nothing to build, its dependencies installed from an in-cluster wheelhouse (the only "
+        "pod of the app that reaches the Internet).",
     )
     load_rps: Annotated[Integer, int_range(0, MAX_LOAD_RPS)] = Field(
         2,

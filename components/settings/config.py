@@ -47,6 +47,7 @@ class ClusterConfig:
     node_count: int
     vm_size: str  # the Azure VM size on aks, the EC2 instance type on eks
     fargate_tiers: tuple[str, ...]
+    api_server_allowed_cidrs: tuple[str, ...] = ()  # aks: authorized IP ranges; empty is any
 
 
 @dataclass(frozen=True)

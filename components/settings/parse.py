@@ -186,6 +186,7 @@ def _kit_config(stack: str, settings: CommonSettings) -> KitConfig:
             node_count=v["node_count"],
             vm_size=settings.vm_size,
             fargate_tiers=tuple(v["fargate_tiers"]),
+            api_server_allowed_cidrs=tuple(v["aks_api_server_allowed_cidrs"]),
         ),
         app=AppConfig(
             enabled=v["sample_app"],

@@ -1,18 +1,16 @@
-"""Prometheus: the agent's metrics for every node, and the kit's alert rules loaded.
-
-Names are those Prometheus stores for OTLP metrics (UnderscoreEscapingWithSuffixes):
-kubeletstats `k8s.node.cpu.usage` -> `k8s_node_cpu_usage`, `k8s.node.memory.working_set`
--> `k8s_node_memory_working_set_bytes`; k8s_cluster `k8s.node.condition_ready` ->
-`k8s_node_condition_ready`; the promoted resource attribute `k8s.node.name` -> `k8s_node_name`.
-"""
+"""Prometheus: container metrics and the Ready condition for every node, from the sources the
+kit keeps (the kubelet's cAdvisor, scraped by the chart's kubelet ServiceMonitor, which labels
+each series with its `node`; kube-state-metrics), and the kit's alert rules loaded."""
 
 from __future__ import annotations
 
 from kit.cli.checks import Check, run_check
 from kit.cli.http_json import BackendError, get_json
 
-KUBELET_QUERY = "group by (k8s_node_name) (k8s_node_cpu_usage or k8s_node_memory_working_set_bytes)"
-CONDITION_QUERY = "group by (k8s_node_name) (k8s_node_condition_ready)"
+KUBELET_QUERY = (
+    "group by (node) (container_cpu_usage_seconds_total or container_memory_working_set_bytes)"
+)
+CONDITION_QUERY = 'group by (node) (kube_node_status_condition{condition="Ready"})'
 
 
 def instant(prometheus: str, query: str) -> list[dict]:
@@ -23,7 +21,7 @@ def instant(prometheus: str, query: str) -> list[dict]:
 
 
 def _node_names(prometheus: str, query: str) -> set[str]:
-    return {r["metric"].get("k8s_node_name", "") for r in instant(prometheus, query)} - {""}
+    return {r["metric"].get("node", "") for r in instant(prometheus, query)} - {""}
 
 
 def _every_node(prometheus: str, query: str, nodes: list[str], what: str) -> tuple[bool, str]:
@@ -36,15 +34,15 @@ def _every_node(prometheus: str, query: str, nodes: list[str], what: str) -> tup
 
 def kubelet_metrics(prometheus: str, vm_nodes: list[str]) -> Check:
     return run_check(
-        "prometheus: kubelet metrics per VM node (node agent)",
-        lambda: _every_node(prometheus, KUBELET_QUERY, vm_nodes, "k8s_node_cpu_usage"),
+        "prometheus: container metrics per VM node (cAdvisor)",
+        lambda: _every_node(prometheus, KUBELET_QUERY, vm_nodes, "container metrics"),
     )
 
 
 def node_conditions(prometheus: str, nodes: list[str]) -> Check:
     return run_check(
-        "prometheus: node Ready conditions (cluster agent)",
-        lambda: _every_node(prometheus, CONDITION_QUERY, nodes, "k8s_node_condition_ready"),
+        "prometheus: node Ready conditions (kube-state-metrics)",
+        lambda: _every_node(prometheus, CONDITION_QUERY, nodes, "Ready condition"),
     )
 
 

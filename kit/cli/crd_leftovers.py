@@ -12,7 +12,8 @@ whether any remain, and the user decides.
 
 On aks and eks the cluster is one of the stack's resources: destroy deleted it, CRDs included,
 so there is nothing to ask (pass --context/--kubeconfig to ask another cluster). On local the
-cluster is the one the stack file (or the current context) names.
+cluster is the one the stack file (or the current context) names, unless it is the kind cluster
+the kit created for the stack, which destroy deletes next.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from kubernetes.client.exceptions import ApiException
 from components.platforms import facts
 from components.settings import PROJECT
 from kit import stackfile
+from kit.cli import cluster_record
 from kit.cli.arguments import add_target_options
 from kit.cli.errors import KitError
 from kit.cli.kube import KIT_NAMESPACES, PROBE_TIMEOUT_S, Kube, connect
@@ -135,6 +137,11 @@ def check(args: argparse.Namespace) -> str:
         return (
             f"{PREFIX} stack {args.stack} deletes its own cluster on destroy, CRDs included: "
             "nothing to check (--context asks another cluster)"
+        )
+    if cloud and not (args.context or args.kubeconfig) and cluster_record.read(args.stack):
+        return (
+            f"{PREFIX} stack {args.stack}'s kind cluster, which the kit created, is deleted "
+            "next, CRDs included: nothing to check"
         )
     kube = connect(args, kit_deployed=False)  # for local: the stack file's kubeconfig, context
     kubectl = shlex.join(

@@ -2,7 +2,8 @@
 context" and "kit not deployed here" into one-line messages instead of tracebacks.
 
 Precedence: --kubeconfig/--context; else the stack output `kubeconfig` (aks/eks, when the
-Pulumi CLI is installed and --stack is given); else the current context."""
+Pulumi CLI is installed and --stack is given); else, for a stack on local, its file's kubeconfig
+and context, or the kind cluster the kit created for it; else the current context."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from kubernetes.config.config_exception import ConfigException
 from components.names import AGENT_NAMESPACE, APP_NAMESPACE, MONITORING_NAMESPACE, NODE_NAMESPACE
 from components.platforms import PLATFORMS, facts
 from kit import stackfile
+from kit.cli import cluster_record
 from kit.cli.errors import KitError
 from kit.cli.stack import pulumi_available, stack_outputs
 
@@ -81,6 +83,9 @@ def connect(args: argparse.Namespace, kit_deployed: bool = True) -> Kube:
         args.kubeconfig = stack_config.get("o11y-kit:kubeconfig") or None
         args.context = stack_config.get("o11y-kit:context") or None
         option = f"stack {args.stack}'s kubeconfig"
+        created = None if args.kubeconfig or args.context else cluster_record.read(args.stack)
+        if created:  # the kind cluster `make up` created for the stack (kit/cli/kind_cluster.py)
+            args.kubeconfig, args.context = created["kubeconfig"], created["context"]
     if args.kubeconfig and not Path(args.kubeconfig).expanduser().is_file():
         raise KitError(f"{option} {args.kubeconfig}: no such file")
     if args.stack and pulumi_available() and kit_deployed:

@@ -10,19 +10,24 @@ KIT_TOOLS_DIR moves `.tools/`; KIT_PULUMI_RELEASES points at a mirror of Pulumi'
 
 from __future__ import annotations
 
-import hashlib
 import os
-import platform
 import shutil
 import sys
 import tarfile
-import tempfile
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from kit.cli.pinned_download import (
+    DownloadError,
+    PinnedDownload,
+    Say,
+    chosen,
+    one_line,
+    pinned_sha256,
+    tools_dir,
+)
+from kit.cli.pinned_download import this_platform as platform_in
+
 # The Makefile reads this line (the folder it adds to PATH): keep it `VERSION = "..."`.
 VERSION = "3.259.0"
 # Where Pulumi's installer (pulumi/get.pulumi.com dist/install.sh) downloads from; its archives
@@ -40,21 +45,13 @@ SHA256 = {
     ("darwin", "x64"): "eaca4c3b8277bfa3ab061fa3b270d1c66358a0b2e613da8c5587a04b7226c534",
     ("darwin", "arm64"): "57c27f179e527e2cf9f62b841a448af72a020e44b2fb4ee0d9bd85556c00c864",
 }
-# Python's names for an OS and a machine, in the words of Pulumi's archive names.
-SYSTEMS = {"linux": "linux", "darwin": "darwin", "win32": "windows"}
+# Python's names for a machine, in the words of Pulumi's archive names.
 ARCHES = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}
-DOWNLOAD_TIMEOUT_SECONDS = 60
 FAILED = 2
 
-Say = Callable[[str], None]
 
-
-class PulumiCliError(Exception):
+class PulumiCliError(DownloadError):
     """No CLI could be found or installed; the message says why and what to do, in one line."""
-
-
-def tools_dir(env: Mapping[str, str] = os.environ) -> Path:
-    return Path(env.get("KIT_TOOLS_DIR") or ROOT / ".tools")
 
 
 def install_dir(tools: Path) -> Path:
@@ -64,19 +61,15 @@ def install_dir(tools: Path) -> Path:
 
 def this_platform() -> str:
     """`<os>-<arch>` as Pulumi names its archives, e.g. linux-x64, darwin-arm64."""
-    machine = platform.machine()
-    return f"{SYSTEMS.get(sys.platform, sys.platform)}-{ARCHES.get(machine.lower(), machine)}"
+    return platform_in(ARCHES)
 
 
 def find(env: Mapping[str, str] = os.environ) -> Path | None:
     """The CLI to use without downloading anything, or None: $PULUMI, `pulumi` on PATH, or the
     pinned CLI already in the tools folder."""
-    chosen = env.get("PULUMI")
-    if chosen:
-        found = shutil.which(chosen, path=env.get("PATH"))
-        if found is None:
-            raise PulumiCliError(f"PULUMI={chosen} is not an executable file")
-        return Path(found)
+    named = chosen("PULUMI", env, PulumiCliError)
+    if named:
+        return named
     on_path = shutil.which("pulumi", path=env.get("PATH"))
     if on_path:
         return Path(on_path)
@@ -91,38 +84,14 @@ def resolve(env: Mapping[str, str] = os.environ, say: Say = print) -> Path:
 
 
 def install(tools: Path, target: str, releases: str, say: Say) -> Path:
-    """Download, verify and unpack the pinned release for `target` into the tools folder. All
-    work happens in a temporary folder there; only a verified, complete CLI is renamed into
-    place, so a failure at any step leaves the tools folder as it was."""
-    os_name, _, arch = target.partition("-")
-    expected = SHA256.get((os_name, arch))
-    if expected is None:
-        raise PulumiCliError(
-            f"no pinned Pulumi CLI v{VERSION} for {target} (pinned: "
-            f"{', '.join('-'.join(p) for p in SHA256)}): set PULUMI=<path> or install the CLI "
-            "(https://www.pulumi.com/docs/iac/download-install/)"
-        )
-    name = f"pulumi-v{VERSION}-{target}.tar.gz"
-    url = f"{releases.rstrip('/')}/{name}"
-    final = install_dir(tools)
-    tools.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=tools, prefix=".pulumi-partial-") as partial:
-        archive = Path(partial) / name
-        say(f"pulumi-cli: no Pulumi CLI found; downloading {name} from {releases}")
-        _download(url, archive)
-        digest = _sha256(archive)
-        if digest != expected:
-            raise PulumiCliError(
-                f"{url} has sha256 {digest}, not the pinned {expected}: nothing installed "
-                "(a proxy or a changed release?); set PULUMI=<path> to use another CLI"
-            )
-        say(f"pulumi-cli: checksum ok (sha256 {digest})")
-        cli_folder = _unpack(archive, Path(partial) / "unpacked")
-        try:
-            cli_folder.rename(final)
-        except OSError as err:
-            if not (final / "pulumi").is_file():  # else a concurrent install finished first
-                raise PulumiCliError(f"could not move the CLI into {final} ({err})") from None
+    """Download, verify and unpack the pinned release for `target` into the tools folder."""
+    instead = (
+        "set PULUMI=<path> or install the CLI (https://www.pulumi.com/docs/iac/download-install/)"
+    )
+    expected = pinned_sha256(SHA256, target, f"Pulumi CLI v{VERSION}", instead, PulumiCliError)
+    url = f"{releases.rstrip('/')}/pulumi-v{VERSION}-{target}.tar.gz"
+    release = PinnedDownload("pulumi-cli", "PULUMI=<path>", url, expected)
+    final = release.install(install_dir(tools), _unpack, say, "no Pulumi CLI found")
     say(f"pulumi-cli: unpacked into {final}")
     return final / "pulumi"
 
@@ -139,38 +108,14 @@ def _unpack(archive: Path, into: Path) -> Path:
     return into / "pulumi"
 
 
-def _download(url: str, to: Path) -> None:
-    try:
-        with (
-            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as answer,
-            to.open("wb") as out,
-        ):
-            shutil.copyfileobj(answer, out)
-    except urllib.error.HTTPError as err:
-        raise PulumiCliError(f"could not download {url}: HTTP {err.code} {err.reason}") from None
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", None) or err
-        raise PulumiCliError(
-            f"could not download {url} ({reason}): check the network, or set PULUMI=<path>"
-        ) from None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def main(argv: list[str]) -> int:
     if argv != ["path"]:
         print("usage: python -m kit.cli.pulumi_cli path", file=sys.stderr)
         return FAILED
     try:
         print(resolve(say=lambda line: print(line, file=sys.stderr, flush=True)))
-    except PulumiCliError as err:
-        print(f"pulumi-cli: {' '.join(str(err).split())}", file=sys.stderr)  # one line
+    except DownloadError as err:
+        print(f"pulumi-cli: {one_line(err)}", file=sys.stderr)
         return FAILED
     return 0
 

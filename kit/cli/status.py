@@ -1,7 +1,8 @@
 """`kit status`: the kit's pods ready per node, every workload the stack runs present and ready
 (kit/cli/workloads.py: the operator's Prometheus and Alertmanager too, which no pod shows missing),
 the node agent on every VM node and the collector sidecar in every Fargate pod. Exit 1 when
-anything is not as it should be."""
+anything is not as it should be. Also names what the cluster runs outside the kit's namespaces
+that the kit duplicates (kit/cli/duplicates.py), with what to do: advice, not a failure."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from agent.k8s import CONTAINER_NAME as COLLECTOR_CONTAINER
 from agent.labels import FARGATE_LABEL
 from agent.node_agent import NODE_AGENT
 from components.names import APP_NAMESPACE, NODE_NAMESPACE
-from kit.cli import checks_workloads
+from kit.cli import checks_workloads, duplicates
 from kit.cli.kube import (
     KIT_NAMESPACES,
     Kube,
@@ -32,6 +33,7 @@ _POD_SUFFIX = re.compile(r"(-[a-z0-9]{8,10})?-[a-z0-9]{5}\Z|-[0-9]+\Z", re.ASCII
 class Report:
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    duplicates: list[duplicates.Duplicate] = field(default_factory=list)
 
     def render(self) -> str:
         header = ("NAMESPACE", "COMPONENT", "NODE", "READY")
@@ -46,6 +48,12 @@ class Report:
                 "All kit workloads present and their pods ready; node agent on every VM node; "
                 "sidecars in place.",
             ]
+        if self.duplicates:
+            lines += [
+                "",
+                "Already in the cluster, outside the kit's namespaces (one source each is enough):",
+            ]
+            lines += [f"  - {d}" for d in self.duplicates]
         return "\n".join(lines)
 
 
@@ -69,6 +77,7 @@ def assess(kube: Kube, stack: str | None = None) -> Report:
     if ("DaemonSet", NODE_NAMESPACE, NODE_AGENT) in found:  # else the line above says it is missing
         _node_agent(nodes, pods[NODE_NAMESPACE], report)
     _fargate_sidecars(pods[APP_NAMESPACE], report)
+    report.duplicates = duplicates.find(kube)
     return report
 
 

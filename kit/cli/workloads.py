@@ -35,6 +35,7 @@ from components.names import (
     MONITORING_NAMESPACE,
     NODE_NAMESPACE,
     TEMPO_RELEASE,
+    WHEELHOUSE,
 )
 from components.platforms.eks.fargate_collectors import FARGATE_GATEWAY, FARGATE_SCRAPER
 from components.settings import PROJECT, declared_value
@@ -66,6 +67,7 @@ class StackShape:
     cloud: str
     sample_app: bool = True
     fargate: bool = False  # eks with Fargate tiers: the scraper and gateway collectors
+    prebuilt_app: bool = False  # sampleAppImage: no wheelhouse to install the app's wheels from
 
 
 def expected(shape: StackShape) -> list[Workload]:
@@ -82,7 +84,8 @@ def shape_of(stack: str) -> StackShape:
 
     cloud = value("cloud")
     # fargateTiers is refused on a cloud without Fargate, so a value means pods on Fargate.
-    return StackShape(cloud, value("sampleApp"), bool(value("fargateTiers")))
+    fargate, prebuilt = bool(value("fargateTiers")), bool(value("sampleAppImage"))
+    return StackShape(cloud, value("sampleApp"), fargate, prebuilt)
 
 
 def operator_statefulset(kind: str, name: str) -> str:
@@ -101,6 +104,8 @@ def _program(shape: StackShape) -> list[Workload]:
         made += [Workload("Deployment", AGENT_NAMESPACE, n, hint) for n in collectors]
     if shape.sample_app:
         made += [Workload("Deployment", APP_NAMESPACE, n, hint) for n in APP_DEPLOYMENTS]
+        if not shape.prebuilt_app:
+            made.append(Workload("Deployment", APP_NAMESPACE, WHEELHOUSE, hint))
     return made
 
 

@@ -11,7 +11,9 @@ and validates every Kubernetes object, the kit's and the charts', against the of
 of the oldest and newest Kubernetes versions the kit supports (custom resources against their
 CRDs), and every pod template against its namespace's Pod Security level
 (kit/plan/checks/pod_security.py), and the references between all of them
-(kit/plan/checks/references.py: every name one object uses is an object the plan creates).
+(kit/plan/checks/references.py: every name one object uses is an object the plan creates);
+estimates the active series the stack costs Prometheus and checks that every dashboard query and
+rule reads metrics the plan's sources produce, as measured (kit/plan/series.py).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from typing import Any
 
 import yaml
 
-from kit.plan import helm_render, helm_tool, manifests, output_dir
-from kit.plan.checks import chart_schemas, pod_security, references
+from components.settings import PROJECT
+from components.settings.common import CommonSettings
+from kit.plan import helm_render, helm_tool, manifests, output_dir, series
+from kit.plan.checks import chart_schemas, image_pins, pod_security, references
 from kit.plan.helm_render import HELM_RELEASE, RenderedRelease
-from kit.plan.offline import Evaluation, Registered, Secret, evaluate
+from kit.plan.offline import Evaluation, Registered, Secret, evaluate, stack_config
 
 
 @dataclass
@@ -44,6 +48,10 @@ class PlanResult:
     pod_findings: list[pod_security.Finding] = field(default_factory=list)
     pods_checked: int = 0
     references: references.Report | None = None
+    unpinned: list[image_pins.Unpinned] = field(default_factory=list)
+    images_checked: int = 0
+    series: series.Estimate | None = None
+    unresolved: list[series.Unresolved] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[pod_security.Finding]:
@@ -56,6 +64,8 @@ class PlanResult:
             not self.invalid
             and not self.rejected
             and (self.references is None or self.references.ok)
+            and not self.unpinned
+            and not self.unresolved
         )
 
 
@@ -84,7 +94,29 @@ def plan(stack: str, out: Path, overrides: dict[str, Any] | None = None) -> Plan
     chart_objects = [obj for release in releases for obj in release.objects]
     findings, pods = pod_security.check(objects + chart_objects)
     checked = references.check(objects + chart_objects)
-    return PlanResult(evaluation, out, objects, invalid, releases, findings, pods, checked)
+    unpinned, images = image_pins.check(objects + chart_objects)
+    everything = objects + chart_objects
+    return PlanResult(
+        evaluation,
+        out,
+        objects,
+        invalid,
+        releases,
+        findings,
+        pods,
+        checked,
+        unpinned,
+        images,
+        series.estimate(everything, _node_count(stack, overrides)),
+        series.unresolved(everything),
+    )
+
+
+def _node_count(stack: str, overrides: dict[str, Any] | None) -> int:
+    """The stack's nodeCount (aks/eks; local: the same default, for an estimate)."""
+    config, _ = stack_config(stack, overrides)
+    value = config.get(f"{PROJECT}:nodeCount")
+    return int(value) if value else CommonSettings.model_fields["node_count"].default
 
 
 def render_tree(resources: list[Registered]) -> str:
@@ -132,6 +164,19 @@ def summary(result: PlanResult) -> str:
     lines += [f"  REJECTED {f}" for f in result.rejected]
     lines += [f"  warn     {f}" for f in warned]
     lines += result.references.summary() if result.references else []
+    lines.append(
+        f"{result.images_checked} image references checked against the pinned table "
+        "(components/images.py): "
+        + (f"{len(result.unpinned)} not pinned" if result.unpinned else "all pinned by digest")
+    )
+    lines += [f"  UNPINNED {u}" for u in result.unpinned]
+    if result.series:
+        lines.append(result.series.line())
+        lines.append(
+            "dashboards and rules against the measured series: "
+            + (f"{len(result.unresolved)} unresolved" if result.unresolved else "all resolve")
+        )
+        lines += [f"  UNRESOLVED {u}" for u in result.unresolved]
     lines.append("outputs (IDs, IPs and endpoints the cloud assigns are offline placeholders):")
     lines += [
         f"  {k}: {v!r}" if isinstance(v, Secret) else f"  {k}: {v}" for k, v in ev.outputs.items()

@@ -1,13 +1,10 @@
 """Benchmark: the node agent, every pipeline, real collector, the DaemonSet's own limits
-(`make bench-agent [BENCH_ARGS="--cpu 200m --memory 200Mi"]`).
+(`make bench-agent [BENCH_ARGS="--cpu 200m --memory 200Mi"]`; by default the local stack's size).
 
 What runs is the local stack's node-agent config as the DaemonSet gives it (env, mounts), with
-only what cannot run here changed (bench_config): kubelet_stats reads a loopback kubelet that
-serves upstream's own /stats/summary fixture (kubeletstatsreceiver testdata, from Go's module
-cache) grown to PODS_PER_NODE pods; k8s_attributes watches a loopback API server holding those
-pods (tests/agent/fake_apiserver.py); host_metrics reads this machine's /; the exporters send
-to loopback OTLP sinks, their queues and retries as configured; both scrapers run every
-SCRAPE_SECONDS, more often than the kit's 30 s.
+only what cannot run here changed (bench_config): k8s_attributes watches a loopback API server
+holding PODS_PER_NODE pods (tests/agent/fake_apiserver.py); the exporters send to loopback OTLP
+sinks, their queues and retries as configured.
 
 Load per step, for SECONDS: the sample app's traffic at TRACE_RPS requests/s (3 spans each,
 OTLP/HTTP, sent every second as the SDK's batcher would) with its RED metrics every 10 s, and
@@ -31,17 +28,14 @@ holds a run, tests/agent/test_node_agent_limits_live.py the properties.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent import futures
-from copy import deepcopy
 from pathlib import Path
 
 import grpc
@@ -51,14 +45,13 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_serv
 
 from agent import ModePatch, distribution, node_agent_config, node_agent_manifests
 from agent.backends import Resources
-from agent.node_agent import DEFAULT_NODE_RESOURCES
+from components.platforms.local.agent_patch import LOCAL_NODE_RESOURCES
 from tests.agent.bench_cgroup import Cgroup
 from tests.agent.bench_load import app_metrics, app_spans, post
 from tests.agent.collector_run import Collector, app_line, cri, free_port, write
 from tests.agent.fake_apiserver import RS_HASH, FakeApiServer, Pod
 from tests.agent.otelcol import NODE_NAME, mount_volumes, resolve_env
 from tests.agent.stacks import NAMESPACE, backends_for
-from tests.kit.cli.kitcli_fakes import ReplayServer, routes
 from tests.sample_app.otlp_receiver import OtlpReceiver
 
 LOG_RATES = (100, 1_000, 5_000)  # container log lines per second, all pods together
@@ -66,12 +59,7 @@ SECONDS = 20
 LOG_PODS = 4
 TRACE_RPS = 10  # the demo's load generator sends 2 requests/s (LOAD_RPS); 5x that
 PODS_PER_NODE = 40
-SCRAPE_SECONDS = 10
 DRAIN_SECONDS = 30
-KUBELET_FIXTURE = (
-    "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/"
-    f"kubeletstatsreceiver@v{distribution.COLLECTOR_VERSION}/testdata/stats-summary.json"
-)
 
 
 class TraceSink(trace_service_pb2_grpc.TraceServiceServicer):
@@ -99,31 +87,12 @@ class TraceSink(trace_service_pb2_grpc.TraceServiceServicer):
         self._server.stop(grace=None).wait()
 
 
-def kubelet_summary(pods: int) -> dict:
-    """Upstream's fixture (a minikube node, 9 pods) with its pods repeated to `pods`."""
-    modcache = subprocess.run(
-        ["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    fixture = Path(modcache) / KUBELET_FIXTURE
-    if not fixture.exists():  # `make otelcol` downloads the module; a cleaned cache lacks it
-        raise SystemExit(f"{fixture} missing: run `make otelcol` (Go's module cache holds it)")
-    summary = json.loads(fixture.read_text())
-    template = summary["pods"]
-    summary["pods"] = []
-    for i in range(pods):
-        pod = deepcopy(template[i % len(template)])
-        pod["podRef"] = {**pod["podRef"], "name": f"pod-{i}", "uid": f"uid-{i:04d}"}
-        summary["pods"].append(pod)
-    return summary
-
-
 def bench_config(
     resources: Resources,
     root: Path,
     metrics_sink: str,
     logs_sink: str,
     traces_port: int,
-    kubelet: str,
 ) -> tuple[str, dict[str, str], str]:
     """(relay.yaml, the pod's env, the agent's OTLP/HTTP address) for this machine."""
     cloud, patch = "local", ModePatch()
@@ -138,14 +107,6 @@ def bench_config(
     otlp_http = f"127.0.0.1:{free_port()}"
     receivers["otlp"]["protocols"]["grpc"]["endpoint"] = f"127.0.0.1:{free_port()}"
     receivers["otlp"]["protocols"]["http"]["endpoint"] = otlp_http
-    receivers["kubelet_stats"] = {
-        **receivers["kubelet_stats"],
-        "auth_type": "none",
-        "endpoint": kubelet,
-        "collection_interval": f"{SCRAPE_SECONDS}s",
-    }
-    del receivers["kubelet_stats"]["insecure_skip_verify"]
-    receivers["host_metrics"].update(root_path="/", collection_interval=f"{SCRAPE_SECONDS}s")
     exporters["otlp_http/prometheus"]["endpoint"] = metrics_sink
     exporters["otlp_http/loki"]["endpoint"] = logs_sink
     exporters["otlp_grpc/traces"]["endpoint"] = f"127.0.0.1:{traces_port}"
@@ -246,8 +207,6 @@ def run(
 ) -> dict[str, float]:
     """One step: a fresh agent, `seconds` of load, then until everything arrived (at most
     DRAIN_SECONDS); the fractions of lines and spans that arrived, and the figures."""
-    # GET /stats/summary, no auth (the bench's kubelet_stats uses none)
-    kubelet = ReplayServer(routes({"/stats/summary": kubelet_summary(PODS_PER_NODE)}))
     pods = node_pods()
     api = FakeApiServer(pods, NODE_NAME)
     with (
@@ -258,7 +217,7 @@ def run(
     ):
         root = Path(tmp)
         text, env, otlp_http = bench_config(
-            resources, root / "pod", metrics.endpoint, logs.endpoint, traces.port, kubelet.url
+            resources, root / "pod", metrics.endpoint, logs.endpoint, traces.port
         )
         env["KUBECONFIG"] = str(api.kubeconfig(root))
         (root / "relay.yaml").write_text(text)
@@ -314,7 +273,6 @@ def run(
             return result
         finally:
             agent.stop()
-            kubelet.close()
             api.close()
             if cgroup:
                 cgroup.remove()
@@ -322,8 +280,8 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cpu", default=DEFAULT_NODE_RESOURCES.cpu, help="container CPU limit")
-    parser.add_argument("--memory", default=DEFAULT_NODE_RESOURCES.memory, help="memory limit")
+    parser.add_argument("--cpu", default=LOCAL_NODE_RESOURCES.cpu, help="container CPU limit")
+    parser.add_argument("--memory", default=LOCAL_NODE_RESOURCES.memory, help="memory limit")
     parser.add_argument("--unconfined", action="store_true", help="no cgroup, even as root")
     args = parser.parse_args(argv)
     try:
@@ -342,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f"unconfined ({why_not or 'asked'})"
     print(f"node agent, every pipeline, {SECONDS} s per step, {os.cpu_count()} cores, {where}")
     print(
-        f"load: {TRACE_RPS} req/s x 3 spans + RED metrics, kubelet of {PODS_PER_NODE} pods and "
-        f"host metrics every {SCRAPE_SECONDS} s, container logs over {LOG_PODS} pods"
+        f"load: {TRACE_RPS} req/s x 3 spans + RED metrics, {PODS_PER_NODE} pods on the node, "
+        f"container logs over {LOG_PODS} pods"
     )
     head = (
         f"{'lines/s':>8} {'CPU (m)':>8} {'peak RSS':>9} {'anon':>7} {'file':>7} "

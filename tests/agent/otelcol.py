@@ -184,29 +184,11 @@ _WITH_SA_FILES = (
 
 def service_account_files(folder: Path, namespace: str) -> Path:
     """token, ca.crt (a throwaway self-signed CA) and namespace, as the kubelet projects them."""
-    from datetime import UTC, datetime, timedelta
+    from tests.tls import self_signed_ca  # cryptography loads only for the tests that need it
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(hours=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    ca, _ = self_signed_ca("kubernetes")
     folder.mkdir(parents=True)
-    (folder / "ca.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "ca.crt").write_bytes(ca)
     (folder / "token").write_text("test-token-not-valid-anywhere")
     (folder / "namespace").write_text(namespace)
     return folder

@@ -17,6 +17,7 @@ from components.platforms.eks.agent_patch import cloud_patch as eks_patch
 from components.platforms.eks.exporters import AwsBackends
 from components.platforms.eks.fargate_collectors import fargate_collector_manifests
 from components.platforms.eks.fargate_sidecar import fargate_sidecar_manifests
+from components.platforms.local.agent_patch import cloud_patch as local_patch
 from kit.plan import offline
 
 NAMESPACE = "o11y"
@@ -50,7 +51,7 @@ def backends_for(cloud: str) -> Backends:
 def patch_for(cloud: str, fargate: bool = False) -> CloudPatch:
     """The platform's patch of `cloud`, as its Platform builds it from a workspace's backends."""
     patches = {
-        "local": CloudPatch,
+        "local": local_patch,
         "aks": lambda: aks_patch(AZURE),
         "eks": lambda: eks_patch(AWS, BACKENDS, NAMESPACE, APP_NAMESPACE if fargate else None),
     }

@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 from kubernetes.utils import parse_quantity
 
-from agent import ModePatch
 from agent.node_agent import node_resources
 from agent.preset_catalog import base
 from agent.quantities import MIB
+from components.platforms.local.agent_patch import cloud_patch
 from tests.agent.bench_cgroup import ROOT, Cgroup
 from tests.agent.bench_node_agent import run
 from tests.agent.otelcol import collector
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 def soft_limit_mib(memory_limit: str) -> float:
     """Where the configured memory_limiter starts refusing data: limit minus spike, both
     percentages of the container's memory limit (memorylimiter's percentage mode)."""
-    limiter = base(node_resources(ModePatch())).processors["memory_limiter"]
+    limiter = base(node_resources(cloud_patch().node)).processors["memory_limiter"]
     share = limiter["limit_percentage"] - limiter["spike_limit_percentage"]
     return float(parse_quantity(memory_limit) * share / 100 / MIB)
 
@@ -40,7 +40,7 @@ def test_the_node_agent_keeps_up_within_its_daemonset_limits():
         f"a cgroup with the DaemonSet's limits ({why_not})",
         "run the tests as root on a machine with cgroup memory and cpu controllers",
     )
-    resources = node_resources(ModePatch())
+    resources = node_resources(cloud_patch().node)
     figures = run(1_000, binary, resources, confine=True, seconds=10)
 
     assert figures["oom_kills"] == 0, figures

@@ -76,11 +76,11 @@ def test_validate_refuses_an_unknown_key_and_shows_the_collectors_message():
     binary = collector()
     pod = next(p for p in collector_pods(evaluation("local")) if p.workload == "otel-node-agent")
     config = yaml.safe_load(pod.config)
-    config["receivers"]["kubelet_stats"]["colection_interval"] = "30s"
+    config["receivers"]["file_log"]["polll_interval"] = "1s"
     pod.config = yaml.safe_dump(config)
     check = validate(pod, binary)
     assert check.returncode != 0
-    assert "kubelet_stats" in check.output and "colection_interval" in check.output, check.output
+    assert "file_log" in check.output and "polll_interval" in check.output, check.output
 
 
 def test_a_collector_signing_for_xray_without_aws_credentials_does_not_start():

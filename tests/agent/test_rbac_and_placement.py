@@ -227,7 +227,10 @@ def test_a_patch_exporter_is_named_once_with_the_pipelines_it_joins(mode):
     assert any(joined.values())
 
 
-@pytest.mark.parametrize(("cloud", "fargate"), STACKS, ids=STACK_IDS)
+K8S_CLUSTER_STACKS = [(c, f) for c, f in STACKS if c == "eks"]  # for the node Ready alarm
+
+
+@pytest.mark.parametrize(("cloud", "fargate"), K8S_CLUSTER_STACKS)
 def test_k8s_cluster_gets_list_and_watch_on_what_it_watches_and_no_volumes(cloud, fargate):
     """PVs, PVCs and EndpointSlices are watched only when their metrics, metadata_exporters or
     a logs pipeline (entity events) are configured: the config must enable none of them."""
@@ -256,3 +259,11 @@ def test_k8s_cluster_gets_list_and_watch_on_what_it_watches_and_no_volumes(cloud
     for name, pipeline in config["service"]["pipelines"].items():
         if "k8s_cluster" in pipeline["receivers"]:
             assert name.startswith("metrics"), name
+
+
+@pytest.mark.parametrize("cloud", ["local", "aks"])
+def test_without_a_cloud_alarm_the_cluster_agent_watches_only_events(cloud):
+    """kube-state-metrics gives Prometheus the workload state: no k8s_cluster, so no list or
+    watch of nodes, pods or workloads either."""
+    rules = _rules(all_objects(cloud, False), "cluster-agent")
+    assert [sorted(r["resources"]) for r in rules] == [["events"]], rules

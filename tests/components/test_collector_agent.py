@@ -8,6 +8,7 @@ import yaml
 import agent
 from components import namespaces as ns
 from components.monitoring import Endpoints
+from components.platforms.local.agent_patch import cloud_patch
 from kit.plan import manifests
 
 
@@ -21,8 +22,9 @@ def test_local_registers_every_object_of_the_node_and_cluster_agents_unchanged(e
     backends = agent.Backends(
         endpoints.prometheus_otlp, endpoints.tempo_otlp_grpc, endpoints.loki_otlp
     )
-    expected = agent.node_agent_manifests(ns.NODE.name, backends)
-    expected += agent.cluster_agent_manifests(ns.AGENT.name, backends)
+    patch = cloud_patch()  # the local platform's: the agent sized for a laptop
+    expected = agent.node_agent_manifests(ns.NODE.name, backends, patch.node)
+    expected += agent.cluster_agent_manifests(ns.AGENT.name, backends, patch.cluster)
     registered = _registered_objects(evaluated("local"))
     for obj in expected:
         assert registered[(obj["kind"], obj["metadata"]["name"])] == obj

@@ -124,6 +124,30 @@ def test_each_tier_is_reached_only_by_its_caller_and_the_load_generator_by_nobod
     assert policies["loadgen"]["ingress"] == []
 
 
+def test_only_the_wheelhouse_reaches_the_internet_and_only_the_tiers_reach_the_wheelhouse():
+    policies = _app_policies()
+    tiers_out = policies["tiers-egress"]["egress"]
+    assert all("to" in rule for rule in tiers_out), tiers_out  # none open to every address
+    (to_wheelhouse,) = [r for r in tiers_out if r["ports"] == [{"protocol": "TCP", "port": 8000}]]
+    assert [_name(p) for p in to_wheelhouse["to"]] == ["sample-wheelhouse"]
+    (service,) = [
+        o for o in sample_app_objects(ARGS) if o["kind"] == "Service" and "wheelhouse" in str(o)
+    ]
+    assert service["spec"]["selector"] == to_wheelhouse["to"][0]["podSelector"]["matchLabels"]
+    wheelhouse = policies["wheelhouse"]
+    assert wheelhouse["podSelector"] == {"matchLabels": {NAME: "sample-wheelhouse"}}
+    (clients,) = [peer for rule in wheelhouse["ingress"] for peer in rule["from"]]
+    (tiers,) = clients["podSelector"]["matchExpressions"]
+    assert tiers["values"] == ["sample-front", "sample-middle", "sample-back"]
+    assert set(clients) == {"podSelector"}  # this namespace only
+    assert wheelhouse["egress"] == [{"ports": [{"protocol": "TCP", "port": 443}]}]
+    prebuilt = _app_policies(image="ghcr.io/me/sample-app:1.0")
+    assert "wheelhouse" not in prebuilt
+    assert [r["ports"] for r in prebuilt["tiers-egress"]["egress"]] == [
+        [{"protocol": "TCP", "port": 4318}]
+    ]
+
+
 @pytest.mark.parametrize(
     ("cluster_sources", "expected"),
     [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import sample_app
+from components import sample_app, sample_app_wheelhouse
 from components.platforms.eks.fargate_sidecar import fargate_pod
 from components.sample_app import SampleAppArgs, sample_app_objects
 from kit.plan import manifests
@@ -50,7 +50,8 @@ def _assert_restricted(pod: dict) -> None:
 @pytest.mark.parametrize("stack", ["local", "aks"])
 def test_every_app_pod_meets_the_restricted_profile(evaluated, stack):
     pods = _pods(_objects(evaluated(stack)))
-    assert set(pods) == {"sample-front", "sample-middle", "sample-back", "sample-loadgen"}
+    tiers = {"sample-front", "sample-middle", "sample-back", "sample-loadgen"}
+    assert set(pods) == {*tiers, "sample-wheelhouse"}
     for pod in pods.values():
         _assert_restricted(pod)
 
@@ -73,6 +74,11 @@ def test_fargate_tiers_keep_the_restricted_profile_and_carry_the_sidecar():
     for c in pod["containers"] + pod["initContainers"]:  # Fargate: guaranteed QoS
         assert c["resources"]["requests"] == c["resources"]["limits"], c["name"]
     assert back["spec"]["template"]["metadata"]["annotations"]
+    (install,) = pod["initContainers"]  # a Fargate tier installs from the wheelhouse too
+    assert install["command"] == sample_app.INSTALL_DEPS
+    wheelhouse = next(o for o in objects if o["metadata"]["name"] == "sample-wheelhouse")
+    # on a node, where its NetworkPolicy is enforced (Fargate pods enforce none)
+    assert "o11y-kit/compute" not in wheelhouse["spec"]["template"]["metadata"]["labels"]
     front = next(o for o in objects if o["metadata"]["name"] == "sample-front")
     assert "o11y-kit/compute" not in front["spec"]["template"]["metadata"]["labels"]
     assert manifests.validate(objects) == []
@@ -87,7 +93,7 @@ def test_vm_tiers_send_otlp_to_the_node_agents_node_local_service(evaluated):
     assert service["spec"]["internalTrafficPolicy"] == "Local"
     assert 4318 in {p["port"] for p in service["spec"]["ports"]}
     for name, pod in _pods(objects).items():
-        if name == "sample-loadgen":
+        if name in ("sample-loadgen", "sample-wheelhouse"):
             continue
         env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == (
@@ -104,6 +110,22 @@ def test_source_configmap_holds_the_app_files_and_the_hash_locked_requirements(e
     assert "--hash=sha256:" in source["data"]["requirements.txt"]
     init = _pods(objects)["sample-front"]["initContainers"][0]
     assert "--require-hashes" in init["command"] and "--only-binary=:all:" in init["command"]
+
+
+def test_tiers_wait_for_the_wheelhouse_then_install_from_it_alone():
+    pods = _pods(sample_app_objects(ARGS))
+    url = sample_app_wheelhouse.URL
+    for tier in ("sample-front", "sample-middle", "sample-back"):
+        (init,) = pods[tier]["initContainers"]
+        assert init["command"][:3] == ["python", sample_app_wheelhouse.WAIT_SCRIPT, url]
+        assert init["command"][-3:] == ["--no-index", "--find-links", url]
+    (download,) = pods["sample-wheelhouse"]["initContainers"]
+    assert download["command"] == sample_app_wheelhouse.DOWNLOAD
+    assert "--require-hashes" in download["command"]
+    (serve,) = pods["sample-wheelhouse"]["containers"]
+    (wheels,) = [m for m in serve["volumeMounts"] if m["mountPath"] == "/wheels"]
+    assert wheels["readOnly"] is True
+    assert pods["sample-wheelhouse"]["automountServiceAccountToken"] is False
 
 
 def test_front_is_private_by_default_and_a_restricted_load_balancer_when_cidrs_are_set(
@@ -131,6 +153,7 @@ def test_a_prebuilt_image_replaces_the_source_configmap_and_the_init_container()
         SampleAppArgs(**{**ARGS.__dict__, "image": "ghcr.io/me/sample-app:1.0"})
     )
     assert not [o for o in objects if o["kind"] == "ConfigMap"]
+    assert not [o for o in objects if "wheelhouse" in o["metadata"]["name"]]
     for o in objects:
         if o["kind"] == "Deployment":
             pod = o["spec"]["template"]["spec"]

@@ -141,6 +141,11 @@ class OtlpReceiver:
             for record in scope_logs.log_records
         ]
 
+    def largest_metrics_request(self) -> int:
+        """Bytes of the largest metrics export received (protobuf, uncompressed)."""
+        with self._lock:
+            return max((r.ByteSize() for r in self._metrics), default=0)
+
     def point_count(self) -> int:
         """Data points of every metric received so far."""
         with self._lock:

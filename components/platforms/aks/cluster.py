@@ -6,11 +6,14 @@ import base64
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.containerservice as containerservice
 import pulumi_azure_native.monitor as monitor
 import pulumi_kubernetes as k8s
 
+from components.platforms.aks.admin_ready import AksAdminReady
 from components.platforms.aks.kql import KQL_QUERIES
+from components.platforms.aks.kubeconfig import kubelogin_kubeconfig
 from components.platforms.aks.workspace import AzureWorkspace, AzureWorkspaceArgs
 from components.platforms.base_cluster import KitCluster
 from components.settings import KitConfig
@@ -27,6 +30,8 @@ CONTROL_PLANE_LOGS = (
     "cluster-autoscaler",
     "guard",
 )
+# Built-in role "Azure Kubernetes Service RBAC Cluster Admin" (Azure built-in roles, Containers).
+RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class AksClusterArgs:
     node_count: int
     vm_size: str
     dns_prefix: str
+    api_server_allowed_cidrs: tuple[str, ...] = ()
 
 
 class AksCluster(KitCluster):
@@ -65,6 +71,11 @@ class AksCluster(KitCluster):
             identity={"type": "SystemAssigned"},
             sku={"name": "Base", "tier": "Free"},
             enable_rbac=True,
+            # Entra ID sign-in, Kubernetes authorization by Azure RBAC, and no local accounts: no
+            # static admin certificate exists to leak or to rotate away.
+            aad_profile={"managed": True, "enable_azure_rbac": True},
+            disable_local_accounts=True,
+            **_api_server_access(args.api_server_allowed_cidrs),
             oidc_issuer_profile={"enabled": True},
             addon_profiles={
                 "omsagent": {
@@ -111,16 +122,44 @@ class AksCluster(KitCluster):
             logs=[{"category": category, "enabled": True} for category in CONTROL_PLANE_LOGS],
             opts=child,
         )
-        # Local accounts stay enabled (no Entra ID integration to set up for a trial), so the
-        # admin credentials are a plain client-certificate kubeconfig the provider can use.
-        creds = containerservice.list_managed_cluster_admin_credentials_output(
+        client = authorization.get_client_config_output()
+        admin = authorization.RoleAssignment(
+            f"{name}-deployer-cluster-admin",
+            principal_id=client.object_id,
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/",
+                client.subscription_id,
+                "/providers/Microsoft.Authorization/roleDefinitions/",
+                RBAC_CLUSTER_ADMIN_ROLE,
+            ),
+            scope=self.cluster.id,
+            opts=child,
+        )
+        # The user credentials of an Entra ID cluster carry no secret: only the server and its CA,
+        # which a kubeconfig pairs with kubelogin reusing the deployer's `az login`.
+        creds = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=args.resource_group_name, resource_name=self.cluster.name
         )
         kubeconfig = pulumi.Output.secret(
-            creds.kubeconfigs[0].value.apply(lambda b64: base64.b64decode(b64).decode())
+            creds.kubeconfigs[0].value.apply(
+                lambda b64: kubelogin_kubeconfig(base64.b64decode(b64).decode())
+            )
         )
-        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=kubeconfig, opts=child)
+        # The grant takes minutes to reach the cluster: nothing talks to it before it works.
+        ready = AksAdminReady(f"{name}-deployer-admin-ready", kubeconfig, admin.id, opts=child)
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=kubeconfig,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ready]),
+        )
         self._finish(self.cluster.name, kubeconfig)
+
+
+def _api_server_access(cidrs: tuple[str, ...]) -> dict[str, object]:
+    """Authorized IP ranges when some are configured; none leaves the API server public."""
+    if not cidrs:
+        return {}
+    return {"api_server_access_profile": {"authorized_ip_ranges": list(cidrs)}}
 
 
 def build(config: KitConfig) -> AksCluster:
@@ -145,6 +184,7 @@ def build(config: KitConfig) -> AksCluster:
             node_count=config.cluster.node_count,
             vm_size=config.cluster.vm_size,
             dns_prefix=config.name,
+            api_server_allowed_cidrs=config.cluster.api_server_allowed_cidrs,
         ),
     )
     cluster.workspace = workspace

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from components import config_formats as formats
 from components.settings.common import elsewhere
-from components.settings.fields import Integer, Text, also, int_range, matches
+from components.settings.fields import Integer, Strings, Text, also, each, int_range, matches
 from components.settings.managed import ManagedSettings
 
 _LOWEST, _LONGEST = 30, 730  # PerGB2018 workspace retention, days
@@ -23,6 +23,17 @@ class AksSettings(ManagedSettings):
         Text, matches(formats.AZURE_VM_SIZE, "an Azure VM size such as Standard_D2s_v3")
     ] = Field(
         "Standard_D2s_v3", description="aks: VM size of the node pool (2 vCPU / 8 GiB by default)."
+    )
+    aks_api_server_allowed_cidrs: Annotated[
+        Strings, each(formats.is_cidr, "a CIDR such as 203.0.113.7/32")
+    ] = Field(
+        [],
+        description="aks: CIDRs allowed to reach the cluster's API server (authorized IP ranges); "
+        "empty leaves it reachable from any address, behind Entra ID. List the address you "
+        "deploy from, or pulumi cannot reach the cluster.",
+        json_schema_extra=elsewhere(
+            "an AKS API server setting, only used on aks; cloud is {cloud}"
+        ),
     )
     log_daily_cap_gb: Annotated[Integer, int_range(0, 100)] = Field(
         0,

@@ -10,11 +10,14 @@ from typing import Any
 
 import yaml
 
+from components.platforms.aks.kubeconfig import kubelogin_config
+
 CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
-ADMIN_CREDENTIALS = "azure-native:containerservice:listManagedClusterAdminCredentials"
+USER_CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
 OFFLINE_HOST = "offline-placeholder"
+AZ_CLI_CLIENT_ID = "80faf920-1908-4b52-b5ef-a8e7bedfc67a"  # AKS's public client for kubelogin
 
 
 def outputs(typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -57,19 +60,19 @@ def invoke(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
             "subscriptionId": SUBSCRIPTION_ID,
             "tenantId": TENANT_ID,
         }
-    if token == ADMIN_CREDENTIALS:
-        kubeconfig = yaml.safe_dump(_fake_kubeconfig(args.get("resourceName", "aks")))
+    if token == USER_CREDENTIALS:
+        kubeconfig = yaml.safe_dump(_user_kubeconfig(args.get("resourceName", "aks")))
         encoded = base64.b64encode(kubeconfig.encode()).decode()
-        return {"kubeconfigs": [{"name": "clusterAdmin", "value": encoded}]}
+        return {"kubeconfigs": [{"name": "clusterUser", "value": encoded}]}
     return None
 
 
-def _fake_kubeconfig(cluster: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": cluster, "cluster": {"server": f"https://{cluster}.example:443"}}],
-        "users": [{"name": "admin", "user": {"token": "offline"}}],
-        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": "admin"}}],
-        "current-context": cluster,
+def _user_kubeconfig(cluster: str) -> dict[str, Any]:
+    """What AKS returns for a managed Entra ID cluster: the server, its CA and a kubelogin user
+    with device code login, as `az aks get-credentials` writes it."""
+    entry = {
+        "server": f"https://{cluster}-dns.{OFFLINE_HOST}.hcp.japaneast.azmk8s.io:443",
+        "certificate-authority-data": base64.b64encode(b"offline-placeholder CA").decode(),
     }
+    login = ("--login", "devicecode", "--client-id", AZ_CLI_CLIENT_ID, "--tenant-id", TENANT_ID)
+    return kubelogin_config(cluster, f"clusterUser_{cluster}", entry, login)

@@ -5,6 +5,7 @@ role on the writers' ServiceAccounts, and the Fargate collectors where Fargate r
 from __future__ import annotations
 
 from agent import Backends, Resources
+from agent import preset_catalog as presets
 from agent.cloud_patch import Addition, CloudPatch, ModePatch
 from agent.collector_config import pipeline
 from components.platforms.eks import exporters
@@ -51,6 +52,8 @@ def cluster_patch(aws: AwsBackends) -> ModePatch:
     return ModePatch(
         additions=(
             Addition(events, joins=("logs/events",)),
+            # k8s_cluster for the alarm alone: Prometheus has the condition from kube-state-metrics.
+            Addition(presets.cluster_metrics()),
             Addition(
                 exporters.node_ready_metric(aws), pipelines={"metrics/node_ready": node_ready}
             ),

@@ -1,8 +1,8 @@
 """Print the Fargate size of the sample app's back tier with and without the sidecar.
 
 Run: venv/bin/python -m components.platforms.eks.bench_fargate_size [--app-cpu 100m]
-[--app-memory 192Mi]
-The app container requests (= limit) what components/sample_app.py gives it, 100m / 192Mi,
+[--app-memory 160Mi]
+The app container requests (= limit) what components/sample_app.py gives it, 100m / 160Mi,
 unless told otherwise; tests/components/test_sample_app_component.py sizes the real pod spec.
 """
 
@@ -45,7 +45,7 @@ def report(app: Resources, sidecar: Resources) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--app-cpu", default="100m")
-    parser.add_argument("--app-memory", default="192Mi")
+    parser.add_argument("--app-memory", default="160Mi")
     args = parser.parse_args(argv)
     app = Resources(cpu=args.app_cpu, memory=args.app_memory)
     print(

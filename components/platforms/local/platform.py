@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent import CloudPatch
+from components.platforms.local.agent_patch import cloud_patch
 from components.platforms.local.cluster import build as build_cluster
 
 
@@ -17,7 +18,7 @@ class LocalPlatform:
         return None
 
     def agent_patch(self, *_: Any) -> CloudPatch:
-        return CloudPatch()
+        return cloud_patch()
 
     def alerts(self, *_: Any) -> None:
         return None

@@ -33,6 +33,7 @@ SECTION = "## Network flows"
 NAME_LABEL = "app.kubernetes.io/name"
 OUTSIDE = "outside"
 EVERYWHERE = ("0.0.0.0/0", "::/0")
+WHEELHOUSE_PORT = ((8000, "TCP"),)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,19 @@ class Endpoint:
         return self.spec if self.outside else f"{self.namespace}/{self.spec}"
 
 
+# Flows the policies must refuse, kept apart from the wanted table: of the app's pods only the
+# wheelhouse reaches the Internet, and only the tiers reach the wheelhouse.
+REFUSED = (
+    Flow(
+        ("sample-front", "sample-middle", "sample-back", "sample-loadgen"),
+        (OUTSIDE,),
+        ((443, "TCP"),),
+        "the tiers install from the wheelhouse, never from the Internet",
+    ),
+    Flow((OUTSIDE, "sample-loadgen"), ("sample-wheelhouse",), WHEELHOUSE_PORT, "tiers only"),
+)
+
+
 def table(design: Path = DESIGN) -> list[Flow]:
     """The rows of the table `| from | to | port | why |` in the design's SECTION."""
     section = design.read_text().split(SECTION, 1)[1].split("\n## ", 1)[0]
@@ -87,6 +101,9 @@ def check(index: Index, report: Report, design: Path | None = None) -> None:
             for target in targets:
                 for port in flow.ports:
                     report.add("network flow", [_admitted(index, source, target, port)])
+    for flow in REFUSED:
+        for source, target, port in _each(index, flow):
+            report.add("refused flow", [_refused(index, source, target, port)])
     if not_here:
         report.notes.append(f"{not_here} flow(s) of the table have no pods in this plan")
 
@@ -126,6 +143,22 @@ def selects(selector: Json | None, labels: dict[str, str]) -> bool:
         ):
             return False
     return True
+
+
+def _each(index: Index, flow: Flow) -> list[tuple[Endpoint, Endpoint, tuple[int, str]]]:
+    sources = [e for spec in flow.sources for e in endpoints(index, spec)]
+    targets = [e for spec in flow.targets for e in endpoints(index, spec)]
+    return [(s, t, port) for s in sources for t in targets for port in flow.ports]
+
+
+def _refused(
+    index: Index, source: Endpoint, target: Endpoint, port: tuple[int, str]
+) -> Dangling | None:
+    if _admitted(index, source, target, port) is not None:
+        return None
+    return Dangling(
+        f"flow {source} -> {target} {port[0]}/{port[1]}", "refused flow", "a rule that admits it"
+    )
 
 
 def _admitted(

@@ -59,12 +59,9 @@ def test_every_alert_is_shown_firing_and_silent():
 def test_node_alerts_are_silent_at_4_and_firing_at_6_minutes_after_notready():
     """nodes.test.yaml takes node n1 NotReady at 0m; the for: 5m must show in between."""
     node_cases = [c for c in cases() if c["fixture"] == "nodes.test.yaml"]
-    for alert in ("NodeNotReady", "NodeNotReadyByAgent"):
-        at = {c["eval_time"]: c["exp_alerts"] for c in node_cases if c["alertname"] == alert}
-        assert at["4m"] == []
-        assert [
-            a["exp_labels"].get("node", a["exp_labels"].get("k8s_node_name")) for a in at["6m"]
-        ] == ["n1"]
+    at = {c["eval_time"]: c["exp_alerts"] for c in node_cases if c["alertname"] == "NodeNotReady"}
+    assert at["4m"] == []
+    assert [a["exp_labels"]["node"] for a in at["6m"]] == ["n1"]
 
 
 def test_every_alert_has_a_severity_and_annotations_that_say_where_to_look():
@@ -81,7 +78,7 @@ def test_node_alerts_wait_five_minutes_on_the_conditions_the_issue_names():
     assert rules["NodeNotReady"]["expr"] == (
         'kube_node_status_condition{condition="Ready",status=~"false|unknown"} == 1'
     )
-    assert rules["NodeNotReadyByAgent"]["expr"] == "k8s_node_condition_ready < 1"
+    assert set(rules) == {"NodeNotReady"}  # one source per signal: kube-state-metrics
     assert {r["for"] for r in rules.values()} == {"5m"}
 
 

@@ -420,3 +420,71 @@ def test_forward_target_is_a_ready_pod_and_the_named_container_port(tmp_path):
         selector = next(r.query for r in api.requests if r.path.endswith("/pods"))
     assert (target.pod, target.port) == ("kps-grafana-b", 3000)
     assert selector["labelSelector"] == "app.kubernetes.io/name=grafana"
+
+
+def _with_image(obj: dict, image: str) -> dict:
+    obj["spec"]["template"]["spec"]["containers"] = [{"name": "main", "image": image}]
+    return obj
+
+
+def _service_monitor(namespace: str, name: str, paths: list[str], labels: dict) -> dict:
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "endpoints": [{"port": "https-metrics", "path": p} for p in paths],
+        },
+    }
+
+
+@pytest.mark.live
+def test_status_names_what_the_cluster_already_runs_that_the_kit_duplicates(tmp_path, capsys):
+    """Another node-exporter, kube-state-metrics, prometheus-operator and kubelet
+    ServiceMonitor outside the kit's namespaces are named with advice; the kit's own and a
+    ServiceMonitor of something else are not, and status still passes."""
+    theirs = [
+        _with_image(workload("DaemonSet", "monitoring", "node-exporter"),
+                    "quay.io/prometheus/node-exporter:v1.8.2"),
+        _with_image(workload("Deployment", "kube-system", "kube-state-metrics"),
+                    "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0@sha256:ab"),
+        _with_image(workload("Deployment", "monitoring", "prometheus-operator"),
+                    "quay.io/prometheus-operator/prometheus-operator:v0.75.0"),
+        _with_image(workload("Deployment", "monitoring", "config-reloader"),
+                    "quay.io/prometheus-operator/prometheus-config-reloader:v0.75.0"),
+        _with_image(workload("DaemonSet", NS["node"], "kps-prometheus-node-exporter"),
+                    "quay.io/prometheus/node-exporter:v1.12.1"),
+    ]  # fmt: skip
+    monitors = [
+        _service_monitor("monitoring", "kubelet", ["/metrics", "/metrics/cadvisor"], {}),
+        _service_monitor("monitoring", "kubelet-by-label", ["/metrics"], {"k8s-app": "kubelet"}),
+        _service_monitor("monitoring", "my-app", ["/metrics"], {"app": "mine"}),
+        _service_monitor(NS["monitoring"], "kps-kubelet", ["/metrics/cadvisor"], {}),
+    ]
+    extra = {
+        "/apis/apps/v1/daemonsets": listing(
+            "DaemonSet", [o for o in theirs if o["kind"] == "DaemonSet"]
+        ),
+        "/apis/apps/v1/deployments": listing(
+            "Deployment", [o for o in theirs if o["kind"] == "Deployment"]
+        ),
+        "/apis/monitoring.coreos.com/v1/servicemonitors": listing("ServiceMonitor", monitors),
+    }
+    code, _ = run_cli(tmp_path, healthy_cluster(extra=extra), "status")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    found = out.split("outside the kit's namespaces (one source each is enough):\n")[1]
+    named = [line.split(":", 1)[0] for line in found.splitlines()]
+    assert named == [
+        "  - DaemonSet monitoring/node-exporter (node-exporter)",
+        "  - Deployment kube-system/kube-state-metrics (kube-state-metrics)",
+        "  - Deployment monitoring/prometheus-operator (a prometheus-operator)",
+        "  - ServiceMonitor monitoring/kubelet",
+        "  - ServiceMonitor monitoring/kubelet-by-label",
+    ]
+    assert "port 9100" in found and "scraped twice" in found and "--namespaces" in found
+
+    code, _ = run_cli(tmp_path, healthy_cluster(), "status")  # no such listings, no CRD: 404
+    out = capsys.readouterr().out
+    assert code == 0 and "Already in the cluster" not in out, out

@@ -7,15 +7,14 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import socket
 import tarfile
 from pathlib import Path
 
 import pytest
-from werkzeug import Request, Response
 
 from kit.cli import pulumi_cli
 from tests.helpers import ROOT
+from tests.kit.cli.kitcli_releases import Releases, closed_port, files_under
 
 PLATFORM = "linux-x64"
 ARCHIVE = f"pulumi-v{pulumi_cli.VERSION}-{PLATFORM}.tar.gz"
@@ -37,22 +36,6 @@ GOOD = release_archive(
         "pulumi/pulumi-language-python": b"#!/bin/sh\n",
     }
 )
-
-
-class Releases:
-    """Archives by name on the httpserver fixture (as Pulumi's releases); records every path asked
-    for."""
-
-    def __init__(self, httpserver) -> None:
-        self.files: dict[str, bytes] = {}
-        self.asked: list[str] = []
-        httpserver.expect_request(re.compile("^/releases/")).respond_with_handler(self._serve)
-        self.url = httpserver.url_for("/releases")
-
-    def _serve(self, request: Request) -> Response:
-        self.asked.append(request.full_path.removesuffix("?"))
-        body = self.files.get(request.path.removeprefix("/releases/"))
-        return Response(body or b"", status=200 if body is not None else "404 Not Found")
 
 
 @pytest.fixture
@@ -84,10 +67,6 @@ def run(capsys) -> tuple[int, str, list[str]]:
     code = pulumi_cli.main(["path"])
     out, err = capsys.readouterr()
     return code, out.strip(), err.splitlines()
-
-
-def files_under(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*")) if folder.exists() else []
 
 
 @pytest.mark.live
@@ -162,9 +141,7 @@ def test_a_missing_archive_is_one_line_naming_the_url(machine, releases, capsys)
 
 @pytest.mark.live
 def test_an_unreachable_server_is_one_line(machine, monkeypatch, capsys):
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{free.getsockname()[1]}"
+    closed = closed_port()
     monkeypatch.setenv("KIT_PULUMI_RELEASES", closed)
     machine(GOOD)
     code, _, err = run(capsys)

@@ -3,6 +3,7 @@ the kit's rule groups) and Tempo/Loki answers replayed from fixtures in their do
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -36,21 +37,35 @@ FARGATE_NODE = "fargate-ip-10-0-3-7.ec2.internal"
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
     """Prometheus with the kit's groups for a cluster without the agent, and series as the
-    agent would push them: node 1 reports CPU, node 2 only memory (either counts)."""
+    kubelet's cAdvisor and kube-state-metrics give them: node 1 reports CPU, node 2 only memory
+    (either counts)."""
     groups = alert_rules.rule_groups(APP.name, None)
     with prometheus(tmp_path_factory.mktemp("prometheus"), groups) as url:
         now_ms = int(time.time() * 1000)
         remote_write(
             url,
             [
-                ({"__name__": "k8s_node_cpu_usage", "k8s_node_name": VM_NODES[0]}, 0.21, now_ms),
                 (
-                    {"__name__": "k8s_node_memory_working_set_bytes", "k8s_node_name": VM_NODES[1]},
+                    {"__name__": "container_cpu_usage_seconds_total", "node": VM_NODES[0]},
+                    0.21,
+                    now_ms,
+                ),
+                (
+                    {"__name__": "container_memory_working_set_bytes", "node": VM_NODES[1]},
                     1.9e9,
                     now_ms,
                 ),
                 *(
-                    ({"__name__": "k8s_node_condition_ready", "k8s_node_name": n}, 1, now_ms)
+                    (
+                        {
+                            "__name__": "kube_node_status_condition",
+                            "condition": "Ready",
+                            "status": "true",
+                            "node": n,
+                        },
+                        1,
+                        now_ms,
+                    )
                     for n in [*VM_NODES, FARGATE_NODE]
                 ),
             ],
@@ -131,9 +146,9 @@ def test_missing_node_metrics_rule_groups_trace_and_logs_fail(prom):
     by_name = {c.name: c for c in checks}
     table = render(checks)
     assert exit_code(checks) == 1, table
-    kubelet = by_name["prometheus: kubelet metrics per VM node (node agent)"]
+    kubelet = by_name["prometheus: container metrics per VM node (cAdvisor)"]
     assert kubelet.status == FAIL and "kit-worker3" in kubelet.detail, table
-    conditions = by_name["prometheus: node Ready conditions (cluster agent)"]
+    conditions = by_name["prometheus: node Ready conditions (kube-state-metrics)"]
     assert conditions.status == FAIL and "kit-worker3" in conditions.detail
     rules = by_name["prometheus: the kit's alert rules loaded"]
     assert rules.status == FAIL and "o11y-kit.agent" in rules.detail  # agent's groups expected
@@ -215,8 +230,8 @@ def test_verify_command_end_to_end(prom, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert out.splitlines()[0].split() == ["CHECK", "RESULT", "DETAIL"]
-    assert "prometheus: kubelet metrics per VM node (node agent)  PASS" in out
-    assert "all 14 Deployments, DaemonSets and StatefulSets present and ready" in out
+    assert re.search(r"prometheus: container metrics per VM node \(cAdvisor\) +PASS", out), out
+    assert "all 15 Deployments, DaemonSets and StatefulSets present and ready" in out
     assert out.count("PASS") == 8
 
 

@@ -44,6 +44,10 @@ def test_plan_writes_tree_manifests_and_outputs_and_all_objects_are_schema_valid
     assert f"against {low} and {high}" in done.stdout
     assert "pod templates checked against their namespace's Pod Security level" in done.stdout
     assert "all admitted" in done.stdout
+    assert f"cost of stack {stack}" in done.stdout  # make plan ends with `kit cost`
+    assert "DaemonSets on every node" in done.stdout  # and the pods' requests and limits
+    assert "estimated active series into Prometheus: " in done.stdout
+    assert "dashboards and rules against the measured series: all resolve" in done.stdout
     counted = re.search(
         r"(\d+) Kubernetes objects \((\d+) kit, (\d+) from charts: (.*)\)", done.stdout
     )

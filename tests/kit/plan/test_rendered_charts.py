@@ -328,7 +328,7 @@ def test_nothing_but_the_charts_coredns_service_goes_into_kube_system(rendered, 
     assert "kube-system/kps-kubelet" not in text
 
 
-@pytest.mark.parametrize("stack", ["local", "aks", "eks", "local-without-app"])
+@pytest.mark.parametrize("stack", ["local", "aks", "eks", "local-without-app", "local-prebuilt"])
 def test_status_expects_exactly_the_workloads_the_plan_the_charts_and_the_operator_make(
     evaluated, evaluate, stack
 ):
@@ -338,6 +338,9 @@ def test_status_expects_exactly_the_workloads_the_plan_the_charts_and_the_operat
     require_plan_tools()
     if stack == "local-without-app":
         ev, shape = evaluate("local", sampleApp="false"), workloads.StackShape("local", False)
+    elif stack == "local-prebuilt":
+        ev = evaluate("local", sampleAppImage="ghcr.io/me/sample-app:1.0")
+        shape = workloads.StackShape("local", prebuilt_app=True)
     else:
         ev, shape = evaluated(stack), workloads.shape_of(stack)
     kit = [manifests.manifest(r) for r in ev.resources if manifests.is_object(r)]

@@ -1,0 +1,2 @@
+"""`python -m kit cost`: what a planned stack costs per hour and month, and what its pods ask of
+the cluster."""
