@@ -56,11 +56,22 @@ class NearbyBuild:
 
 
 _AWS = f"{CONTRIB}internal/aws/"
+# Shared by the two AWS exporters built nearby: a replace at the pin itself.
+_AWSUTIL_WHY = (
+    "Its go.mod asks for internal/aws/awsutil at most v0.158.0, whose .zip the proxy refuses "
+    "(403, `go mod tidy` in the builder); awsxrayexporter v0.159.0 used to require the pin's, "
+    "so the build, without it since traces go to X-Ray over OTLP, has internal/aws/awsutil "
+    "raised to the pin v0.159.0 (served), the version it linked before."
+)
 # The tests run these versions; the deployed image runs the pin's.
 BUILT_NEARBY: dict[str, NearbyBuild] = {
     f"{CONTRIB}exporter/awsemfexporter": NearbyBuild(
         version="v0.158.0",
-        replaces={f"{_AWS}cwlogs": "v0.157.0", f"{_AWS}metrics": "v0.157.0"},
+        replaces={
+            f"{_AWS}cwlogs": "v0.157.0",
+            f"{_AWS}metrics": "v0.157.0",
+            f"{_AWS}awsutil": "v0.159.0",
+        },
         why=(
             _NOT_SERVED.format(m=f"{CONTRIB}exporter/awsemfexporter", f="zip", e=_403)
             + ". v0.158.0 is the newest served release below the pin; its go.mod asks for "
@@ -70,18 +81,20 @@ BUILT_NEARBY: dict[str, NearbyBuild] = {
             "dependencies resolve to the pin. Its non-test code at v0.158.0 and v0.161.0 differs "
             "only by the exporter.awsemf.DisableLegacyResourceToTelemetryConversion feature gate "
             "(from v0.160.0, #48861), a Go 1.26 errors.AsType refactor and formatting, so "
-            "v0.159.0 is expected to behave as v0.158.0 (its own source cannot be read here)."
+            "v0.159.0 is expected to behave as v0.158.0 (its own source cannot be read here). "
+            + _AWSUTIL_WHY
         ),
     ),
     f"{CONTRIB}exporter/awscloudwatchlogsexporter": NearbyBuild(
         version="v0.156.0",
-        replaces={f"{_AWS}cwlogs": "v0.157.0"},
+        replaces={f"{_AWS}cwlogs": "v0.157.0", f"{_AWS}awsutil": "v0.159.0"},
         why=(
             _NOT_SERVED.format(m=f"{CONTRIB}exporter/awscloudwatchlogsexporter", f="info", e=_404)
             + ". v0.156.0 is the only release from v0.153.0 to v0.161.0 the proxy serves; the "
             "internal/aws/cwlogs v0.156.0 it asks for is refused (403), so it links v0.157.0, "
             "as awsemf does. The kit's settings of it (region, log group and stream, retry and "
-            "persistent queue) are exporterhelper's and the exporter's at both releases."
+            "persistent queue) are exporterhelper's and the exporter's at both releases. "
+            + _AWSUTIL_WHY
         ),
     ),
     f"{CONTRIB}exporter/azuremonitorexporter": NearbyBuild(
@@ -113,9 +126,10 @@ def replacements() -> dict[str, str]:
 
 
 # release -> the kit's modules that release cannot build (a .mod, .zip or checksum-database
-# entry not served, or `go mod tidy` failing on it).
+# entry not served, or `go mod tidy` failing on it). sigv4authextension, in the kit since traces
+# go to X-Ray over OTLP, was tried at the pin only.
 _NEVER = ("awscloudwatchlogsexporter", "k8sobjectsreceiver", "awscontainerinsightreceiver")
-_NEWER = ("k8sclusterreceiver", "awsemfexporter", "awsxrayexporter", "azuremonitorexporter")
+_NEWER = ("k8sclusterreceiver", "awsemfexporter", "azuremonitorexporter")
 _NEWER_RELEASES = ("0.165.1", "0.165.0", "0.164.1", "0.164.0", "0.163.0", "0.162.0", "0.160.0")
 BLOCKED_RELEASES: dict[str, tuple[str, ...]] = {
     **{release: (*_NEWER, *_NEVER) for release in _NEWER_RELEASES},
@@ -129,7 +143,6 @@ BLOCKED_RELEASES: dict[str, tuple[str, ...]] = {
         "k8sclusterreceiver",
         "k8sattributesprocessor",
         "awsemfexporter",
-        "awsxrayexporter",
     ),
     "0.159.0": tuple(module.rsplit("/", 1)[-1] for module in (*NOT_BUILDABLE, *BUILT_NEARBY)),
 }

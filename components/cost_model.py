@@ -48,7 +48,6 @@ class Usage:
 
     log_bytes_per_request: Decimal
     span_bytes_per_request: Decimal
-    traces_per_request: Decimal
 
 
 @dataclass(frozen=True)

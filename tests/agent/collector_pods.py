@@ -5,12 +5,21 @@ sidecar, each with the ConfigMap its config volume mounts and the env and args i
 from __future__ import annotations
 
 from agent.k8s import CONFIG_DIR, CONTAINER_NAME
+from components.platforms.eks.exporters import IRSA_ANNOTATION
 from kit.plan import offline
 from tests.agent.otelcol import CollectorPod, resolve_env
 
 WORKLOADS = ("kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:Deployment")
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SECRET = "kubernetes:core/v1:Secret"
+SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
+# What a pod whose ServiceAccount carries an IRSA role has that others lack: AWS credentials
+# (sigv4auth fetches them when its config is validated). The pod identity webhook gives a web
+# identity token for STS, which nothing answers here, so these stand in as static ones.
+IRSA_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+}
 
 
 def _plain(value):
@@ -43,6 +52,11 @@ def collector_pods(evaluation: offline.Evaluation) -> list[CollectorPod]:
         key: {k: _plain(v) for k, v in _plain(obj.get("stringData") or {}).items()}
         for key, obj in _by_name(evaluation, SECRET).items()
     }
+    with_role = {
+        key
+        for key, account in _by_name(evaluation, SERVICE_ACCOUNT).items()
+        if IRSA_ANNOTATION in (account["metadata"].get("annotations") or {})
+    }
     pods = []
     for type_ in WORKLOADS:
         for (namespace, name), workload in _by_name(evaluation, type_).items():
@@ -53,6 +67,9 @@ def collector_pods(evaluation: offline.Evaluation) -> list[CollectorPod]:
                     continue
                 token = template["spec"].get("automountServiceAccountToken", True)
                 env = resolve_env(container, namespace, f"{name}-7d9f8-x2x4q", labels, secrets)
+                account = template["spec"].get("serviceAccountName", "default")
+                if (namespace, account) in with_role:
+                    env = {**env, **IRSA_CREDENTIALS}
                 config = _config_text(template["spec"], container, namespace, config_maps)
                 pods.append(
                     CollectorPod(

@@ -14,9 +14,10 @@ import pytest
 import yaml
 
 from agent.k8s import CONTAINER_NAME
+from agent.labels import FARGATE_GATEWAY as GATEWAY
 from agent.preset_catalog import APP_NAME_LABEL
 from components.platforms.eks.container_insights_agent import CONTAINER_INSIGHTS_AGENT
-from tests.agent.collector_pods import collector_pods
+from tests.agent.collector_pods import IRSA_CREDENTIALS, collector_pods
 from tests.agent.otelcol import collector, resolve_env, validate
 from tests.agent.stacks import VARIANTS, evaluation
 
@@ -102,3 +103,16 @@ def test_the_container_insights_daemonset_config_is_checked_by_the_built_awsemf(
     check = validate(pod, binary)
     assert check.returncode != 0
     assert "log_stream_nam" in check.output, check.output
+
+
+def test_a_collector_signing_for_xray_without_aws_credentials_does_not_start():
+    """sigv4auth fetches credentials when its config is checked: a pod that lost its IRSA role
+    fails at start (and in `validate`), which is why the harness gives IRSA pods credentials."""
+    binary = collector()
+    (pod,) = [p for p in collector_pods(evaluation("eks-fargate-back")) if p.workload == GATEWAY]
+    assert validate(pod, binary).returncode == 0
+    pod.env = {k: v for k, v in pod.env.items() if k not in IRSA_CREDENTIALS}
+    pod.env["AWS_EC2_METADATA_DISABLED"] = "true"  # nor an instance role, on any machine
+    check = validate(pod, binary)
+    assert check.returncode != 0, check.describe(pod)
+    assert "sigv4auth" in check.output, check.output

@@ -105,12 +105,14 @@ def usage_lines(plan: PlannedStack, usage: Usage, rps: Decimal, priced) -> list[
     )
     stored_months = min(Decimal(retention), Decimal(30)) / 30  # steady state, uncompressed
     lines = [
+        # Transaction Search bills spans as CloudWatch Logs ingestion into aws/spans and indexes
+        # 1 % of them as trace summaries for free (CloudWatch docs, "Enable transaction search").
         priced(
             "cloudwatch-logs-ingestion",
-            "container logs of the sample app",
-            logs_gb,
+            "container logs and spans (aws/spans) of the sample app",
+            logs_gb + spans_gb,
             "month",
-            resource="application log group",
+            resource="application log group, aws/spans",
             usage_based=True,
         ),
         priced(
@@ -119,14 +121,6 @@ def usage_lines(plan: PlannedStack, usage: Usage, rps: Decimal, priced) -> list[
             logs_gb * stored_months,
             "month",
             resource="log groups",
-            usage_based=True,
-        ),
-        priced(
-            "xray-traces",
-            "X-Ray traces",
-            requests * usage.traces_per_request / 10**6,
-            "month",
-            resource="awsxray exporter",
             usage_based=True,
         ),
     ]

@@ -36,8 +36,30 @@ class AwsBackends:
         return {IRSA_ANNOTATION: self.irsa_role_arn} if self.irsa_role_arn else {}
 
 
+# X-Ray's OTLP endpoint (CloudWatch docs, "OTLP Endpoints"): HTTP only, SigV4 by the
+# collector's sigv4auth extension, gzip or none, at most 10,000 spans and 5 MB uncompressed per
+# request (the queue's batches hold at most QUEUE_BATCH max_size spans). It needs Transaction
+# Search in the account (workspace.py enables it).
+XRAY_EXPORTER = "otlp_http/xray"
+XRAY_AUTH = "sigv4auth"
+XRAY_SIGNING_SERVICE = "xray"
+
+
+def xray_traces_endpoint(region: str) -> str:
+    return f"https://xray.{region}.amazonaws.com/v1/traces"
+
+
 def xray(aws: AwsBackends) -> Preset:
-    return Preset(exporters={"awsxray": {"region": aws.region}})
+    """Spans to X-Ray over OTLP/HTTP, signed with the pod's IRSA credentials, through the same
+    persistent queue as the other OTLP exporters."""
+    exporter = {
+        "traces_endpoint": xray_traces_endpoint(aws.region),
+        "auth": {"authenticator": XRAY_AUTH},
+    }
+    return Preset(
+        extensions={XRAY_AUTH: {"region": aws.region, "service": XRAY_SIGNING_SERVICE}},
+        exporters={XRAY_EXPORTER: reliable(exporter)},
+    )
 
 
 def cloudwatch_logs(name: str, aws: AwsBackends, log_group: str, log_stream: str) -> Preset:

@@ -32,6 +32,9 @@ from components.platforms.eks import exporters as aws_exporters
 from components.platforms.eks.exporters import AwsBackends
 
 DEFAULT_FARGATE_RESOURCES = Resources(cpu="200m", memory="512Mi")
+# The gateway's five persistent queues (Prometheus, Loki, Tempo, X-Ray, CloudWatch Logs) at
+# their worst case on disk, with room for checkpoints (tests/agent/test_queue_budget.py).
+GATEWAY_STATE_SIZE_LIMIT = "1280Mi"
 
 
 def gateway_endpoint(agent_namespace: str) -> str:
@@ -39,10 +42,10 @@ def gateway_endpoint(agent_namespace: str) -> str:
     return f"{FARGATE_GATEWAY}.{agent_namespace}.svc.cluster.local:4317"
 
 
-def _common(resources: Resources) -> list[Preset]:
+def _common(resources: Resources, state_size_limit: str = STATE_SIZE_LIMIT) -> list[Preset]:
     return [
         presets.base(resources),
-        presets.persistent_state({"emptyDir": {"sizeLimit": STATE_SIZE_LIMIT}}),
+        presets.persistent_state({"emptyDir": {"sizeLimit": state_size_limit}}),
     ]
 
 
@@ -53,7 +56,7 @@ def scraper_preset(backends: Backends, resources: Resources) -> Preset:
 def gateway_preset(backends: Backends, aws: AwsBackends, resources: Resources) -> Preset:
     return combine(
         [
-            *_common(resources),
+            *_common(resources, GATEWAY_STATE_SIZE_LIMIT),
             presets.otlp("${env:MY_POD_IP}"),
             exporters.prometheus(backends),
             exporters.loki(backends),
@@ -84,7 +87,7 @@ def gateway_config(
         preset,
         {
             "metrics": pipeline(["otlp"], ["otlp_http/prometheus"]),
-            "traces": pipeline(["otlp"], ["otlp_grpc/traces", "awsxray"]),
+            "traces": pipeline(["otlp"], ["otlp_grpc/traces", aws_exporters.XRAY_EXPORTER]),
             "logs": pipeline(["otlp"], ["otlp_http/loki", "awscloudwatchlogs/application"]),
         },
     )

@@ -1,4 +1,5 @@
-"""The one thing an eks stack can leave behind: its control-plane log group, recreated by EKS.
+"""The one thing an eks stack can leave behind that breaks the next `up`: its control-plane log
+group, recreated by EKS. (Transaction Search stays on by design: transaction_search.py.)
 
 EKS can deliver the last control-plane log lines after the cluster is gone and, through its
 service-linked role, create `/aws/eks/<cluster>/cluster` again (terraform-aws-eks #1019, #2446,

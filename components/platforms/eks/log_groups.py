@@ -13,6 +13,11 @@ NAMES = {
 }
 
 
+# Where Transaction Search keeps every span X-Ray takes (CloudWatch docs, "Spans"): one group
+# per account and region, which X-Ray creates; not the stack's.
+SPANS_LOG_GROUP = "aws/spans"
+
+
 def log_group(kind: str, cluster: str) -> str:
     """The name of the cluster's log group of `kind` (a key of NAMES)."""
     return NAMES[kind].format(cluster=cluster)

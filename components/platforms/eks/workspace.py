@@ -1,5 +1,5 @@
-"""eks workspace: the CloudWatch log groups the collectors write into and the one IAM role (IRSA)
-they write with. Traces go to X-Ray, which has nothing to create.
+"""eks workspace: the CloudWatch log groups the collectors write into, the one IAM role (IRSA)
+they write with, and Transaction Search, without which X-Ray's OTLP endpoint refuses spans.
 
 After the cluster, because the role trusts its OIDC provider. The stack owns the log groups, so
 `destroy` removes them and the exporters never need logs:CreateLogGroup.
@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 import agent
 from components import namespaces
+from components.platforms.eks import transaction_search
 from components.platforms.eks.cluster import EksCluster, irsa_trust
 from components.platforms.eks.container_insights_agent import CONTAINER_INSIGHTS_AGENT
 from components.platforms.eks.exporters import AwsBackends
@@ -26,9 +27,10 @@ from components.settings import KitConfig
 # and CreateLogStream when the stream is missing. CreateLogGroup / PutRetentionPolicy /
 # TagResource only follow a missing group, which cannot happen here.
 LOG_ACTIONS = ("logs:PutLogEvents", "logs:CreateLogStream")
-# awsxray exporter: PutTraceSegments only (telemetry, i.e. PutTelemetryRecords, is off by
-# default and the kit leaves it off; GetSampling* serve SDK samplers, not exporters).
-XRAY_ACTIONS = ("xray:PutTraceSegments",)
+# X-Ray's OTLP endpoint (otlp_http/xray): the Service Authorization Reference's span actions,
+# PutSpans for the spans and PutSpansForIndexing for the share Transaction Search indexes as
+# trace summaries. No PutTraceSegments / PutTelemetryRecords: the kit no longer sends segments.
+XRAY_ACTIONS = ("xray:PutSpans", "xray:PutSpansForIndexing")
 # awscontainerinsightreceiver on each node: the instance's tags (cluster and autoscaling group
 # name) and its EBS volumes (disk metrics). Neither API supports resource-level permissions.
 EC2_ACTIONS = ("ec2:DescribeTags", "ec2:DescribeVolumes")
@@ -48,10 +50,12 @@ class CloudWatchWorkspaceArgs:
 
 
 class CloudWatchWorkspace(pulumi.ComponentResource):
-    """Log groups (Container Insights performance, application logs, Kubernetes events) and the
-    collectors' IRSA role, allowed to write exactly there, to X-Ray and to read EC2 tags."""
+    """Log groups (Container Insights performance, application logs, Kubernetes events), the
+    collectors' IRSA role, allowed to write exactly there, to X-Ray and to read EC2 tags, and
+    Transaction Search (transaction_search.py)."""
 
     log_groups: dict[str, aws.cloudwatch.LogGroup]
+    trace_destination: pulumi.Resource
     role: aws.iam.Role
     next_steps: dict[str, pulumi.Input[str]]
 
@@ -99,6 +103,9 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.trace_destination = transaction_search.enable(
+            name, args.cluster_name, args.region, self
+        )
         self.next_steps = next_steps(self._backends)
         self.register_outputs(
             {
@@ -115,7 +122,7 @@ class CloudWatchWorkspace(pulumi.ComponentResource):
 
 
 def collector_policy(log_group_arns: list[str]) -> dict:
-    """Write into the stack's log groups only, put trace segments, read EC2 tags and volumes.
+    """Write into the stack's log groups only, put spans, read EC2 tags and volumes.
 
     `<group ARN>:*` (CloudWatch Logs docs, "Overview of managing access permissions") matches the
     group and every stream in it, and no other group, since names cannot contain ':'."""

@@ -21,12 +21,10 @@ MEASURED_BY = "sample-app/bench_volume.py --rps 2 --seconds 180"
 DEFAULTS = Usage(
     log_bytes_per_request=Decimal(600),  # stdout JSON lines, three tiers
     span_bytes_per_request=Decimal(1930),  # OTLP/protobuf, as the SDKs export them
-    traces_per_request=Decimal(1),  # front starts one trace per request
 )
 KEYS = {
     "logBytesPerRequest": "log_bytes_per_request",
     "spanBytesPerRequest": "span_bytes_per_request",
-    "tracesPerRequest": "traces_per_request",
 }
 assert set(KEYS.values()) == {f.name for f in fields(Usage)}
 

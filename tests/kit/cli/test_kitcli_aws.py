@@ -1,5 +1,5 @@
-"""eks: the X-Ray and CloudWatch Logs checks, and stopping / restarting a node group instance,
-against moto's AWS."""
+"""eks: the X-Ray (Transaction Search spans) and CloudWatch Logs checks, and stopping /
+restarting a node group instance, against moto's AWS."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from components.platforms.eks.log_groups import SPANS_LOG_GROUP
 from kit.cli import checks_aws, nodes
 from kit.cli.checks import FAIL, PASS
 from kit.cli.kube import Kube
@@ -16,7 +17,6 @@ from tests.helpers import moto_aws
 from tests.kit.cli.kitcli_cluster import node
 
 REGION = "us-east-1"
-XRAY_ID = "1-6741b2c0-0b5e6b0e3f6d9a2c1e4b7d8f"
 W3C_ID = "6741b2c00b5e6b0e3f6d9a2c1e4b7d8f"
 CLUSTER = "o11y-kit-eks"
 
@@ -27,30 +27,53 @@ def session(monkeypatch):
         yield session
 
 
-def put_trace(session, services: list[str]) -> None:
-    """One segment per service, as the awsxray exporter writes server spans."""
-    start = time.time() - 60
-    documents = [
-        json.dumps(
-            {
-                "name": service,
-                "id": f"{i + 1:016x}",
-                "trace_id": XRAY_ID,
-                "start_time": start + i * 0.01,
-                "end_time": start + 0.07 - i * 0.01,
-            }
-        )
+def put_trace(session, services: list[str], trace_id: str = W3C_ID) -> None:
+    """One span per service in Transaction Search's `aws/spans`, in the shape of an OTLP span
+    there (traceId, spanId, name, resource.attributes): moto takes PutLogEvents for it, where
+    X-Ray writes it in AWS."""
+    logs = session.client("logs")
+    try:
+        logs.create_log_group(logGroupName=SPANS_LOG_GROUP)
+        logs.create_log_stream(logGroupName=SPANS_LOG_GROUP, logStreamName="default")
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    start = int(time.time() * 1000) - 60_000
+    spans = [
+        {
+            "resource": {"attributes": {"service.name": service, "k8s.namespace.name": "o11y-app"}},
+            "traceId": trace_id,
+            "spanId": f"{i + 1:016x}",
+            "name": f"GET /{service}",
+            "kind": "SERVER",
+        }
         for i, service in enumerate(services)
     ]
-    session.client("xray").put_trace_segments(TraceSegmentDocuments=documents)
+    logs.put_log_events(
+        logGroupName=SPANS_LOG_GROUP,
+        logStreamName="default",
+        logEvents=[{"timestamp": start + i, "message": json.dumps(s)} for i, s in enumerate(spans)],
+    )
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(tz=dt.UTC)
 
 
-def test_xray_trace_through_all_tiers(session):
-    put_trace(session, ["sample-front", "sample-middle", "sample-back"])
+ALL_TIERS = ["sample-front", "sample-middle", "sample-back"]
+
+
+@pytest.mark.parametrize(
+    "others, trace_id",
+    [
+        ([], W3C_ID),
+        ([("1" * 32, ["sample-back"])], W3C_ID),  # the complete trace among incomplete ones
+        ([], f"1-{W3C_ID[:8]}-{W3C_ID[8:]}"),  # X-Ray's form, handed on as the logs' W3C id
+    ],
+)
+def test_xray_trace_through_all_tiers(session, others, trace_id):
+    for other, services in others:
+        put_trace(session, services, trace_id=other)
+    put_trace(session, ALL_TIERS, trace_id=trace_id)
     found: list[str] = []
     check = checks_aws.xray_trace(session, now(), found)
     assert check.status == PASS, check
@@ -58,9 +81,20 @@ def test_xray_trace_through_all_tiers(session):
 
 
 def test_xray_trace_missing_a_tier_fails(session):
-    put_trace(session, ["sample-front", "sample-middle"])
+    put_trace(session, ["sample-front", "sample-back"])
     check = checks_aws.xray_trace(session, now(), [])
     assert check.status == FAIL and "none through all" in check.detail
+
+
+def test_xray_trace_without_spans_fails(session):
+    put_trace(session, ["sample-front", "sample-middle"])
+    check = checks_aws.xray_trace(session, now(), [])
+    assert check.status == FAIL and "no span of sample-back" in check.detail
+
+
+def test_xray_trace_before_transaction_search_has_a_span_fails(session):
+    """No `aws/spans` yet (Transaction Search never took a span): a failed check, not a crash."""
+    assert checks_aws.xray_trace(session, now(), []).status == FAIL
 
 
 def test_cloudwatch_logs_of_the_trace(session):

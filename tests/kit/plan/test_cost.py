@@ -24,7 +24,7 @@ LOG_BYTES, SPAN_BYTES = 600, 1930  # the usage defaults (docs/cost.md#usage)
 # eks prices (components/platforms/eks/prices.yaml): Tokyo where listed, else us-east-1
 EKS, T3_LARGE, NAT, NAT_GB = D("0.10"), D("0.0835"), D("0.062"), D("0.062")
 FARGATE_VCPU, FARGATE_GB = D("0.04048"), D("0.004445")
-METRIC, LOGS_GB, STORED_GB, XRAY_MILLION = D("0.30"), D("0.50"), D("0.03"), D(5)
+METRIC, LOGS_GB, STORED_GB = D("0.30"), D("0.50"), D("0.03")
 # aks prices (components/platforms/aks/prices.yaml)
 D2S_V3, STANDARD_LB, PUBLIC_IP, LOG_ANALYTICS_GB = D("0.096"), D("0.025"), D("0.005"), D("2.30")
 # The back tier on Fargate: app 100m / 256Mi + collector sidecar 100m / 192Mi, plus Fargate's
@@ -37,15 +37,12 @@ def estimate_of(ev) -> report.Estimate:
 
 
 def eks_usage(rps: int) -> Decimal:
-    """Logs (5 GB free), their 30-day storage, X-Ray (100,000 traces free), NAT data."""
+    """Logs and spans ingested (Transaction Search: spans at the CloudWatch Logs price; 5 GB
+    free), the logs' 30-day storage, NAT data."""
     requests = D(REQUESTS_PER_MONTH_AT_2 // 2 * rps)
     logs_gb = requests * LOG_BYTES / 10**9
-    return (
-        max(logs_gb - 5, D(0)) * LOGS_GB
-        + logs_gb * STORED_GB
-        + (requests / 10**6 - D("0.1")) * XRAY_MILLION
-        + requests * (LOG_BYTES + SPAN_BYTES) / 10**9 * NAT_GB
-    )
+    ingested_gb = requests * (LOG_BYTES + SPAN_BYTES) / 10**9
+    return max(ingested_gb - 5, D(0)) * LOGS_GB + logs_gb * STORED_GB + ingested_gb * NAT_GB
 
 
 def eks_metrics(nodes: int, ec2_pods: int) -> Decimal:
@@ -55,10 +52,11 @@ def eks_metrics(nodes: int, ec2_pods: int) -> Decimal:
 
 
 def eks_pods(nodes: int, fargate: int) -> int:
-    """On the EC2 nodes: 3 agents, the 4 app workloads but the Fargate ones, 7 monitoring pods
+    """On the EC2 nodes: 3 agents, the 5 app workloads (the tiers, loadgen and the wheelhouse)
+    but the Fargate ones, 7 monitoring pods
     (Alertmanager, Grafana, kube-state-metrics, operator, Prometheus, Loki, Tempo), 2
     DaemonSets (node agent, node-exporter) and 2 per-node add-ons per node, 2 CoreDNS."""
-    return 3 + (4 - fargate) + 7 + 2 * nodes + 2 * nodes + 2
+    return 3 + (5 - fargate) + 7 + 2 * nodes + 2 * nodes + 2
 
 
 def eks_fixed(nodes: int = 2, fargate: int = 1) -> Decimal:
@@ -75,7 +73,7 @@ def test_eks_costs_what_its_plan_deploys(evaluated):
     found = estimate_of(evaluated("eks"))
     assert found.total(False) == eks_fixed()
     assert found.total(True) == eks_usage(2)
-    assert round(found.total() / H, 4) == D("0.4106")
+    assert round(found.total() / H, 4) == D("0.3822")
     assert [c.name for c in found.unpriced] == ["node root volumes (the AMI's default size)"]
     names = {c.name for c in found.lines}
     assert "sample-back pod (0.25 vCPU / 1 GB) vCPU" in names
@@ -152,7 +150,7 @@ def test_cost_prints_the_lines_and_the_pods_of_a_stack(capsys):
     ("text", "problem"),
     [
         ("logBytesPerRequest: -1\n", "logBytesPerRequest = -1: expected a number >= 0"),
-        ("tracesPerRequest: many\n", "tracesPerRequest = 'many': expected a number >= 0"),
+        ("spanBytesPerRequest: many\n", "spanBytesPerRequest = 'many': expected a number >= 0"),
         ("bytes: 3\n", "bytes = 3: unknown key; one of logBytesPerRequest"),
     ],
 )

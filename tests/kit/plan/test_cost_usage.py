@@ -12,9 +12,9 @@ from kit.plan.cost import usage
 
 def test_a_usage_file_overrides_only_the_keys_it_sets(tmp_path):
     path = tmp_path / "usage.yaml"
-    path.write_text("logBytesPerRequest: 2000\ntracesPerRequest: 0.5\n")
+    path.write_text("logBytesPerRequest: 2000\nspanBytesPerRequest: 500\n")
     assert usage.load(path) == replace(
-        usage.DEFAULTS, log_bytes_per_request=Decimal(2000), traces_per_request=Decimal("0.5")
+        usage.DEFAULTS, log_bytes_per_request=Decimal(2000), span_bytes_per_request=Decimal(500)
     )
     assert usage.load(None) == usage.DEFAULTS
 

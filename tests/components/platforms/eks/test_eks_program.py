@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import yaml
 
+from components.platforms.eks.exporters import XRAY_AUTH, XRAY_EXPORTER
 from kit.plan import manifests
 
 ROLE = "aws:iam/role:Role"
+REGION = "ap-northeast-1"  # stacks/Pulumi.eks.yaml
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
@@ -47,7 +49,19 @@ def test_agent_exports_to_cloudwatch_and_xray_on_eks(evaluated):
         if o["kind"] == "ConfigMap" and o["metadata"]["namespace"] in ("o11y-agent", "o11y-node")
     ]
     exporters = {name.split("/")[0] for c in configs for name in c["exporters"]}
-    assert {"awsemf", "awsxray", "awscloudwatchlogs"} <= exporters
+    assert {"awsemf", "awscloudwatchlogs"} <= exporters and "awsxray" not in exporters
+    # traces: X-Ray's OTLP endpoint, signed by sigv4auth, from every collector with a traces
+    # pipeline (node agent, Fargate gateway), all alike
+    tracing = [c for c in configs if "traces" in c["service"]["pipelines"]]
+    assert tracing
+    for config in tracing:
+        assert XRAY_EXPORTER in config["service"]["pipelines"]["traces"]["exporters"]
+        assert XRAY_AUTH in config["service"]["extensions"]
+        assert config["exporters"][XRAY_EXPORTER] == tracing[0]["exporters"][XRAY_EXPORTER]
+        assert config["extensions"][XRAY_AUTH] == {"region": REGION, "service": "xray"}
+        exporter = config["exporters"][XRAY_EXPORTER]
+        assert exporter["traces_endpoint"] == f"https://xray.{REGION}.amazonaws.com/v1/traces"
+        assert exporter["auth"] == {"authenticator": XRAY_AUTH}
 
 
 def test_fargate_pods_have_the_sidecar_and_nothing_fargate_rejects(evaluated):

@@ -9,11 +9,14 @@ import agent
 from components.platforms.eks.agent_patch import cloud_patch
 from components.platforms.eks.container_insights_agent import CONTAINER_INSIGHTS_AGENT
 from components.platforms.eks.exporters import AwsBackends
+from components.platforms.eks.offline_outputs import ACCOUNT_ID
 from tests.components.platforms.eks.eks_evaluation import OIDC, outside_view, resolve
 from tests.helpers import EKS, LOG_GROUP, one
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+LOG_RESOURCE_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
+TRACE_DESTINATION = "aws:xray/traceSegmentDestination:TraceSegmentDestination"
 AGENT_NS = "o11y-agent"
 NODE_NS = "o11y-node"
 APP_NS = "o11y-app"
@@ -124,15 +127,52 @@ def test_collector_policy_is_scoped_to_the_stack_log_groups_with_no_wildcard_act
     assert sorted(logs["Resource"]) == sorted(f"{arn}:*" for arn in group_arns)
     assert all(":log-group:/aws/" in arn and "/o11y-kit-eks/" in arn for arn in group_arns)
     wildcard = sorted(a for s in statements if s["Resource"] == "*" for a in s["Action"])
-    assert wildcard == ["ec2:DescribeTags", "ec2:DescribeVolumes", "xray:PutTraceSegments"]
+    # X-Ray's OTLP endpoint only: no segment or telemetry actions of the awsxray exporter
+    assert wildcard == [
+        "ec2:DescribeTags",
+        "ec2:DescribeVolumes",
+        "xray:PutSpans",
+        "xray:PutSpansForIndexing",
+    ]
     assert one(ev, ROLE_POLICY).inputs["role"] == f"{_collector_role(ev).name}-id"
+
+
+def test_transaction_search_lets_only_xray_of_this_account_write_aws_spans():
+    ev, _ = outside_view()
+    policy = one(ev, LOG_RESOURCE_POLICY)
+    assert policy.inputs["policyName"] == "o11y-kit-eks-transaction-search"
+    (statement,) = json.loads(policy.inputs["policyDocument"])["Statement"]
+    assert statement["Principal"] == {"Service": "xray.amazonaws.com"}
+    assert statement["Action"] == "logs:PutLogEvents"
+    region, account = "ap-northeast-1", ACCOUNT_ID
+    assert statement["Resource"] == f"arn:aws:logs:{region}:{account}:log-group:aws/spans:*"
+    assert statement["Condition"] == {
+        "ArnLike": {"aws:SourceArn": f"arn:aws:xray:{region}:{account}:*"},
+        "StringEquals": {"aws:SourceAccount": account},
+    }
+
+
+def test_spans_go_to_cloudwatch_logs_once_the_policy_exists():
+    ev, _ = outside_view()
+    destination = one(ev, TRACE_DESTINATION)
+    assert destination.inputs["destination"] == "CloudWatchLogs"
+    assert one(ev, LOG_RESOURCE_POLICY).urn in destination.dependencies
 
 
 def test_workspace_resources_use_the_clusters_regional_aws_provider():
     ev, (cluster, _, _) = outside_view()
     provider_urn = resolve(cluster.aws_provider.urn)
-    for resource in [*_stack_log_groups(ev).values(), _collector_role(ev), one(ev, ROLE_POLICY)]:
+    resources = [
+        *_stack_log_groups(ev).values(),
+        _collector_role(ev),
+        one(ev, ROLE_POLICY),
+        one(ev, LOG_RESOURCE_POLICY),
+        one(ev, TRACE_DESTINATION),
+    ]
+    for resource in resources:
         assert resource.provider.startswith(provider_urn)
+    callers = [p for token, p in ev.invoke_providers if token.endswith("getCallerIdentity")]
+    assert callers and all(p.startswith(provider_urn) for p in callers), callers
 
 
 def test_next_steps_link_container_insights_xray_and_query_the_log_groups():
