@@ -54,9 +54,10 @@ def eks_metrics(nodes: int, ec2_pods: int) -> Decimal:
 def eks_pods(nodes: int, fargate: int) -> int:
     """On the EC2 nodes: 3 agents, the 5 app workloads (the tiers, loadgen and the wheelhouse)
     but the Fargate ones, 7 monitoring pods
-    (Alertmanager, Grafana, kube-state-metrics, operator, Prometheus, Loki, Tempo), 2
-    DaemonSets (node agent, node-exporter) and 2 per-node add-ons per node, 2 CoreDNS."""
-    return 3 + (5 - fargate) + 7 + 2 * nodes + 2 * nodes + 2
+    (Alertmanager, Grafana, kube-state-metrics, operator, Prometheus, Loki, Tempo), 3
+    DaemonSets (node agent, Container Insights, node-exporter) and 2 per-node add-ons per node,
+    2 CoreDNS."""
+    return 3 + (5 - fargate) + 7 + 3 * nodes + 2 * nodes + 2
 
 
 def eks_fixed(nodes: int = 2, fargate: int = 1) -> Decimal:
@@ -73,7 +74,7 @@ def test_eks_costs_what_its_plan_deploys(evaluated):
     found = estimate_of(evaluated("eks"))
     assert found.total(False) == eks_fixed()
     assert found.total(True) == eks_usage(2)
-    assert round(found.total() / H, 4) == D("0.3822")
+    assert round(found.total() / H, 4) == D("0.3846")
     assert [c.name for c in found.unpriced] == ["node root volumes (the AMI's default size)"]
     names = {c.name for c in found.lines}
     assert "sample-back pod (0.25 vCPU / 1 GB) vCPU" in names
