@@ -18,3 +18,5 @@ class PlatformFacts:
     # Where pods get their addresses, for the plan's flows check (an ipBlock over them admits
     # pods too); None: not known to the kit, so any private range.
     pod_cidrs: tuple[str, ...] | None = None
+    # DaemonSets the platform adds to the node namespace, for `kit status` and `kit verify`.
+    node_daemonsets: tuple[str, ...] = ()

@@ -37,6 +37,7 @@ from components.names import (
     TEMPO_RELEASE,
     WHEELHOUSE,
 )
+from components.platforms import facts
 from components.platforms.eks.fargate_collectors import FARGATE_GATEWAY, FARGATE_SCRAPER
 from components.settings import PROJECT, declared_value
 from kit import stackfile
@@ -98,6 +99,10 @@ def _program(shape: StackShape) -> list[Workload]:
     made = [
         Workload("DaemonSet", NODE_NAMESPACE, NODE_AGENT, hint),
         Workload("Deployment", AGENT_NAMESPACE, CLUSTER_AGENT, hint),
+        *(
+            Workload("DaemonSet", NODE_NAMESPACE, n, hint)
+            for n in facts(shape.cloud).node_daemonsets
+        ),
     ]
     if shape.fargate:
         collectors = (FARGATE_SCRAPER, FARGATE_GATEWAY)

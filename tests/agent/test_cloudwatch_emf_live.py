@@ -30,6 +30,7 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (
 )
 
 from components.platforms.eks.alerts import CONTAINER_INSIGHTS, FAILED_NODES_METRIC
+from components.platforms.eks.container_insights_agent import CONTAINER_INSIGHTS_AGENT
 from components.platforms.eks.exporters import NODE_READY_NAMESPACE
 from tests.agent.collector_pods import collector_pods
 from tests.agent.emf_pipeline import LocalCloudWatchLogs, run_pipeline
@@ -303,8 +304,8 @@ def test_the_check_fails_when_the_cluster_agent_config_is_broken(cloudwatch, bre
 CONTAINER_INSIGHTS_RECORDS = 6  # container_insights_output: one EMF event per record
 
 
-def run_node_agent(cloudwatch, change=lambda config: None):
-    pod = _pod("otel-node-agent")
+def run_container_insights_agent(cloudwatch, change=lambda config: None):
+    pod = _pod(CONTAINER_INSIGHTS_AGENT)
     request = container_insights_output(_pressure_alarm()["dimensions"]["ClusterName"])
     pipeline = "metrics/containerinsights"
     return run_pipeline(cloudwatch, pod, pipeline, request, CONTAINER_INSIGHTS_RECORDS, change)
@@ -315,7 +316,7 @@ def _pressure_alarm() -> dict:
     return alarm
 
 
-def node_agent_problems(events: list) -> list[str]:
+def container_insights_problems(events: list) -> list[str]:
     """What is wrong with what the node agent wrote, for the pressure alarm and the console."""
     alarm = _pressure_alarm()
     problems = []
@@ -336,15 +337,15 @@ def node_agent_problems(events: list) -> list[str]:
     return problems
 
 
-def test_the_node_agent_writes_the_pressure_alarms_metric_and_what_the_console_charts(
+def test_the_container_insights_agent_writes_the_pressure_alarm_metric_and_the_charts(
     cloudwatch,
 ):
     """Only the declared metrics are extracted: the receiver's other fields (service counts,
     node CPU total, network bytes, inodes, container CPU) stay in the performance log events,
     which Container Insights and Logs Insights read, without becoming billed metrics."""
-    settings, events, log = run_node_agent(cloudwatch)
+    settings, events, log = run_container_insights_agent(cloudwatch)
     assert settings["namespace"] == CONTAINER_INSIGHTS
-    problems = node_agent_problems(events)
+    problems = container_insights_problems(events)
     assert not problems, "\n".join([*problems, "collector log:", log])
     alarm = _pressure_alarm()
     values = datapoints(events, CONTAINER_INSIGHTS, FAILED_NODES_METRIC, alarm["dimensions"])
@@ -372,8 +373,10 @@ def _pod_metrics_per_node(config: dict) -> None:
     ],
     ids=["namespace", "pod metrics per node"],
 )
-def test_the_check_fails_when_the_node_agent_config_is_broken(cloudwatch, break_it, problem):
-    settings, events, log = run_node_agent(cloudwatch, break_it)
+def test_the_check_fails_on_a_broken_container_insights_config(
+    cloudwatch, break_it, problem
+):
+    settings, events, log = run_container_insights_agent(cloudwatch, break_it)
     assert events, log
-    found = node_agent_problems(events)
+    found = container_insights_problems(events)
     assert any(p.startswith(problem) for p in found), found
