@@ -133,6 +133,7 @@ def test_every_line_arrives_once_through_an_outage_and_a_restart(sidecar):
     quiet_for(1, lambda: len(sink.records()))  # a duplicate would arrive now
 
     by_stream: dict[str, list[int]] = {"stdout": [], "stderr": []}
+    largest = {"stdout": 0, "stderr": 0}  # records of the largest export, per stream
     for request in sink.requests:
         in_request: dict[str, list[int]] = {"stdout": [], "stderr": []}
         for rl in request.resource_logs:
@@ -149,9 +150,14 @@ def test_every_line_arrives_once_through_an_outage_and_a_restart(sidecar):
         for stream, seqs in in_request.items():
             assert seqs == sorted(seqs), f"{stream} out of order within one export"
             by_stream[stream] += seqs
+            largest[stream] = max(largest[stream], len(seqs))
     sent = int(LINES_PER_SECOND_PER_STREAM * SECONDS)
     for stream, seqs in by_stream.items():
-        assert len(seqs) == len(set(seqs)), f"{stream}: {len(seqs) - len(set(seqs))} duplicates"
+        # At least once: an export the sink took as it stopped, before its answer went out, is
+        # sent again from the queue (docs/reliability.md); anything beyond one export is a bug.
+        one_export = max(largest[stream], 1)
+        twice = len(seqs) - len(set(seqs))
+        assert twice <= one_export, f"{stream}: {twice} duplicates, more than one export"
         missing = sorted(set(range(sent)) - set(seqs))
         assert not missing, f"{stream}: {len(missing)} lines lost, first {missing[:5]}"
     print(f"all {expected} lines in {time.monotonic() - started:.0f} s")
