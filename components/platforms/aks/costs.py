@@ -12,7 +12,7 @@ from components.cost_model import CostComponent, PlannedStack, Usage
 PRICES = cm.PriceTable(Path(__file__).with_name("prices.yaml"))
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
-INCLUDED_RETENTION_DAYS = 31  # Log Analytics keeps 31 days at no charge (via perf_cost.md)
+INCLUDED_RETENTION_DAYS = 31  # Log Analytics keeps 31 days at no charge
 
 
 def nodes(plan: PlannedStack) -> int:
