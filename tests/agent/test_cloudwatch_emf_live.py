@@ -373,9 +373,7 @@ def _pod_metrics_per_node(config: dict) -> None:
     ],
     ids=["namespace", "pod metrics per node"],
 )
-def test_the_check_fails_on_a_broken_container_insights_config(
-    cloudwatch, break_it, problem
-):
+def test_the_check_fails_on_a_broken_container_insights_config(cloudwatch, break_it, problem):
     settings, events, log = run_container_insights_agent(cloudwatch, break_it)
     assert events, log
     found = container_insights_problems(events)
