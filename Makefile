@@ -29,7 +29,7 @@ help:
 	@echo "make destroy STACK=...          remove everything the stack created"
 	@echo "                                (YES=1: no confirmation prompt, for scripts and CI)"
 	@echo "make plan STACK=...             offline: render and validate what up would create"
-	@echo "make charts                     fill the chart cache (KIT_CHART_CACHE), pinned versions"
+	@echo "make charts                     fill the chart cache (KIT_CHART_CACHE), sha256-checked"
 	@echo "make test                       run the test suite, one pytest-xdist worker per core"
 	@echo "make test-quick                 the offline tier: no program started, no socket"
 	@echo "make otelcol                    build the kit's collector (needs Go) into .build/otelcol"
@@ -142,9 +142,9 @@ otelcol:
 helm: venv
 	@$(PY) -m kit.plan.helm_tool install >/dev/null
 
-# The pinned chart versions into $$KIT_CHART_CACHE (default ~/.cache/o11y-kit/charts); downloads
-# only what is missing, so an offline machine with a filled cache never needs the network. Not
-# digest-checked yet (docs/security.md, "Supply chain").
+# The pinned charts into $$KIT_CHART_CACHE (default ~/.cache/o11y-kit/charts), each kept only if
+# its sha256 is one pinned in components/versions.py; downloads only what is missing, so an
+# offline machine with a filled cache never needs the network. `make up` installs from there.
 charts: venv
 	@$(PY) -m kit.plan.helm_tool pull
 
@@ -245,7 +245,7 @@ stack-file:
 
 # `up` asks the kit's policy pack (policy/) about every resource before creating or changing it.
 POLICY_ARGS_up := --policy-pack policy
-up: policy-venv
+up: policy-venv charts
 
 # eks: EKS may recreate the control-plane log group after the cluster is gone; removed after
 # destroy and, if it came back later, before the next up, unless the stack's state holds it

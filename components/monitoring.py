@@ -97,7 +97,7 @@ class MonitoringArgs:
     alert_receiver: AlertReceiver = NO_RECEIVER
     # Secret values of the receiver (SECRET_KEYS of alertmanager_config), kept in a Secret.
     alert_secrets: dict[str, pulumi.Input[str]] | None = None
-    chart_cache: str | None = None  # install the packages there instead of pulling (settings)
+    chart_cache: str | None = None  # the checked packages to install (components/settings)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -242,12 +242,11 @@ def _release(
     opts: pulumi.ResourceOptions,
 ) -> k8s.helm.v3.Release:
     # A local package by absolute path needs no repository (pulumi-kubernetes Release docs,
-    # "Local Chart Directory"); its subcharts are inside the package.
-    source = (
-        {"chart": f"{cache}/{chart.package}"}
-        if cache
-        else {"chart": chart.name, "repository_opts": {"repo": chart.repository}}
-    )
+    # "Local Chart Directory"); its subcharts are inside the package. Never the repository: the
+    # package is the pinned, sha256-checked one the plan rendered (components/settings).
+    if not cache:
+        raise ValueError(f"no chart cache to install {chart.package} from (KIT_CHART_CACHE)")
+    source = {"chart": f"{cache}/{chart.package}"}
     return k8s.helm.v3.Release(
         name,
         name=chart.release,

@@ -5,6 +5,7 @@ hashes); everything that runs in the cluster or in a cloud is pinned here, so an
 one-line change that the tests and `python -m kit plan` then check.
 """
 
+import hashlib
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +35,17 @@ K8S_DEFAULT = "1.36"
 
 @dataclass(frozen=True)
 class Chart:
-    """A Helm chart pinned by version, and the release name the kit installs it under."""
+    """A Helm chart pinned by version and by the sha256 of the packages accepted for it, and the
+    release name the kit installs it under."""
 
     name: str
     version: str
     repository: str
     release: str
+    # sha256 of the accepted packages: the one in the chart repository's index.yaml (what `make
+    # charts` downloads), and the one built from the same tagged source that the tests render
+    # (../shared/charts/README.md). No other package is rendered, planned or installed.
+    digests: tuple[str, ...] = ()
 
     @property
     def package(self) -> str:
@@ -53,31 +59,79 @@ class Chart:
 
 
 # prometheus-community/helm-charts @ cf408a2: Prometheus Operator v0.93.1, Grafana chart 12.11.1
-# (Grafana 13.2.0), kube-state-metrics 8.4.0, node-exporter 4.56.1.
+# (Grafana 13.2.0), kube-state-metrics 8.4.0, node-exporter 4.56.1. Repository digest: its
+# index.yaml (gh-pages), entry 88.5.3 created 2026-08-21T06:21:19Z.
 KUBE_PROMETHEUS_STACK_CHART = Chart(
-    "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", "kps"
+    "kube-prometheus-stack",
+    "88.5.3",
+    "https://prometheus-community.github.io/helm-charts",
+    "kps",
+    digests=(
+        "3bff576f57c88f9fcac3286cc6e0d22ddaf7d7e1829c14a09257359f02ca64c9",
+        "510df331b3bee886f4464a33943571043ff01936896f0e6079f9ae0d3144cb7c",
+    ),
 )
 # The OSS Loki and Tempo charts live in grafana-community/helm-charts (@ 3386a11): Loki 3.7.6,
-# Tempo 2.10.8.
+# Tempo 2.10.8. Repository digests: its index.yaml (gh-pages @ 9ab78dc8).
 GRAFANA_COMMUNITY_CHARTS = "https://grafana-community.github.io/helm-charts"
-LOKI_CHART = Chart("loki", "18.11.0", GRAFANA_COMMUNITY_CHARTS, "loki")
-TEMPO_CHART = Chart("tempo", "2.2.4", GRAFANA_COMMUNITY_CHARTS, "tempo")
+LOKI_CHART = Chart(
+    "loki",
+    "18.11.0",
+    GRAFANA_COMMUNITY_CHARTS,
+    "loki",
+    digests=(
+        "d4d99424d197e1460878093c9fced02346669ab0698a0dca7c575ab76fff7aeb",
+        "f98a899c57198f935e20dec14f192943123cd3404cbe62bc2f0e527a505b5a93",
+    ),
+)
+TEMPO_CHART = Chart(
+    "tempo",
+    "2.2.4",
+    GRAFANA_COMMUNITY_CHARTS,
+    "tempo",
+    digests=(
+        "5f3f4b29c4487b9c27715c18bc6c7b0889712b14075d97705f9b151a51725f68",
+        "a9540db456bd9edfffdd33a532f04b4ecc2e0f9f4ec32c794c2e897790bce092",
+    ),
+)
 CHARTS = (KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, TEMPO_CHART)
-# A folder of chart packages (`make charts` fills it): when set, the program installs these very
-# packages, the ones `python -m kit plan` rendered and checked, instead of pulling them again.
+# The folder of chart packages (`make charts` fills it): the program installs these very
+# packages, the ones `python -m kit plan` rendered and checked, never pulling them itself.
 CHART_CACHE_ENV = "KIT_CHART_CACHE"
+DEFAULT_CHART_CACHE = "~/.cache/o11y-kit/charts"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as package:
+        for block in iter(lambda: package.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def cache_problem(cache: Path, charts: tuple[Chart, ...] | list[Chart] = CHARTS) -> str | None:
-    """One line naming every package of `charts` missing from `cache` and how to fetch each."""
+    """One line naming every package of `charts` missing from `cache` or not a pinned package
+    (its sha256 is none of the chart's digests), and how to fetch each."""
     missing = [c for c in charts if not (cache / c.package).is_file()]
-    if not missing:
+    altered = [
+        c for c in charts if c not in missing and file_sha256(cache / c.package) not in c.digests
+    ]
+    if not missing and not altered:
         return None
     pulls = "; ".join(f"`{shlex.join(['helm', *c.pull_args(cache)])}`" for c in missing)
+    problems = []
+    if missing:
+        problems.append(f"not in the chart cache {cache}: {', '.join(c.package for c in missing)}")
+    if altered:
+        names = ", ".join(c.package for c in altered)
+        problems.append(
+            f"not a pinned package (sha256 is none of components/versions.py's) in the chart "
+            f"cache {cache}: {names}; delete it"
+        )
+    how = f"with `make charts` ({pulls})" if pulls else "with `make charts`"
     return (
-        f"not in the chart cache {cache}: {', '.join(c.package for c in missing)}; fetch them "
-        f"with `make charts` ({pulls}), or offline copy them there / point {CHART_CACHE_ENV} at "
-        "a folder that has them"
+        f"{'; '.join(problems)}; fetch them {how}, or offline copy them there / point "
+        f"{CHART_CACHE_ENV} at a folder that has them"
     )
 
 

@@ -70,14 +70,14 @@ def declared_value(key: str, raw: Any) -> Any:
 
 
 class ChartCacheError(ValueError):
-    """KIT_CHART_CACHE is set but lacks a pinned chart package: one line saying how to fix it."""
+    """The chart cache lacks a pinned chart package, or holds another: one line saying how to
+    fix it."""
 
 
-def chart_cache_folder(folder: str | None) -> str | None:
-    """The chart cache as an absolute folder holding every pinned package, None when unset."""
-    if not folder:
-        return None
-    path = Path(folder).expanduser().resolve()
+def chart_cache_folder(folder: str | None) -> str:
+    """The chart cache (KIT_CHART_CACHE, else the default folder `make charts` fills) as an
+    absolute folder holding every pinned package, each with a pinned sha256."""
+    path = Path(folder or versions.DEFAULT_CHART_CACHE).expanduser().resolve()
     problem = versions.cache_problem(path)
     if problem:
         raise ChartCacheError(problem)

@@ -88,7 +88,7 @@ class KitConfig:
     alerting: AlertingConfig
     log_retention_days: int
     log_daily_cap_gb: int
-    # Absolute folder of the chart packages to install ($KIT_CHART_CACHE), or None: pull them.
+    # Absolute folder of the sha256-checked chart packages to install (settings.chart_cache_folder).
     chart_cache: str | None = None
 
     @property

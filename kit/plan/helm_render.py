@@ -80,9 +80,11 @@ def chart_of(release: Registered) -> versions.Chart:
         name = Path(name).name.removesuffix(suffix)
     pinned = {(c.name, c.version): c for c in versions.CHARTS}
     repository = (inputs.get("repositoryOpts") or {}).get("repo", "")
-    if (name, version) in pinned and not repository:
-        repository = pinned[name, version].repository
-    return versions.Chart(name, version, repository, inputs["name"])
+    digests: tuple[str, ...] = ()
+    if (name, version) in pinned:
+        repository = repository or pinned[name, version].repository
+        digests = pinned[name, version].digests
+    return versions.Chart(name, version, repository, inputs["name"], digests)
 
 
 def render(release: Registered, kube_versions: tuple[str, ...]) -> RenderedRelease:

