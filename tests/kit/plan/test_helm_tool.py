@@ -70,54 +70,56 @@ def test_the_installed_helm_is_the_pinned_version():
     assert done.stdout.startswith(helm_tool.HELM_VERSION + "+")
 
 
-@pytest.mark.live
-def test_a_chart_that_cannot_be_downloaded_is_one_line_naming_it_and_the_offline_way(
-    tmp_path, monkeypatch
-):
-    """`make charts` offline: helm's own error, the package and what to do, in one line."""
-    fake_helm = tmp_path / "helm"
-    fake_helm.write_text('#!/bin/sh\necho "Error: lookup example.org: no such host" >&2\nexit 1\n')
-    fake_helm.chmod(0o755)
-    monkeypatch.setenv("KIT_HELM", str(fake_helm))
-    monkeypatch.setenv("KIT_CHART_CACHE", str(tmp_path / "cache"))
-    with pytest.raises(helm_tool.HelmToolError) as failed:
-        helm_tool.pull_all()
-    message = str(failed.value)
-    assert "\n" not in message
-    assert helm_tool.package_name(helm_tool.CHARTS[0]) in message and "no such host" in message
-    assert "KIT_CHART_CACHE" in message
-
-
-def fake_helm_serving(tmp_path, source: str) -> Path:
-    """A `helm pull` that writes what `source` names into --destination: a loopback stand-in
-    for a chart repository."""
-    helm = tmp_path / "helm"
-    helm.write_text(
-        f'#!/bin/sh\nname="$2"; version="$6"; dest="$8"\n{source} > "$dest/$name-$version.tgz"\n'
-    )
-    helm.chmod(0o755)
-    return helm
-
-
-@pytest.mark.live
-def test_make_charts_keeps_no_package_whose_sha256_is_not_pinned(tmp_path, monkeypatch):
-    monkeypatch.setenv("KIT_HELM", str(fake_helm_serving(tmp_path, "echo tampered")))
+def mirror(httpserver, monkeypatch, tmp_path, serve) -> Path:
+    """A loopback chart mirror serving `serve(chart)` (bytes, or None: 404) per package, and an
+    empty cache; returns the cache."""
+    for chart in helm_tool.CHARTS:
+        body = serve(chart)
+        if body is None:
+            httpserver.expect_request(f"/{chart.package}").respond_with_data("gone", status=404)
+        else:
+            httpserver.expect_request(f"/{chart.package}").respond_with_data(body)
+    monkeypatch.setenv(helm_tool.MIRROR_ENV, httpserver.url_for("/"))
     cache = tmp_path / "cache"
     monkeypatch.setenv("KIT_CHART_CACHE", str(cache))
+    return cache
+
+
+def test_the_charts_come_from_the_urls_their_repositories_index():
+    for chart in helm_tool.CHARTS:
+        assert chart.url.startswith("https://github.com/") and chart.url.endswith(chart.package)
+
+
+@pytest.mark.live
+def test_a_chart_that_cannot_be_downloaded_is_one_line_naming_it_and_the_offline_way(
+    httpserver, monkeypatch, tmp_path
+):
+    """`make charts` without the package: the URL's answer, the package and what to do."""
+    cache = mirror(httpserver, monkeypatch, tmp_path, lambda chart: None)
+    with pytest.raises(helm_tool.HelmToolError) as failed:
+        helm_tool.pull_all()
+    (line,) = str(failed.value).splitlines()
+    assert helm_tool.package_name(helm_tool.CHARTS[0]) in line and "404" in line
+    assert "KIT_CHART_CACHE" in line
+    assert list(cache.iterdir()) == []
+
+
+@pytest.mark.live
+def test_make_charts_keeps_no_package_whose_sha256_is_not_pinned(httpserver, monkeypatch, tmp_path):
+    cache = mirror(httpserver, monkeypatch, tmp_path, lambda chart: b"tampered")
     with pytest.raises(helm_tool.HelmToolError) as refused:
         helm_tool.pull_all()
     (line,) = str(refused.value).splitlines()
-    assert "not the one pinned in components/versions.py" in line
+    assert "not one pinned in components/versions.py" in line
     assert list(cache.iterdir()) == []  # nothing half-kept
 
 
 @pytest.mark.live
-def test_make_charts_keeps_the_pinned_packages(tmp_path, monkeypatch):
+def test_make_charts_keeps_the_pinned_packages(httpserver, monkeypatch, tmp_path):
     shared = Path(os.environ["KIT_CHART_CACHE"])
-    monkeypatch.setenv(
-        "KIT_HELM", str(fake_helm_serving(tmp_path, f'cat "{shared}/$name-$version.tgz"'))
+    cache = mirror(
+        httpserver, monkeypatch, tmp_path, lambda chart: (shared / chart.package).read_bytes()
     )
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("KIT_CHART_CACHE", str(cache))
     helm_tool.pull_all()
     assert sorted(p.name for p in cache.iterdir()) == sorted(c.package for c in helm_tool.CHARTS)
+    helm_tool.pull_all()  # a filled cache needs no download, and is checked again
