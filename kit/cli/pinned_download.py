@@ -7,7 +7,6 @@ Each failure is a DownloadError whose message is one line saying what to do inst
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
@@ -18,6 +17,8 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from components.versions import file_sha256
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOWNLOAD_TIMEOUT_SECONDS = 60
@@ -95,7 +96,7 @@ class PinnedDownload:
             download = Path(work) / self.name
             say(f"{self.prefix}: {why}; downloading {self.name} from {source}")
             self._download(download)
-            digest = sha256_of(download)
+            digest = file_sha256(download)
             if digest != self.sha256:
                 raise DownloadError(
                     f"{self.url} has sha256 {digest}, not the pinned {self.sha256}: nothing "
@@ -128,14 +129,6 @@ class PinnedDownload:
                 f"could not download {self.url} ({reason}): check the network, or set "
                 f"{self.override}"
             ) from None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def one_line(err: Exception) -> str:
